@@ -1,0 +1,1 @@
+"""Backprop Studio's engine: a pure-NumPy neuron-graph trainer with exact gradients. No Qt here, ever."""
