@@ -1,1 +1,35 @@
-"""Backprop Studio's engine: a pure-NumPy neuron-graph trainer with exact gradients. No Qt here, ever."""
+"""Backprop Studio's engine: a pure-NumPy neuron-graph trainer with exact gradients. No Qt here, ever.
+
+The names below are the public API that the GUI, the CLI, the tests and the benchmarks share.
+"""
+
+from .activations import ACTIVATIONS
+from .compile import Compiled, Trace, compiled
+from .errors import (
+    BackpropError,
+    CycleError,
+    DataError,
+    DivergenceError,
+    ExportError,
+    GraphError,
+    ProjectError,
+    TrainingError,
+    ValidationError,
+)
+from .gradcheck import CheckResult, gradient_check
+from .graph.events import Event
+from .graph.model import Connection, Layer, Network, RemovedNeuron
+from .graph.validate import problems, validate
+from .history import History, WeightRef
+from .init import INITIALIZERS
+from .losses import LOSSES, encode_targets
+from .optim import OPTIMIZERS, make_optimizer
+from .training import StepResult, Trainer, TrainSettings
+
+__all__ = [
+    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "CheckResult", "Compiled",
+    "Connection", "CycleError", "DataError", "DivergenceError", "Event", "ExportError", "GraphError", "History",
+    "Layer", "Network", "ProjectError", "RemovedNeuron", "StepResult", "Trace", "TrainSettings", "Trainer",
+    "TrainingError", "ValidationError", "WeightRef", "compiled", "encode_targets", "gradient_check",
+    "make_optimizer", "problems", "validate",
+]

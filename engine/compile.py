@@ -1,0 +1,161 @@
+"""A network compiled for fast passes: topological order, per-layer matmul plans, flat parameter buffers.
+
+Compiling packs every parameter (and its gradient, applied update and optimiser moments) into one flat buffer
+and turns the model's arrays into views of it. The optimiser then updates all parameters with a handful of
+vector operations, whatever the number of layers, while the model keeps reading and editing its own arrays.
+A plan is valid while `network.version` is unchanged; `compiled(network)` recompiles when it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .graph.model import Network
+from .graph.validate import validate
+from .losses import Loss
+
+
+@dataclass
+class LayerPlan:
+    pos: int
+    layer_id: int
+    activation: Activation
+    bias: np.ndarray
+    bias_grad: np.ndarray
+    # (source position, W, dL/dW) per incoming connection
+    incoming: list[tuple[int, np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Trace:
+    """One forward (and optionally backward) pass: per layer position, a = pre-activation, h = output."""
+
+    a: list[np.ndarray | None]
+    h: list[np.ndarray]
+    da: list[np.ndarray | None] | None = None  # dL/da per layer, filled by backward (the δ of the notes)
+
+
+class Compiled:
+    def __init__(self, network: Network):
+        validate(network)
+        self.network = network
+        self.version = network.version
+        self.order = network.topological_order()
+        self.pos = {lid: k for k, lid in enumerate(self.order)}
+        self.input_pos = self.pos[network.input_layer.id]
+        self.output_pos = self.pos[network.output_layer.id]
+        self.dtype = network.dtype
+        self._pack()
+        self.plans = [self._plan(lid) for lid in self.order if network.layer(lid).kind != "input"]
+
+    # ------------------------------------------------------------ flat buffers
+    def _pack(self) -> None:
+        params = self.network.parameters()
+        self.keys = [key for key, _ in params]
+        sizes = [p.value.size for _, p in params]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.slices = {key: slice(self.offsets[k], self.offsets[k + 1]) for k, key in enumerate(self.keys)}
+        self.value = self._flat([p.value for _, p in params], self.dtype)
+        self.grad = np.zeros_like(self.value)
+        self.delta = np.zeros_like(self.value)
+        mask = self._flat([p.mask for _, p in params], bool)
+        trainable = mask & ~self._flat([p.frozen for _, p in params], bool)
+        # None means "all ones", which lets the hot path skip a multiply on plain dense networks
+        self.mask = None if mask.all() else mask.astype(self.dtype)
+        self.trainable = None if trainable.all() else trainable.astype(self.dtype)
+        self.state: dict[str, np.ndarray] | None = None
+        for (_, p), sl in zip(params, self.slices.values(), strict=True):
+            p.value, p.grad, p.delta = (arr[sl].reshape(p.shape) for arr in (self.value, self.grad, self.delta))
+
+    @staticmethod
+    def _flat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+        return np.concatenate([a.ravel() for a in arrays]).astype(dtype) if arrays else np.zeros(0, dtype)
+
+    def ensure_state(self, names: tuple[str, ...]) -> None:
+        """Give every parameter optimiser moments `names` (kept where they exist, zero where new) as flat views."""
+        if self.state is not None and tuple(self.state) == names:
+            return
+        params = self.network.parameters()
+        self.state = {}
+        for name in names:
+            flat = self._flat(
+                [p.state.get(name, np.zeros(p.shape)) for _, p in params], self.dtype
+            )
+            self.state[name] = flat
+        for (_, p), sl in zip(params, self.slices.values(), strict=True):
+            p.state = {name: self.state[name][sl].reshape(p.shape) for name in names}
+
+    def flat_index(self, key: tuple[str, int], index: tuple[int, ...]) -> int:
+        """Position of one weight or bias in the flat buffers."""
+        shape = self.network.param(key).shape
+        return int(self.offsets[self.keys.index(key)] + np.ravel_multi_index(index, shape))
+
+    def _plan(self, lid: int) -> LayerPlan:
+        layer = self.network.layer(lid)
+        incoming = [(self.pos[c.source], c.weight.value, c.weight.grad) for c in self.network.incoming(lid)]
+        return LayerPlan(self.pos[lid], lid, get_activation(layer.activation), layer.bias.value,
+                         layer.bias.grad, incoming)
+
+    # ------------------------------------------------------------ passes
+    def forward(self, x: np.ndarray) -> Trace:
+        n = len(self.order)
+        a: list[np.ndarray | None] = [None] * n
+        h: list[np.ndarray | None] = [None] * n
+        h[self.input_pos] = np.asarray(x, self.dtype)
+        for plan in self.plans:
+            z = None
+            for src, w, _ in plan.incoming:
+                if z is None:
+                    z = h[src] @ w
+                else:
+                    z += h[src] @ w
+            z += plan.bias
+            a[plan.pos] = z
+            h[plan.pos] = plan.activation.forward(z)
+        return Trace(a, h)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x).h[self.output_pos]
+
+    def loss(self, trace: Trace, t: np.ndarray, loss: Loss) -> float:
+        p = self.output_pos
+        return loss.value(trace.a[p], trace.h[p], t)
+
+    def backward(self, trace: Trace, t: np.ndarray, loss: Loss) -> Trace:
+        """Fill every dL/dW and dL/db (as batch means, like the loss) and record dL/da per layer in the trace."""
+        a, h = trace.a, trace.h
+        dh: list[np.ndarray | None] = [None] * len(self.order)
+        da: list[np.ndarray | None] = [None] * len(self.order)
+        for plan in reversed(self.plans):
+            p = plan.pos
+            act = plan.activation
+            if p == self.output_pos:
+                d = loss.grad_a(a[p], h[p], t, act.name)
+            elif act.name == "identity":
+                d = dh[p]
+            else:
+                d = dh[p] * act.derivative(a[p], h[p])
+            da[p] = d
+            np.sum(d, axis=0, out=plan.bias_grad)
+            for src, w, grad in plan.incoming:
+                np.matmul(h[src].T, d, out=grad)
+                if src != self.input_pos:
+                    back = d @ w.T
+                    if dh[src] is None:
+                        dh[src] = back
+                    else:
+                        dh[src] += back
+        if self.mask is not None:
+            self.grad *= self.mask
+        trace.da = da
+        return trace
+
+
+def compiled(network: Network, cache: Compiled | None = None) -> Compiled:
+    """`cache` if it still matches the network's structure, else a fresh compilation."""
+    if cache is not None and cache.network is network and cache.version == network.version:
+        return cache
+    return Compiled(network)

@@ -1,0 +1,129 @@
+"""What a run leaves behind, in memory that stays bounded however long it runs.
+
+Every series is a ring buffer of `capacity` rows: the per-step loss, the per-epoch metrics, the norm of dL/dW
+per parameter array, and (step, w, dL/dw, Δw) for each *watched* weight; plus the last `snapshots_kept` copies of
+all parameters, taken every `snapshot_every` steps. The bound is stated in docs/engine.md.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+WeightRef = tuple[tuple[str, int], tuple[int, ...]]  # (("W", connection id), (i, j)) or (("b", layer id), (j,))
+EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
+
+
+class Ring:
+    """Fixed-capacity rows of floats; `data()` returns them oldest first."""
+
+    def __init__(self, capacity: int, width: int):
+        self.buf = np.full((capacity, width), np.nan)
+        self.count = 0  # rows ever appended
+
+    def append(self, row) -> None:
+        self.buf[self.count % len(self.buf)] = row
+        self.count += 1
+
+    def data(self) -> np.ndarray:
+        cap = len(self.buf)
+        if self.count <= cap:
+            return self.buf[: self.count].copy()
+        start = self.count % cap
+        return np.concatenate([self.buf[start:], self.buf[:start]])
+
+    def clear(self) -> None:
+        self.count = 0
+
+
+@dataclass
+class Snapshot:
+    step: int
+    values: dict[tuple[str, int], np.ndarray]
+
+
+class History:
+    def __init__(self, capacity: int = 20_000, snapshot_every: int = 500, snapshots_kept: int = 20):
+        self.capacity = capacity
+        self.snapshot_every = snapshot_every
+        self.losses = Ring(capacity, 2)  # step, batch loss
+        self.epochs = Ring(capacity, len(EPOCH_COLUMNS))
+        self.snapshots: deque[Snapshot] = deque(maxlen=snapshots_kept)
+        self.watched: list[WeightRef] = []
+        self._watch_ring = Ring(capacity, 1)
+        self._norm_keys: list[tuple[str, int]] = []
+        self._norm_ring = Ring(capacity, 1)
+
+    # ------------------------------------------------------------ watching
+    def watch(self, ref: WeightRef) -> None:
+        if ref not in self.watched:
+            self._rewatch([*self.watched, ref])
+
+    def unwatch(self, ref: WeightRef) -> None:
+        if ref in self.watched:
+            self._rewatch([r for r in self.watched if r != ref])
+
+    def _rewatch(self, refs: list[WeightRef]) -> None:
+        """Re-lay the watch ring for a new set of weights, keeping the series of those still watched."""
+        old = self._watch_ring.data()
+        ring = Ring(self.capacity, 1 + 3 * len(refs))
+        for row in old:
+            new = np.full(1 + 3 * len(refs), np.nan)
+            new[0] = row[0]
+            for k, ref in enumerate(refs):
+                if ref in self.watched:
+                    j = self.watched.index(ref)
+                    new[1 + 3 * k : 4 + 3 * k] = row[1 + 3 * j : 4 + 3 * j]
+            ring.append(new)
+        self.watched = refs
+        self._watch_ring = ring
+
+    def weight_series(self, ref: WeightRef) -> np.ndarray:
+        """(n, 4) rows of step, w, dL/dw, Δw for one watched weight (rows from before it was watched dropped)."""
+        k = self.watched.index(ref)
+        data = self._watch_ring.data()
+        rows = np.column_stack([data[:, 0], data[:, 1 + 3 * k : 4 + 3 * k]]) if len(data) else np.zeros((0, 4))
+        return rows[~np.isnan(rows[:, 1])]
+
+    # ------------------------------------------------------------ norms
+    def grad_norms(self) -> tuple[list[tuple[str, int]], np.ndarray]:
+        """Parameter keys and an (n, 1 + len(keys)) array of step and ‖dL/dW‖ per key, since the last restructure."""
+        return list(self._norm_keys), self._norm_ring.data()
+
+    # ------------------------------------------------------------ recording (the trainer calls these)
+    def record_step(self, step: int, loss: float, compiled, watch_index: np.ndarray) -> None:
+        self.losses.append((step, loss))
+        if self.watched:
+            row = np.empty(1 + 3 * len(self.watched))
+            row[0] = step
+            row[1::3] = compiled.value[watch_index]
+            row[2::3] = compiled.grad[watch_index]
+            row[3::3] = compiled.delta[watch_index]
+            self._watch_ring.append(row)
+        if compiled.keys != self._norm_keys:
+            self._norm_keys = list(compiled.keys)
+            self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
+        g = compiled.grad
+        sq = np.add.reduceat(g * g, compiled.offsets[:-1]) if g.size else np.zeros(0)
+        self._norm_ring.append(np.concatenate([[step], np.sqrt(sq)]))
+        if step % self.snapshot_every == 0:
+            self.snapshots.append(
+                Snapshot(step, {key: compiled.value[sl].copy() for key, sl in compiled.slices.items()})
+            )
+
+    def record_epoch(self, row: tuple[float, ...]) -> None:
+        self.epochs.append(row)
+
+    def clear(self) -> None:
+        """Forget the run (Reset weights starts a new curve); watched weights stay watched."""
+        for ring in (self.losses, self.epochs, self._watch_ring, self._norm_ring):
+            ring.clear()
+        self.snapshots.clear()
+
+    def memory_bound(self, n_params: int) -> int:
+        """Upper bound in bytes of everything recorded, for a network of `n_params` parameters."""
+        rows = 8 * self.capacity
+        per_row = 2 + len(EPOCH_COLUMNS) + 1 + 3 * len(self.watched) + 1 + len(self._norm_keys)
+        return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0)

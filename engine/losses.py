@@ -1,0 +1,133 @@
+"""Loss functions, averaged as PyTorch averages them (``reduction="mean"``).
+
+A loss gives its value and dL/da for the output layer's pre-activation `a`. Where the output activation and the
+loss fuse into a simpler, exact and stable expression (softmax + cross-entropy, sigmoid + binary cross-entropy),
+the loss works from the logits `a` directly: that is both exact and free of log(0). Other pairs go through the
+generic route dL/dh · f'(a).
+
+Targets `t` are always 2-D floats of the output's shape; class labels arrive one-hot (see `encode_targets`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import get_activation, softmax, softmax_backward
+from .errors import DataError, GraphError
+
+HUBER_DELTA = 1.0
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    label: str
+    task: str  # "regression" or "classification": which metric and which target encoding apply
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]  # (a, h, t) -> L
+    grad_h: Callable[[np.ndarray, np.ndarray], np.ndarray] | None  # (h, t) -> dL/dh, the generic route
+    fused: tuple[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] | None = None
+
+    def check_output(self, activation: str) -> str | None:
+        """Why this loss cannot follow that output activation, or None when it can."""
+        if self.fused and self.grad_h is None and activation != self.fused[0]:
+            return f"{self.label} needs a {self.fused[0]} output layer (it is {activation})"
+        if self.fused is None and activation == "softmax":
+            return f"a softmax output pairs with cross-entropy, not {self.label}"
+        return None
+
+    def grad_a(self, a: np.ndarray, h: np.ndarray, t: np.ndarray, activation: str) -> np.ndarray:
+        """dL/da of the output layer for the whole batch."""
+        if self.fused and activation == self.fused[0]:
+            return self.fused[1](a, h, t)
+        dh = self.grad_h(h, t)
+        act = get_activation(activation)
+        if act.derivative is None:
+            return softmax_backward(h, dh)
+        return dh * act.derivative(a, h)
+
+
+def _mse(a, h, t):
+    return float(np.mean((h - t) ** 2))
+
+
+def _mae(a, h, t):
+    return float(np.mean(np.abs(h - t)))
+
+
+def _huber(a, h, t):
+    d = np.abs(h - t)
+    return float(np.mean(np.where(d < HUBER_DELTA, 0.5 * d * d, HUBER_DELTA * (d - 0.5 * HUBER_DELTA))))
+
+
+def _huber_grad(h, t):
+    d = h - t
+    return np.clip(d, -HUBER_DELTA, HUBER_DELTA) / d.size
+
+
+def _bce(a, h, t):
+    # BCEWithLogits: max(a,0) - a·t + log(1 + e^-|a|), exact for any logit.
+    return float(np.mean(np.maximum(a, 0) - a * t + np.log1p(np.exp(-np.abs(a)))))
+
+
+def _cross_entropy(a, h, t):
+    z = a - a.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-(t * log_p).sum() / a.shape[0])
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", "Mean squared error", "regression", _mse, lambda h, t: 2.0 * (h - t) / h.size),
+        Loss("mae", "Mean absolute error", "regression", _mae, lambda h, t: np.sign(h - t) / h.size),
+        Loss("huber", "Huber (δ=1)", "regression", _huber, _huber_grad),
+        Loss(
+            "bce",
+            "Binary cross-entropy",
+            "classification",
+            _bce,
+            None,
+            fused=("sigmoid", lambda a, h, t: (h - t) / h.size),
+        ),
+        Loss(
+            "cross_entropy",
+            "Cross-entropy",
+            "classification",
+            _cross_entropy,
+            None,
+            fused=("softmax", lambda a, h, t: (h - t) / h.shape[0]),
+        ),
+    )
+}
+
+
+def get_loss(name: str) -> Loss:
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise GraphError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
+
+
+def encode_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype=np.float64) -> np.ndarray:
+    """Targets as the loss wants them: one-hot rows for cross-entropy, a column per output otherwise."""
+    y = np.asarray(y)
+    if loss.name == "cross_entropy":
+        labels = y.reshape(-1).astype(np.int64) if y.ndim == 1 or y.shape[1] == 1 else y.argmax(axis=1)
+        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+            raise DataError(
+                f"class labels run from {labels.min()} to {labels.max()} but the output layer has "
+                f"{n_outputs} neurons"
+            )
+        out = np.zeros((labels.size, n_outputs), dtype=dtype)
+        out[np.arange(labels.size), labels] = 1.0
+        return out
+    t = y.reshape(len(y), -1).astype(dtype)
+    if t.shape[1] != n_outputs:
+        raise DataError(f"the targets have {t.shape[1]} columns but the output layer has {n_outputs} neurons")
+    return t
+
+
+__all__ = ["LOSSES", "Loss", "encode_targets", "get_loss", "softmax"]

@@ -1,0 +1,53 @@
+"""Per-epoch metrics accumulated batch by batch, so an epoch's figures cost no extra pass over the data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import Loss
+
+
+def metric_name(loss: Loss) -> str:
+    return "accuracy" if loss.task == "classification" else "r2"
+
+
+def correct(loss: Loss, h: np.ndarray, t: np.ndarray) -> int:
+    """How many rows are classified right: arg-max for softmax outputs, a 0.5 threshold per output otherwise."""
+    if loss.name == "cross_entropy":
+        return int((h.argmax(axis=1) == t.argmax(axis=1)).sum())
+    return int(((h > 0.5) == (t > 0.5)).all(axis=1).sum())
+
+
+class EpochMeter:
+    """Mean loss and accuracy or R² (1 − SS_res/SS_tot, averaged over outputs) over the batches added."""
+
+    def __init__(self, loss: Loss):
+        self.loss = loss
+        self.reset()
+
+    def reset(self) -> None:
+        self.n = 0
+        self.loss_sum = 0.0
+        self.correct = 0
+        self.t_sum = self.t_sq = self.res_sq = 0.0
+
+    def add(self, loss_value: float, h: np.ndarray, t: np.ndarray) -> None:
+        n = len(t)
+        self.n += n
+        self.loss_sum += loss_value * n
+        if self.loss.task == "classification":
+            self.correct += correct(self.loss, h, t)
+        else:
+            self.t_sum = self.t_sum + t.sum(axis=0)
+            self.t_sq = self.t_sq + (t * t).sum(axis=0)
+            self.res_sq = self.res_sq + ((h - t) ** 2).sum(axis=0)
+
+    def result(self) -> tuple[float, float]:
+        if self.n == 0:
+            return float("nan"), float("nan")
+        mean_loss = self.loss_sum / self.n
+        if self.loss.task == "classification":
+            return mean_loss, self.correct / self.n
+        ss_tot = self.t_sq - self.t_sum**2 / self.n
+        r2 = 1.0 - self.res_sq / np.where(ss_tot > 0, ss_tot, np.nan)
+        return mean_loss, float(np.nanmean(r2)) if np.isfinite(r2).any() else float("nan")

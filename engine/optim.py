@@ -1,0 +1,153 @@
+"""Optimisers with PyTorch's formulas and defaults, working on the compiled network's flat buffers.
+
+Each optimiser writes the update it will apply into `compiled.delta` (so users can see the Δw actually applied),
+then `apply` adds it to the weights, masked so cut and frozen weights never move. Moments live in
+`compiled.state`, whose per-parameter views the model exposes as `Param.state` (the chain-rule explorer shows
+them). Hyper-parameters are plain attributes and may change between steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .compile import Compiled
+from .errors import TrainingError
+
+
+class Optimizer:
+    name = ""
+    state_names: tuple[str, ...] = ()
+    defaults: dict[str, float | bool] = {}
+
+    def __init__(self, **hyper):
+        unknown = set(hyper) - set(self.defaults)
+        if unknown:
+            raise TrainingError(f"{self.name}: unknown setting(s) {', '.join(sorted(unknown))}")
+        self.hyper = {**self.defaults, **hyper}
+        if not self.hyper["lr"] > 0:
+            raise TrainingError(f"{self.name}: the learning rate must be > 0, not {self.hyper['lr']}")
+        self.t = 0  # steps taken (Adam's bias correction counts them)
+
+    @property
+    def lr(self) -> float:
+        return float(self.hyper["lr"])
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if not value > 0:
+            raise TrainingError(f"the learning rate must be > 0, not {value}")
+        self.hyper["lr"] = float(value)
+
+    def settings(self) -> dict:
+        return {"name": self.name, **self.hyper}
+
+    def compute(self, c: Compiled) -> None:
+        """Fill `c.delta` with the update for the current gradients."""
+        c.ensure_state(self.state_names)
+        self.t += 1
+        self._compute(c, self._decayed_grad(c), c.state)
+
+    def apply(self, c: Compiled) -> None:
+        if c.trainable is not None:
+            c.delta *= c.trainable
+        c.value += c.delta
+
+    def _decayed_grad(self, c: Compiled) -> np.ndarray:
+        wd = self.hyper.get("weight_decay", 0.0)
+        return c.grad + wd * c.value if wd and self.name != "adamw" else c.grad
+
+    def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    name = "sgd"
+    defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+
+    @property
+    def state_names(self):
+        return ("momentum_buffer",) if self.hyper["momentum"] else ()
+
+    def _compute(self, c, g, s):
+        mu = self.hyper["momentum"]
+        if mu:
+            buf = s["momentum_buffer"]
+            if self.t == 1:
+                buf[...] = g  # PyTorch starts the buffer at the first gradient, undamped
+            else:
+                buf *= mu
+                buf += (1.0 - self.hyper["dampening"]) * g
+            g = g + mu * buf if self.hyper["nesterov"] else buf
+        np.multiply(g, -self.hyper["lr"], out=c.delta)
+
+
+class RMSprop(Optimizer):
+    name = "rmsprop"
+    defaults = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False}
+
+    @property
+    def state_names(self):
+        names = ("square_avg",)
+        names += ("momentum_buffer",) if self.hyper["momentum"] else ()
+        return names + (("grad_avg",) if self.hyper["centered"] else ())
+
+    def _compute(self, c, g, s):
+        alpha, eps, lr, mu = (self.hyper[k] for k in ("alpha", "eps", "lr", "momentum"))
+        sq = s["square_avg"]
+        sq *= alpha
+        sq += (1.0 - alpha) * g * g
+        if self.hyper["centered"]:
+            ga = s["grad_avg"]
+            ga *= alpha
+            ga += (1.0 - alpha) * g
+            avg = np.sqrt(sq - ga * ga) + eps
+        else:
+            avg = np.sqrt(sq) + eps
+        if mu:
+            buf = s["momentum_buffer"]
+            buf *= mu
+            buf += g / avg
+            np.multiply(buf, -lr, out=c.delta)
+        else:
+            np.divide(g, avg, out=c.delta)
+            c.delta *= -lr
+
+
+class Adam(Optimizer):
+    name = "adam"
+    state_names = ("exp_avg", "exp_avg_sq")
+    defaults = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+
+    def _compute(self, c, g, s):
+        b1, b2, eps, lr = (self.hyper[k] for k in ("beta1", "beta2", "eps", "lr"))
+        m, v = s["exp_avg"], s["exp_avg_sq"]
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * g * g
+        bc1 = 1.0 - b1**self.t
+        bc2 = 1.0 - b2**self.t
+        denom = np.sqrt(v)
+        denom /= np.sqrt(bc2)
+        denom += eps
+        np.divide(m, denom, out=c.delta)
+        c.delta *= -lr / bc1
+        if self.name == "adamw" and self.hyper["weight_decay"]:
+            # decoupled decay: w ← w(1 − lr·wd) before the Adam step, so Δw gains −lr·wd·w
+            c.delta -= (lr * self.hyper["weight_decay"]) * c.value
+
+
+class AdamW(Adam):
+    name = "adamw"
+    defaults = {**Adam.defaults, "weight_decay": 0.01}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam, AdamW)}
+
+
+def make_optimizer(name: str, **hyper) -> Optimizer:
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise TrainingError(f"unknown optimiser {name!r}; choose one of {', '.join(OPTIMIZERS)}") from None
+    return cls(**hyper)

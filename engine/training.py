@@ -1,0 +1,195 @@
+"""The training loop, drivable one mini-batch at a time.
+
+`Trainer.step()` runs one batch; `Trainer.run()` is a generator of steps until a stop condition, so a worker
+thread can pause, single-step, stop, or change the learning rate or batch size between any two steps without a
+reset. The network may also be edited between steps: the next step recompiles and the optimiser keeps the
+moments of every surviving weight. Same seed, same data, same edits → bit-identical weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compile import Compiled, compiled
+from .errors import DivergenceError, TrainingError
+from .graph.model import Network
+from .graph.validate import validate
+from .history import History, WeightRef
+from .losses import encode_targets, get_loss
+from .metrics import EpochMeter, metric_name
+from .optim import Optimizer, make_optimizer
+
+EVAL_BATCH = 4096
+
+
+@dataclass
+class TrainSettings:
+    loss: str = "mse"
+    optimizer: str = "adam"
+    optimizer_params: dict = field(default_factory=dict)  # lr and the rest, PyTorch names
+    batch_size: int = 32
+    epochs: int = 100  # budget: `run()` stops after this many epochs in total
+    target_loss: float | None = None  # stop once the epoch loss (validation if any) is at or below it
+    patience: int | None = None  # stop after this many epochs without improving by `min_delta`
+    min_delta: float = 1e-4
+    seed: int = 0  # shuffling
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: int
+    epoch: int  # epochs completed
+    loss: float  # this batch's loss, before the update
+    epoch_done: bool
+    epoch_metrics: dict[str, float] | None = None  # at the end of an epoch: train/val loss and metric
+
+
+class Trainer:
+    def __init__(self, network: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings | None = None,
+                 x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, history: History | None = None):
+        self.network = network
+        self.settings = settings or TrainSettings()
+        self.loss = get_loss(self.settings.loss)
+        out = network.output_layer
+        validate(network, self.settings.loss, n_features=np.shape(x)[1], n_outputs=out.size)
+        self.x = np.asarray(x, network.dtype)
+        self.t = encode_targets(self.loss, y, out.size, network.dtype)
+        has_val = x_val is not None and len(x_val)
+        self.x_val = np.asarray(x_val, network.dtype) if has_val else None
+        self.t_val = encode_targets(self.loss, y_val, out.size, network.dtype) if has_val else None
+        self.optimizer: Optimizer = make_optimizer(self.settings.optimizer, **self.settings.optimizer_params)
+        self.history = history or History()
+        self.metric = metric_name(self.loss)
+        self.step_count = 0
+        self.epoch = 0
+        self.stop_reason: str | None = None
+        self._rng = np.random.default_rng(self.settings.seed)
+        self._order = self._rng.permutation(len(self.x))
+        self._cursor = 0
+        self._meter = EpochMeter(self.loss)
+        self._best = np.inf
+        self._stale = 0
+        self._compiled: Compiled | None = None
+        self._watch_key: tuple = ()
+        self._watch_index = np.zeros(0, np.int64)
+        self.set_batch_size(self.settings.batch_size)
+
+    # ------------------------------------------------------------ settings that may change mid-run
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = value
+
+    def set_batch_size(self, size: int) -> None:
+        if not (isinstance(size, (int, np.integer)) and size >= 1):
+            raise TrainingError(f"the batch size must be a whole number ≥ 1, not {size!r}")
+        self.settings.batch_size = int(size)
+
+    def watch(self, ref: WeightRef) -> None:
+        self.network.check_ref(ref)
+        self.history.watch(ref)
+
+    # ------------------------------------------------------------ stepping
+    @property
+    def compiled(self) -> Compiled:
+        self._compiled = compiled(self.network, self._compiled)
+        return self._compiled
+
+    def step(self) -> StepResult:
+        """One mini-batch: forward, loss, backward, update; at the end of an epoch, the epoch's metrics."""
+        c = self.compiled
+        bs = self.settings.batch_size
+        idx = self._order[self._cursor : self._cursor + bs]
+        x, t = self.x[idx], self.t[idx]
+        trace = c.forward(x)
+        loss = c.loss(trace, t, self.loss)
+        c.backward(trace, t, self.loss)
+        self.optimizer.compute(c)
+        self._check_finite(c, loss)
+        self.optimizer.apply(c)
+        self.step_count += 1
+        self._meter.add(loss, trace.h[c.output_pos], t)
+        self.history.record_step(self.step_count, loss, c, self._watched_index(c))
+        self._cursor += bs
+        if self._cursor < len(self.x):
+            return StepResult(self.step_count, self.epoch, loss, False)
+        return StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch())
+
+    def run_epoch(self) -> StepResult:
+        while not (result := self.step()).epoch_done:
+            pass
+        return result
+
+    def run(self) -> Iterator[StepResult]:
+        """Steps until the epoch budget, the target loss or a plateau stops the run (see `stop_reason`)."""
+        self.stop_reason = None
+        while self.stop_reason is None and self.epoch < self.settings.epochs:
+            yield self.step()
+        self.stop_reason = self.stop_reason or f"epoch budget of {self.settings.epochs} reached"
+
+    def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+        """Loss and metric over a whole set, in bounded-memory chunks (`t` already encoded)."""
+        c = self.compiled
+        meter = EpochMeter(self.loss)
+        for start in range(0, len(x), EVAL_BATCH):
+            trace = c.forward(x[start : start + EVAL_BATCH])
+            tt = t[start : start + EVAL_BATCH]
+            meter.add(c.loss(trace, tt, self.loss), trace.h[c.output_pos], tt)
+        return meter.result()
+
+    # ------------------------------------------------------------ internals
+    def _end_epoch(self) -> dict[str, float]:
+        self.epoch += 1
+        train_loss, train_metric = self._meter.result()
+        val_loss, val_metric = self.evaluate(self.x_val, self.t_val) if self.x_val is not None else (np.nan,) * 2
+        self.history.record_epoch((self.epoch, self.step_count, train_loss, train_metric, val_loss, val_metric))
+        self._meter.reset()
+        self._order = self._rng.permutation(len(self.x))
+        self._cursor = 0
+        self._check_stop(val_loss if self.x_val is not None else train_loss)
+        return {"train_loss": train_loss, f"train_{self.metric}": train_metric,
+                "val_loss": val_loss, f"val_{self.metric}": val_metric}
+
+    def _check_stop(self, loss: float) -> None:
+        s = self.settings
+        if s.target_loss is not None and loss <= s.target_loss:
+            self.stop_reason = f"target loss {s.target_loss:g} reached (loss {loss:.6g})"
+        if loss < self._best - s.min_delta:
+            self._best, self._stale = loss, 0
+        else:
+            self._stale += 1
+            if s.patience is not None and self._stale >= s.patience:
+                self.stop_reason = f"no improvement for {s.patience} epochs (best loss {self._best:.6g})"
+
+    def _watched_index(self, c: Compiled) -> np.ndarray:
+        key = (id(c), tuple(self.history.watched))
+        if key != self._watch_key:
+            self._watch_index = np.array([c.flat_index(*ref) for ref in self.history.watched], np.int64)
+            self._watch_key = key
+        return self._watch_index
+
+    def _check_finite(self, c: Compiled, loss: float) -> None:
+        """Refuse a step that would make a weight NaN/inf; the weights stay those of the last finite step."""
+        d = c.delta
+        if np.isfinite(loss) and np.isfinite(d @ d):
+            return
+        bad = next((key for key in c.keys if not np.isfinite(c.delta[c.slices[key]]).all()), None)
+        where = self._describe(bad) if bad else f"the loss ({loss})"
+        raise DivergenceError(
+            f"training diverged at step {self.step_count + 1}: non-finite values in {where}; the weights were "
+            f"kept as they were after step {self.step_count}. Lower the learning rate and resume.",
+            step=self.step_count + 1, where=where,
+        )
+
+    def _describe(self, key: tuple[str, int]) -> str:
+        kind, ident = key
+        if kind == "b":
+            return f"the biases of layer {self.network.layer(ident).name!r}"
+        conn = self.network.connection(ident)
+        return f"the weights {self.network.layer(conn.source).name!r} → {self.network.layer(conn.target).name!r}"
