@@ -8,8 +8,6 @@ them). Hyper-parameters are plain attributes and may change between steps.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 
 from .compile import Compiled
@@ -19,7 +17,7 @@ from .errors import TrainingError
 class Optimizer:
     name = ""
     state_names: tuple[str, ...] = ()
-    defaults: ClassVar[dict[str, float | bool]] = {}
+    defaults: dict[str, float | bool] = {}
 
     def __init__(self, **hyper):
         unknown = set(hyper) - set(self.defaults)
@@ -64,7 +62,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
-    defaults: ClassVar[dict[str, float | bool]] = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+    defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
     @property
     def state_names(self):
@@ -85,7 +83,7 @@ class SGD(Optimizer):
 
 class RMSprop(Optimizer):
     name = "rmsprop"
-    defaults: ClassVar[dict[str, float | bool]] = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False}
+    defaults = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False}
 
     @property
     def state_names(self):
@@ -118,7 +116,7 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     name = "adam"
     state_names = ("exp_avg", "exp_avg_sq")
-    defaults: ClassVar[dict[str, float | bool]] = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+    defaults = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
 
     def _compute(self, c, g, s):
         b1, b2, eps, lr = (self.hyper[k] for k in ("beta1", "beta2", "eps", "lr"))
@@ -141,7 +139,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     name = "adamw"
-    defaults: ClassVar[dict[str, float | bool]] = {**Adam.defaults, "weight_decay": 0.01}
+    defaults = {**Adam.defaults, "weight_decay": 0.01}
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam, AdamW)}
