@@ -1,0 +1,46 @@
+"""One colour map for everything that shows a magnitude: edges, the colour bar and heatmaps.
+
+Gradients span many orders of magnitude and a global linear scale hides the vanishing gradients of early layers,
+which is what a learner most needs to see; so magnitudes go through log10 before they are binned. Values are
+binned into `N_BINS` colours so the edge layer can draw each bin with a single pen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+N_BINS = 64
+# dark blue (tiny) → teal → yellow → red (large): readable on the light canvas and in grayscale prints
+_MAGNITUDE_STOPS = ["#1b2a6b", "#1f7a8c", "#7fc97f", "#f6d743", "#e4572e", "#a4161a"]
+# blue (negative) → light grey (0) → red (positive), for colouring by the weight's sign and size
+_SIGNED_STOPS = ["#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b"]
+
+
+def magnitude_colormap() -> pg.ColorMap:
+    return pg.ColorMap(np.linspace(0, 1, len(_MAGNITUDE_STOPS)), [QColor(c) for c in _MAGNITUDE_STOPS])
+
+
+def signed_colormap() -> pg.ColorMap:
+    return pg.ColorMap(np.linspace(0, 1, len(_SIGNED_STOPS)), [QColor(c) for c in _SIGNED_STOPS])
+
+
+def bin_colors(cmap: pg.ColorMap, n_bins: int = N_BINS) -> list[QColor]:
+    """The `n_bins` colours the edge layer draws with, lowest first."""
+    return [cmap.map(x, mode=pg.ColorMap.QCOLOR) for x in np.linspace(0.0, 1.0, n_bins)]
+
+
+def log_scale(magnitudes: np.ndarray, floor: float = 1e-12) -> tuple[np.ndarray, float, float]:
+    """log10 of |values| mapped to 0..1, with the (lo, hi) magnitudes of the ends for a colour bar."""
+    logs = np.log10(np.maximum(np.abs(magnitudes), floor))
+    if logs.size == 0:
+        return logs, floor, floor
+    lo, hi = float(logs.min()), float(logs.max())
+    span = hi - lo if hi > lo else 1.0
+    return (logs - lo) / span, 10.0**lo, 10.0**hi
+
+
+def to_bins(unit: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
+    """Bin indices 0..n_bins-1 for values in 0..1."""
+    return np.clip((unit * n_bins).astype(np.int64), 0, n_bins - 1)
