@@ -23,6 +23,8 @@ from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
 
 EVAL_BATCH = 4096
+# Overflow in a diverging run is detected and reported by `_check_finite`; numpy's own warnings would only be noise.
+_quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Trainer:
         self._compiled = compiled(self.network, self._compiled)
         return self._compiled
 
+    @_quiet
     def step(self) -> StepResult:
         """One mini-batch: forward, loss, backward, update; at the end of an epoch, the epoch's metrics."""
         c = self.compiled
@@ -133,6 +136,7 @@ class Trainer:
             yield self.step()
         self.stop_reason = self.stop_reason or f"epoch budget of {self.settings.epochs} reached"
 
+    @_quiet
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
         """Loss and metric over a whole set, in bounded-memory chunks (`t` already encoded)."""
         c = self.compiled
@@ -142,6 +146,43 @@ class Trainer:
             tt = t[start : start + EVAL_BATCH]
             meter.add(c.loss(trace, tt, self.loss), trace.h[c.output_pos], tt)
         return meter.result()
+
+    # ------------------------------------------------------------ saving and resuming (project files)
+    def progress(self) -> dict:
+        """Where the run stands, as plain values: enough to resume it bit-identically after a save and a load."""
+        m = self._meter
+        meter = None
+        if self._cursor:  # mid-epoch: the epoch's partial sums are part of the state
+            meter = {"n": m.n, "loss_sum": m.loss_sum, "correct": m.correct,
+                     **{k: np.atleast_1d(getattr(m, k)).tolist() for k in ("t_sum", "t_sq", "res_sq")}}
+        return {
+            "step": self.step_count, "epoch": self.epoch, "optimizer_steps": self.optimizer.t,
+            "best": float(self._best) if np.isfinite(self._best) else None, "stale": self._stale,
+            "shuffle": self._rng.bit_generator.state, "order": self._order.copy(), "cursor": self._cursor,
+            "meter": meter,
+        }
+
+    def restore_progress(self, progress: dict) -> None:
+        """Continue a run saved with `progress()`. If the data changed size since, the next epoch starts afresh."""
+        self.step_count, self.epoch = int(progress["step"]), int(progress["epoch"])
+        self.optimizer.t = int(progress["optimizer_steps"])
+        self._best = np.inf if progress["best"] is None else float(progress["best"])
+        self._stale = int(progress["stale"])
+        self._rng.bit_generator.state = progress["shuffle"]
+        order = np.asarray(progress["order"], np.int64)
+        cursor = int(progress["cursor"])
+        fits = (len(order) == len(self.x) and cursor < len(order)
+                and np.array_equal(np.sort(order), np.arange(len(order))))
+        if not fits:
+            self._order, self._cursor = self._rng.permutation(len(self.x)), 0
+            return
+        self._order, self._cursor = order, cursor
+        meter = progress.get("meter")
+        if cursor and meter:
+            m = self._meter
+            m.n, m.loss_sum, m.correct = int(meter["n"]), float(meter["loss_sum"]), int(meter["correct"])
+            for k in ("t_sum", "t_sq", "res_sq"):
+                setattr(m, k, np.asarray(meter[k], np.float64))
 
     # ------------------------------------------------------------ internals
     def _end_epoch(self) -> dict[str, float]:
