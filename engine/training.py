@@ -8,6 +8,7 @@ moments of every surviving weight. Same seed, same data, same edits → bit-iden
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -218,7 +219,7 @@ class Trainer:
     def _check_finite(self, c: Compiled, loss: float) -> None:
         """Refuse a step that would make a weight NaN/inf; the weights stay those of the last finite step."""
         d = c.delta
-        if np.isfinite(loss) and np.isfinite(d @ d):
+        if math.isfinite(loss) and math.isfinite(d @ d):
             return
         bad = next((key for key in c.keys if not np.isfinite(c.delta[c.slices[key]]).all()), None)
         where = self._describe(bad) if bad else f"the loss ({loss})"
