@@ -17,6 +17,7 @@ def test_import_contracts_hold():
 
 
 def test_importing_the_engine_loads_no_qt():
-    code = "import sys, engine, engine.training; print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))"
+    code = ("import sys, engine, engine.training; "
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
