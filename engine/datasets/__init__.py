@@ -1,0 +1,41 @@
+"""Data sets for training: toy generators, CSV import and the bundled sets, all ending in a `Dataset`."""
+
+from engine.datasets.bundled import BUNDLED, load_bundled
+from engine.datasets.csv_import import CsvPreview, describe_csv, load_csv
+from engine.datasets.dataset import TASKS, Dataset, Standardizer, split
+from engine.datasets.generators import (
+    GENERATOR_PARAMS,
+    GENERATORS,
+    blobs,
+    circles,
+    generate,
+    linear,
+    moons,
+    plane,
+    sine,
+    spiral,
+    xor,
+)
+
+__all__ = [
+    "BUNDLED",
+    "GENERATORS",
+    "GENERATOR_PARAMS",
+    "TASKS",
+    "CsvPreview",
+    "Dataset",
+    "Standardizer",
+    "blobs",
+    "circles",
+    "describe_csv",
+    "generate",
+    "linear",
+    "load_bundled",
+    "load_csv",
+    "moons",
+    "plane",
+    "sine",
+    "spiral",
+    "split",
+    "xor",
+]
