@@ -154,8 +154,13 @@ class Compiled:
         return trace
 
 
-def compiled(network: Network, cache: Compiled | None = None) -> Compiled:
-    """`cache` if it still matches the network's structure, else a fresh compilation."""
-    if cache is not None and cache.network is network and cache.version == network.version:
-        return cache
-    return Compiled(network)
+def compiled(network: Network) -> Compiled:
+    """The network's compiled plan, rebuilt only when its structure changed.
+
+    The plan is cached on the network, not by each caller: compiling re-points the model's arrays into new flat
+    buffers, so two live plans of one network would silently train one buffer while the model shows the other.
+    """
+    plan = network.compiled_plan
+    if plan is None or plan.version != network.version:
+        plan = network.compiled_plan = Compiled(network)
+    return plan

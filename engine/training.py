@@ -75,7 +75,6 @@ class Trainer:
         self._meter = EpochMeter(self.loss)
         self._best = np.inf
         self._stale = 0
-        self._compiled: Compiled | None = None
         self._watch_key: tuple = ()
         self._watch_index = np.zeros(0, np.int64)
         self.set_batch_size(self.settings.batch_size)
@@ -101,8 +100,7 @@ class Trainer:
     # ------------------------------------------------------------ stepping
     @property
     def compiled(self) -> Compiled:
-        self._compiled = compiled(self.network, self._compiled)
-        return self._compiled
+        return compiled(self.network)
 
     @_quiet
     def step(self) -> StepResult:

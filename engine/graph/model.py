@@ -63,6 +63,7 @@ class Network:
         self.connections: dict[int, Connection] = {}
         self.events = Events()
         self.version = 0
+        self.compiled_plan = None  # owned by engine.compile: one plan per structure version, shared by all callers
         self._next_id = 1
         self._draws = 0  # counts random draws after creation, so edits are reproducible too
 

@@ -137,3 +137,17 @@ def test_editing_between_steps_keeps_training_state():
     t.network.resize_layer(h.id, 8)
     t.step()
     assert t.optimizer.t == 4 and h.bias.state["exp_avg"].shape == (8,)
+
+
+def test_other_callers_of_compiled_share_the_trainers_plan():
+    """A gradient check (or the GUI's decision boundary) between steps must not detach the trainer's buffers."""
+    from engine import compiled, gradient_check
+
+    t = trainer()
+    t.step()
+    gradient_check(t.network, t.x[:4], t.t[:4, 0], "bce")
+    assert compiled(t.network) is t.compiled
+    conn = next(iter(t.network.connections.values()))
+    before = conn.weight.value.copy()
+    t.step()
+    assert not np.array_equal(conn.weight.value, before)  # the model sees the trainer's updates
