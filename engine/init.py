@@ -22,12 +22,15 @@ _SCHEMES = {
 INITIALIZERS = tuple(_SCHEMES)
 
 
+def check_initializer(name: str) -> None:
+    if name not in _SCHEMES:
+        raise GraphError(f"unknown initialiser {name!r}; choose one of {', '.join(INITIALIZERS)}")
+
+
 def initialize(name: str, mask: np.ndarray, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """Fresh values for a (source × target) weight matrix; entries outside `mask` are exactly 0."""
-    try:
-        fan, gain2, dist = _SCHEMES[name]
-    except KeyError:
-        raise GraphError(f"unknown initialiser {name!r}; choose one of {', '.join(INITIALIZERS)}") from None
+    check_initializer(name)
+    fan, gain2, dist = _SCHEMES[name]
     n = max(int(mask.sum()), 1)
     fan_in = n / max(mask.shape[1], 1)
     fan_out = n / max(mask.shape[0], 1)

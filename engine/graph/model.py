@@ -17,7 +17,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..errors import CycleError, GraphError
-from ..init import initialize
+from ..init import check_initializer, initialize
 from .events import Events
 from .params import Param
 
@@ -361,7 +361,7 @@ class Network:
 
     def set_init(self, connection_id: int, init: str) -> None:
         c = self.connection(connection_id)
-        initialize(init, np.zeros((1, 1), bool), np.random.default_rng(0))  # validates the name
+        check_initializer(init)
         c.init = init
         self.events.emit("connection_changed", connection_id)
 
