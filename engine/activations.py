@@ -18,7 +18,7 @@ from .errors import GraphError
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 SOFTPLUS_THRESHOLD = 20.0
-_GELU_C = np.sqrt(2.0 / np.pi)
+_GELU_C = float(np.sqrt(2.0 / np.pi))  # a Python float: a NumPy float64 scalar would promote float32 layers
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,11 @@ class Activation:
 
 
 def _sigmoid(a):
-    # σ(a) = (1 + tanh(a/2)) / 2: never overflows, and costs three ufunc calls instead of six for the usual
-    # two-branch form, which matters on the small networks where per-call overhead dominates.
-    h = np.tanh(0.5 * a)
-    h += 1.0
-    h *= 0.5
-    return h
+    # σ(a) = exp(−log(1 + e^−a)): never overflows, keeps full relative precision far into the negative side
+    # (where (1 + tanh(a/2))/2 rounds to 0), and is three ufunc calls instead of the two-branch form's six.
+    h = np.logaddexp(0.0, -a)
+    np.negative(h, out=h)
+    return np.exp(h, out=h)
 
 
 def _softplus(a):

@@ -1,0 +1,57 @@
+"""Export trained networks (NumPy archive, JSON, ONNX, PyTorch source, standalone NumPy script) and load weights
+back from the archive. docs/export.md describes every format and how to load it elsewhere.
+
+Every format is written from one description of the network (`spec.describe`) and computes the output layer's h,
+after its activation (softmax included), exactly as `compiled(network).predict(x)` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ExportError
+from ..graph.model import Network
+from .jsondoc import json_bytes
+from .npz import import_npz, npz_bytes
+from .numpy_script import numpy_script
+from .onnx_model import onnx_bytes
+from .spec import Graph, describe
+from .torch_module import torch_source
+
+# key -> (description for a file dialog, file suffix); a Qt filter is f"{description} (*{suffix})"
+FORMATS: dict[str, tuple[str, str]] = {
+    "npz": ("NumPy weights archive", ".npz"),
+    "json": ("JSON document with the graph and weights", ".json"),
+    "onnx": ("ONNX model", ".onnx"),
+    "torch": ("PyTorch module (Python source)", ".py"),
+    "numpy": ("Standalone NumPy predict script", ".py"),
+}
+
+
+_WRITERS: dict[str, Callable[[Graph], bytes]] = {
+    "npz": npz_bytes,
+    "json": json_bytes,
+    "onnx": onnx_bytes,
+    "torch": torch_source,
+    "numpy": numpy_script,
+}
+
+
+def export_network(network: Network, path: str | Path, fmt: str) -> None:
+    """Write `network` to `path` in format `fmt` (a key of FORMATS), replacing the file only once it is complete."""
+    if fmt not in _WRITERS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    data = _WRITERS[fmt](describe(network))
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")  # a crash mid-write must not leave a truncated export
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ExportError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
+
+
+__all__ = ["FORMATS", "ExportError", "export_network", "import_npz"]

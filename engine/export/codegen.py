@@ -1,0 +1,52 @@
+"""Helpers shared by the two exports that write Python source (the NumPy script and the PyTorch module).
+
+Arrays are embedded as one base64 text of their raw little-endian bytes: a literal list per weight would make a
+784-128-10 network's file slow to write and slow to import, while one base64 string is written in milliseconds
+and decoded with `frombuffer` by NumPy and PyTorch alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+
+import numpy as np
+
+from .spec import Graph, Link, Node
+
+
+def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
+    """Source text of (a table of (name, dtype, shape) in packing order, the base64 data as a string literal).
+
+    Callers pass float arrays before boolean ones, so every float starts at a multiple of its size.
+    """
+    little = {name: np.ascontiguousarray(a, a.dtype.newbyteorder("<")) for name, a in arrays.items()}
+    rows = "".join(f"    ({name!r}, {a.dtype.name!r}, {a.shape!r}),\n" for name, a in little.items())
+    data = base64.encodebytes(b"".join(a.tobytes() for a in little.values())).decode("ascii")
+    return f"[\n{rows}]", f'"""\n{data}"""'
+
+
+def forward_lines(graph: Graph, x: str, weight: Callable[[Link], str], bias: Callable[[Node], str],
+                  activation: Callable[[int, Node, str], str]) -> list[str]:
+    """Lines computing every layer's h into a dict keyed by layer name, from the input expression `x`.
+
+    Each pre-activation sums its connections in the engine's order and adds the bias last, as the engine does,
+    so the generated code reproduces the engine's numbers to rounding. `activation(k, node, a)` wraps the
+    pre-activation `a` of the k-th computed layer.
+    """
+    lines = [f"h = {{{graph.input.name!r}: {x}}}"]
+    for k, node in enumerate(graph.nodes[1:]):
+        a = " + ".join([*(f"h[{link.source!r}] @ {weight(link)}" for link in node.inputs), bias(node)])
+        lines.append(f"h[{node.name!r}] = {activation(k, node, a)}")
+    lines.append(f"return h[{graph.output.name!r}]")
+    return lines
+
+
+def indent(lines: list[str], depth: int) -> str:
+    return "\n".join("    " * depth + line for line in lines)
+
+
+def doc_text(text: str) -> str:
+    """`text` escaped for a docstring: user-chosen layer names may hold quotes, backslashes or newlines."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]

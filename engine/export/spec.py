@@ -1,0 +1,141 @@
+"""The one description of a network that every export format serialises: layers in evaluation order, their
+incoming connections, and every array under a stable name built from layer names.
+
+Formats differ only in how they write this description, so they cannot disagree about which array is which or in
+which order sums are taken (the exported models add terms in the engine's order, which keeps them bit-close to it).
+
+Array names (see docs/export.md): ``W__<source>__<target>``, ``mask__<source>__<target>``,
+``frozen__<source>__<target>`` for a connection; ``b__<layer>`` and ``frozen__<layer>`` for a layer's biases.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ExportError, ValidationError
+from ..graph.model import Network
+from ..graph.params import Param
+from ..graph.validate import validate
+
+FORMAT_VERSION = 1
+# GELU's tanh form, 0.5·x·(1 + tanh(GELU_C·(x + GELU_CUBIC·x³))), which the exports write out term by term
+GELU_C = math.sqrt(2.0 / math.pi)
+GELU_CUBIC = 0.044715
+
+
+def weight_names(source: str, target: str) -> tuple[str, str, str]:
+    """Names of a connection's (weights, mask, frozen flags)."""
+    return f"W__{source}__{target}", f"mask__{source}__{target}", f"frozen__{source}__{target}"
+
+
+def bias_names(layer: str) -> tuple[str, str]:
+    """Names of a layer's (biases, frozen flags)."""
+    return f"b__{layer}", f"frozen__{layer}"
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str
+    target: str
+    weight: str
+    mask: str
+    frozen: str
+    has_cuts: bool  # some weight of the connection is cut (exactly 0 and meant to stay so)
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    kind: str
+    size: int
+    activation: str
+    bias: str | None  # None for the input layer
+    bias_frozen: str | None
+    inputs: tuple[Link, ...]  # in the order the engine sums them
+
+
+@dataclass(frozen=True)
+class Graph:
+    dtype: np.dtype
+    nodes: tuple[Node, ...]  # evaluation order: the input layer first, the output layer last
+    arrays: dict[str, np.ndarray]  # copies, so a file describes one moment even while training goes on
+
+    @property
+    def input(self) -> Node:
+        return self.nodes[0]
+
+    @property
+    def output(self) -> Node:
+        return self.nodes[-1]
+
+    @property
+    def links(self) -> list[Link]:
+        return [link for node in self.nodes for link in node.inputs]
+
+    def summary(self) -> str:
+        """One line a generated file can open with: ``in (2) → h1 (8, tanh) → out (3, softmax)``."""
+        parts = [f"{n.name} ({n.size})" if n.kind == "input" else f"{n.name} ({n.size}, {n.activation})"
+                 for n in self.nodes]
+        return " → ".join(parts)
+
+    def meta(self) -> dict:
+        """The graph with array names in place of arrays: enough for a reader to rebuild the computation."""
+        layers = []
+        for n in self.nodes:
+            entry = {"name": n.name, "kind": n.kind, "size": n.size, "activation": n.activation}
+            if n.bias is not None:
+                entry.update(bias=n.bias, bias_frozen=n.bias_frozen)
+            layers.append(entry)
+        connections = [{"source": link.source, "target": link.target, "weight": link.weight, "mask": link.mask,
+                        "frozen": link.frozen} for link in self.links]
+        return {"format": "backprop-studio-weights", "version": FORMAT_VERSION, "dtype": self.dtype.name,
+                "input": self.input.name, "output": self.output.name, "layers": layers, "connections": connections}
+
+
+def named_params(network: Network) -> dict[str, tuple[tuple[str, int], Param, str]]:
+    """Every array name → (parameter key, parameter, field), in evaluation order.
+
+    Raises `ExportError` if two names coincide, which only layer names containing ``__`` can cause.
+    """
+    named: dict[str, tuple[tuple[str, int], Param, str]] = {}
+
+    def add(names: tuple[str, ...], key: tuple[str, int], param: Param, fields: tuple[str, ...]) -> None:
+        for name, field in zip(names, fields, strict=True):
+            if name in named:
+                raise ExportError(f"two arrays would both be named {name!r}; rename a layer so that its name "
+                                  f"does not contain '__'")
+            named[name] = (key, param, field)
+
+    for lid in network.topological_order():
+        layer = network.layer(lid)
+        for c in network.incoming(lid):
+            add(weight_names(network.layer(c.source).name, layer.name), ("W", c.id), c.weight,
+                ("value", "mask", "frozen"))
+        if layer.bias is not None:
+            add(bias_names(layer.name), ("b", lid), layer.bias, ("value", "frozen"))
+    return named
+
+
+def describe(network: Network) -> Graph:
+    """The network as the export formats see it; `ExportError` if it cannot compute an output yet."""
+    try:
+        validate(network)
+    except ValidationError as exc:
+        raise ExportError(f"the network cannot be exported yet: {exc}") from None
+    arrays = {name: getattr(param, field).copy() for name, (_, param, field) in named_params(network).items()}
+    bad = next((name for name, a in arrays.items() if not np.isfinite(a).all()), None)
+    if bad:
+        raise ExportError(f"array {bad!r} holds NaN or infinite values; reset or retrain the network first")
+    nodes = []
+    for lid in network.topological_order():
+        layer = network.layer(lid)
+        links = []
+        for c in network.incoming(lid):
+            names = weight_names(network.layer(c.source).name, layer.name)
+            links.append(Link(network.layer(c.source).name, layer.name, *names, not c.weight.mask.all()))
+        bias, bias_frozen = bias_names(layer.name) if layer.bias is not None else (None, None)
+        nodes.append(Node(layer.name, layer.kind, layer.size, layer.activation, bias, bias_frozen, tuple(links)))
+    return Graph(network.dtype, tuple(nodes), arrays)
