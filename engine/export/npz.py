@@ -2,7 +2,7 @@
 
 Loading checks the whole file before it changes anything, so a bad file never leaves a half-loaded network.
 Values are written into the parameters' existing arrays (which compiled networks view), and the frozen flags go
-through `Network.set_frozen`, which also tells compiled plans and views that masks or flags changed.
+through `Network.assign`, which also tells compiled plans and views that masks or flags changed.
 """
 
 from __future__ import annotations
@@ -91,16 +91,4 @@ def _check_cut_zero(path, name: str, value: np.ndarray, mask: np.ndarray) -> Non
 
 
 def _apply(network: Network, params: dict[tuple[str, int], dict[str, np.ndarray]]) -> None:
-    for key, fields in params.items():
-        param = network.param(key)
-        mask, frozen = fields.get("mask", param.mask), fields["frozen"]
-        structural = not (np.array_equal(mask, param.mask) and np.array_equal(frozen, param.frozen))
-        if structural:
-            param.mask[...] = mask
-            for arr in (param.grad, param.delta, *param.state.values()):
-                arr[~mask] = 0.0  # a cut weight has no gradient and no optimiser history
-        param.value[...] = fields["value"]
-        if structural:
-            network.set_frozen(key, np.nonzero(frozen), True)
-            network.set_frozen(key, np.nonzero(~frozen), False)
-    network.events.emit("values_changed")
+    network.assign({key: (f["value"], f.get("mask"), f["frozen"]) for key, f in params.items()})

@@ -359,6 +359,27 @@ class Network:
         param.value[index] = value
         self.events.emit("values_changed", key[1])
 
+    def assign(self, params: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]) -> None:
+        """Overwrite whole parameters at once — an import, an undo — as {key: (value, mask, frozen)}.
+
+        Masks and frozen flags go through here too (None keeps them), so compiled plans learn that they changed;
+        a newly cut weight loses its gradient and optimiser history with its value. One `values_changed` event.
+        """
+        for key, (value, mask, frozen) in params.items():
+            param = self.param(key)
+            mask = param.mask if mask is None else np.asarray(mask, bool)
+            frozen = param.frozen if frozen is None else np.asarray(frozen, bool)
+            if np.any(np.asarray(value)[~mask] != 0):
+                raise GraphError(f"{key[0]} {key[1]}: a cut weight must be exactly 0")
+            if not (np.array_equal(mask, param.mask) and np.array_equal(frozen, param.frozen)):
+                param.mask[...] = mask
+                param.frozen[...] = frozen
+                for arr in (param.grad, param.delta, *param.state.values()):
+                    arr[~mask] = 0.0
+                self._changed("connection_changed" if key[0] == "W" else "layer_changed", key[1])
+            param.value[...] = value
+        self.events.emit("values_changed")
+
     def set_init(self, connection_id: int, init: str) -> None:
         c = self.connection(connection_id)
         check_initializer(init)
