@@ -38,9 +38,13 @@ class Loss:
             return f"a softmax output pairs with cross-entropy, not {self.label}"
         return None
 
+    def fuses_with(self, activation: str) -> bool:
+        """Whether dL/da comes straight from the logits (the chain-rule explorer shows one factor for it)."""
+        return self.fused is not None and activation == self.fused[0]
+
     def grad_a(self, a: np.ndarray, h: np.ndarray, t: np.ndarray, activation: str) -> np.ndarray:
         """dL/da of the output layer for the whole batch."""
-        if self.fused and activation == self.fused[0]:
+        if self.fuses_with(activation):
             return self.fused[1](a, h, t)
         dh = self.grad_h(h, t)
         act = get_activation(activation)

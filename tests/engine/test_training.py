@@ -151,3 +151,11 @@ def test_other_callers_of_compiled_share_the_trainers_plan():
     before = conn.weight.value.copy()
     t.step()
     assert not np.array_equal(conn.weight.value, before)  # the model sees the trainer's updates
+
+
+def test_gradient_check_works_in_float32_too():
+    from engine import gradient_check
+
+    t = trainer(dtype=np.float32)
+    worst = max(r.rel_error for r in gradient_check(t.network, t.x[:8], t.t[:8, 0], "bce"))
+    assert worst < 5e-2

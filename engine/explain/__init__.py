@@ -1,0 +1,19 @@
+"""The chain-rule explorer's engine: why every gradient has its value, and one training step, frame by frame.
+
+`explain_weight` breaks dL/dw into its local form (h_i · δ_j), its paths to the loss (one product of elementary
+derivatives per path, summing exactly to the gradient), the optimiser's update and a numerical check;
+`StepThrough` lists one sample's forward pass, loss, backward pass and update as frames. Nothing here changes
+the network.
+"""
+
+from .batch import Quantity
+from .explanation import Explanation, explain_weight
+from .local import LocalForm, Term
+from .paths import ENUMERATE_LIMIT, Path, PathForm, PathSearch, path_form
+from .stepthrough import Frame, StepThrough
+from .update import Update
+
+__all__ = [
+    "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "Path", "PathForm", "PathSearch", "Quantity",
+    "StepThrough", "Term", "Update", "explain_weight", "path_form",
+]

@@ -1,0 +1,132 @@
+"""One forward and backward pass kept per sample and per neuron: the raw material of every explanation.
+
+Backprop's δ = dL/da (`Trace.da`) carries the 1/N of the batch-mean loss. Here every per-sample quantity is the
+derivative of that sample's *own* loss ℓ_n (the loss of a batch of size 1), so δ⁽ⁿ⁾ = N · dL/da⁽ⁿ⁾, and every
+batch gradient is a plain mean over samples of per-sample products: dL/dw = (1/N) Σ_n h_i⁽ⁿ⁾ δ_j⁽ⁿ⁾, which is
+backprop's Σ_n h_i⁽ⁿ⁾ · dL/da_j⁽ⁿ⁾. For one sample the mean is that sample's own gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..activations import get_activation
+from ..compile import Compiled, compiled
+from ..errors import DataError
+from ..graph.model import Connection, Network
+from ..graph.validate import validate
+from ..history import WeightRef
+from ..losses import encode_targets, get_loss
+
+
+@contextmanager
+def borrowed_plan(network: Network) -> Iterator[Compiled]:
+    """The network's own compiled plan, its gradients put back afterwards.
+
+    An explanation runs backprop on its own batch, which writes the plan's gradient buffer; when it is done, the
+    model's dL/dw must again be those of the last training step (the GUI colours edges by them). Sharing the one
+    plan, rather than compiling another, keeps the parameters bound to the buffers that training updates.
+    """
+    plan = compiled(network)
+    saved = plan.grad.copy()
+    try:
+        yield plan
+    finally:
+        plan.grad[...] = saved
+
+
+@dataclass(frozen=True, eq=False)
+class Quantity:
+    """One named number, per sample; `value` is what a reader sees: the sample's own value or the batch mean."""
+
+    symbol: str  # e.g. "h", "δ", "∂L/∂ŷ", "∂a/∂h"
+    where: str  # the neuron or weight it belongs to, e.g. "h1[2]" or "h1[2] → out[0]"
+    samples: np.ndarray  # (N,)
+    ref: WeightRef | None = None  # the weight, for factors that are weights
+
+    @property
+    def value(self) -> float:
+        return float(np.mean(self.samples))
+
+    def __str__(self) -> str:
+        return f"{self.symbol}[{self.where}] = {self.value:.6g}"
+
+
+def batch_arrays(network: Network, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """x as a 2-D float batch and y with one entry per sample, or a `DataError` saying what does not fit."""
+    x = np.asarray(x, network.dtype)
+    y = np.asarray(y)
+    if x.ndim != 2 or len(x) == 0:
+        raise DataError(f"x must be a non-empty (samples × features) array, not shape {x.shape}")
+    if y.ndim == 0 or len(y) != len(x):
+        raise DataError(f"x has {len(x)} samples but y has shape {y.shape}")
+    return x, y
+
+
+class PerSample:
+    """Everything a chain-rule explanation reads, per sample: a, h, δ, f'(a), and the loss's own factors."""
+
+    def __init__(self, network: Network, plan: Compiled, x, y, loss: str):
+        self.network = network
+        self.plan = plan
+        self.loss = get_loss(loss)
+        x, y = batch_arrays(network, x, y)
+        validate(network, loss, n_features=x.shape[1])
+        out = network.output_layer
+        self.t = encode_targets(self.loss, y, out.size, network.dtype)
+        self.n = len(x)
+        trace = plan.backward(plan.forward(x), self.t, self.loss)
+        self.grad = plan.grad.copy()  # dL/dw of every parameter on this batch, flat
+        self.a, self.h = trace.a, trace.h
+        self.delta = [None if d is None else d * self.n for d in trace.da]
+        self.out = plan.output_pos
+        self.fprime: dict[int, np.ndarray] = {}
+        for lid in plan.order:
+            layer = network.layer(lid)
+            p = plan.pos[lid]
+            if layer.kind == "hidden" or (layer.kind == "output" and not self.fused):
+                self.fprime[p] = get_activation(layer.activation).derivative(self.a[p], self.h[p])
+        # ∂L/∂ŷ per sample; unused when the loss fuses with the output activation into one factor ∂L/∂a
+        self.dldy = None if self.fused else self.loss.grad_h(self.h[self.out], self.t) * self.n
+        self.consumers: dict[int, list[Connection]] = {
+            plan.pos[lid]: network.outgoing(lid) for lid in plan.order
+        }
+
+    @property
+    def fused(self) -> bool:
+        """Whether ∂L/∂a of the output is one exact factor (softmax + cross-entropy, sigmoid + BCE).
+
+        A softmax output always pairs with cross-entropy (validation refuses anything else), so the Jacobian that
+        couples its neurons is folded exactly into ∂L/∂a_k = (ŷ_k − t_k) per sample.
+        """
+        return self.loss.fuses_with(self.network.output_layer.activation)
+
+    # ------------------------------------------------------------ naming
+    def layer_id(self, pos: int) -> int:
+        return self.plan.order[pos]
+
+    def neuron(self, pos: int, k: int) -> str:
+        return f"{self.network.layer(self.layer_id(pos)).name}[{k}]"
+
+    # ------------------------------------------------------------ quantities
+    def quantity(self, symbol: str, pos: int, k: int, arrays: list | dict) -> Quantity:
+        return Quantity(symbol, self.neuron(pos, k), arrays[pos][:, k])
+
+    def weight(self, conn: Connection, j: int, k: int, symbol: str = "w") -> Quantity:
+        w = np.broadcast_to(conn.weight.value[j, k], (self.n,))
+        return Quantity(symbol, self.network.weight_name(conn.id, j, k), w, (("W", conn.id), (j, k)))
+
+    def tail(self, k: int) -> tuple[Quantity, ...]:
+        """The loss's factors for output neuron k, loss first; their product is δ_k."""
+        if self.fused:
+            return (self.quantity("∂L/∂a", self.out, k, self.delta),)
+        return (Quantity("∂L/∂ŷ", self.neuron(self.out, k), self.dldy[:, k]),
+                self.quantity("∂ŷ/∂a", self.out, k, self.fprime))
+
+    def tail_products(self) -> np.ndarray:
+        """(N, outputs): the product of each output neuron's loss factors, as the paths multiply them."""
+        return self.delta[self.out] if self.fused else self.dldy * self.fprime[self.out]

@@ -1,0 +1,121 @@
+"""Path form of the chain rule on random DAGs: every path found once, counted, summed exactly to backprop."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from random_nets import networks
+
+from engine import Network, gradient_check
+from engine.explain import ENUMERATE_LIMIT, PathSearch, explain_weight
+from engine.explain.batch import PerSample, borrowed_plan
+from engine.gradcheck import all_refs
+
+
+def brute_force_paths(net: Network, layer_id: int, j: int) -> list[tuple[tuple[int, int], ...]]:
+    """Every path from neuron j of a layer to an output neuron, by plain recursion over existing weights."""
+    if net.layer(layer_id).kind == "output":
+        return [((layer_id, j),)]
+    return [((layer_id, j), *rest) for c in net.outgoing(layer_id) for k in np.flatnonzero(c.weight.mask[j])
+            for rest in brute_force_paths(net, c.target, int(k))]
+
+
+def target_neuron(net: Network, ref) -> tuple[int, int]:
+    (kind, ident), index = ref
+    return (ident, index[0]) if kind == "b" else (net.connection(ident).target, index[1])
+
+
+def close(a: float, b: float, scale: float, rel: float = 1e-9) -> bool:
+    return abs(a - b) <= rel * scale + 1e-300
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks())
+def test_paths_are_all_found_once_ordered_and_sum_to_backprop(problem):
+    net, loss, x, y = problem
+    for check in gradient_check(net, x, y, loss):  # independent backprop values (the check's own compile)
+        e = explain_weight(net, check.ref, x, y, loss, max_paths=10**6, check=False)
+        expected = brute_force_paths(net, *target_neuron(net, check.ref))
+        assert e.paths.count == len(expected) == len(e.paths.paths)
+        assert sorted(p.neurons for p in e.paths.paths) == sorted(expected)
+        sizes = [abs(p.contribution) for p in e.paths.paths]
+        assert sizes == sorted(sizes, reverse=True)
+        scale = max(math.fsum(sizes), abs(check.backprop))
+        assert close(e.paths.listed, check.backprop, scale)
+        assert close(e.paths.total, check.backprop, scale)
+        assert e.paths.remainder == 0.0 and e.paths.remainder_count == 0
+        assert close(e.local.gradient, check.backprop, scale)
+        assert e.gradient == check.backprop
+        for path in e.paths.paths:  # a path's value is the per-sample product of the factors it shows
+            product = np.prod([np.broadcast_to(f.samples, (len(x),)) for f in path.factors], axis=0)
+            np.testing.assert_allclose(path.samples, product, rtol=1e-12, atol=1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks())
+def test_local_form_rebuilds_delta_from_its_terms(problem):
+    net, loss, x, y = problem
+    for ref in all_refs(net):
+        loc = explain_weight(net, ref, x, y, loss, max_paths=0, check=False).local
+        if loc.f_prime is None:
+            rebuilt = np.prod([f.samples for f in loc.loss_factors], axis=0)
+        else:
+            rebuilt = loc.f_prime.samples * sum((t.weight.samples * t.delta.samples for t in loc.terms), 0.0)
+        scale = np.abs(loc.delta.samples).max() + sum(abs(t.value) for t in loc.terms)
+        np.testing.assert_allclose(rebuilt, loc.delta.samples, rtol=0, atol=1e-12 * scale + 1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(), st.integers(0, 3))
+def test_remainder_of_capped_paths_is_exact_by_both_methods(problem, cap):
+    net, loss, x, y = problem
+    for ref in all_refs(net):
+        full = explain_weight(net, ref, x, y, loss, max_paths=10**6, check=False).paths.paths
+        capped = explain_weight(net, ref, x, y, loss, max_paths=cap, check=False)
+        listed = {p.neurons for p in capped.paths.paths}
+        rest = [p.contribution for p in full if p.neurons not in listed]
+        expected = math.fsum(rest)
+        scale = math.fsum(abs(c) for c in rest) + 1e-15 * math.fsum(abs(p.contribution) for p in full)
+        assert capped.paths.remainder_count == len(rest)
+        assert capped.paths.remainder_method == "enumerated"
+        assert close(capped.paths.remainder, expected, scale)
+        with borrowed_plan(net) as plan:  # the general method, which explain_weight keeps for many paths
+            lid, j = target_neuron(net, ref)
+            search = PathSearch(PerSample(net, plan, x, y, loss), plan.pos[lid], j, capped.local.source)
+            assert close(search.branch_remainder(capped.paths.paths), expected, scale)
+
+
+def test_paths_are_found_lazily_among_more_paths_than_int64_can_count():
+    """17 hidden layers of 16 neurons: 16**16 = 2**64 paths from a first-layer neuron, five of them listed."""
+    net = Network(seed=5)
+    layers = [net.add_layer(2, "input"), *(net.add_layer(16, activation="tanh") for _ in range(17)),
+              net.add_layer(1, "output", "identity")]
+    first = None
+    for a, b in itertools.pairwise(layers):
+        c = net.connect(a.id, b.id)
+        first = first or c
+    rng = np.random.default_rng(0)
+    e = explain_weight(net, (("W", first.id), (0, 3)), rng.normal(size=(1, 2)), [[0.5]], "mse", max_paths=5,
+                       check=False)
+    assert e.paths.count == 16**16 > np.iinfo(np.int64).max
+    assert e.paths.remainder_count == 16**16 - 5
+    assert e.paths.remainder_method == "branch sums"
+    assert all(len(p.neurons) == 18 for p in e.paths.paths)
+    sizes = [abs(p.contribution) for p in e.paths.paths]
+    assert sizes == sorted(sizes, reverse=True)
+    assert close(e.paths.listed + e.paths.remainder, e.gradient, abs(e.gradient))
+
+
+def test_enumeration_limit_is_where_the_method_switches():
+    net = Network(seed=1)
+    layers = [net.add_layer(1, "input"), net.add_layer(8), net.add_layer(8), net.add_layer(8),
+              net.add_layer(4, "output", "identity")]
+    conns = [net.connect(a.id, b.id) for a, b in itertools.pairwise(layers)]
+    e = explain_weight(net, (("W", conns[0].id), (0, 0)), [[1.0]], [[0.1, 0.2, 0.3, 0.4]], "mse", max_paths=0,
+                       check=False)
+    assert e.paths.count == 8 * 8 * 4 <= ENUMERATE_LIMIT and e.paths.remainder_method == "enumerated"
+    assert close(e.paths.remainder, e.gradient, abs(e.gradient))
