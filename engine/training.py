@@ -77,6 +77,7 @@ class Trainer:
         self._stale = 0
         self._watch_key: tuple = ()
         self._watch_index = np.zeros(0, np.int64)
+        self._last_idx: np.ndarray | None = None
         self.set_batch_size(self.settings.batch_size)
 
     # ------------------------------------------------------------ settings that may change mid-run
@@ -107,7 +108,7 @@ class Trainer:
         """One mini-batch: forward, loss, backward, update; at the end of an epoch, the epoch's metrics."""
         c = self.compiled
         bs = self.settings.batch_size
-        idx = self._order[self._cursor : self._cursor + bs]
+        idx = self._last_idx = self._order[self._cursor : self._cursor + bs]
         x, t = self.x[idx], self.t[idx]
         trace = c.forward(x)
         loss = c.loss(trace, t, self.loss)
@@ -122,6 +123,14 @@ class Trainer:
         if self._cursor < len(self.x):
             return StepResult(self.step_count, self.epoch, loss, False)
         return StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch())
+
+    def last_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, encoded targets) of the batch the last step used — the gradients the network holds are this batch's,
+        which is what the chain-rule explorer explains; before the first step, the batch the next step will use."""
+        idx = self._last_idx
+        if idx is None:
+            idx = self._order[self._cursor : self._cursor + self.settings.batch_size]
+        return self.x[idx], self.t[idx]
 
     def run_epoch(self) -> StepResult:
         while not (result := self.step()).epoch_done:

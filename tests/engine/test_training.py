@@ -159,3 +159,18 @@ def test_gradient_check_works_in_float32_too():
     t = trainer(dtype=np.float32)
     worst = max(r.rel_error for r in gradient_check(t.network, t.x[:8], t.t[:8, 0], "bce"))
     assert worst < 5e-2
+
+
+def test_last_batch_is_the_batch_whose_gradients_the_network_holds():
+    t = trainer()
+    upcoming_x, _ = t.last_batch()
+    c = t.compiled
+    before = c.value.copy()
+    t.step()
+    x, target = t.last_batch()
+    np.testing.assert_array_equal(x, upcoming_x)
+    held = c.grad.copy()
+    c.value[:] = before  # the gradients were taken at the weights before the update
+    trace = c.forward(x)
+    c.backward(trace, target, t.loss)
+    np.testing.assert_array_equal(c.grad, held)

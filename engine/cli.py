@@ -1,0 +1,254 @@
+"""`python -m engine`: train, evaluate, export, gradient-check and describe project files without the GUI.
+
+Everything here goes through the same engine API as the GUI, so a run on the command line reproduces what the
+app shows. A user's mistake (a missing file, a bad project, data that does not fit) ends with one line
+`error: ...` on stderr and exit status 2, never a traceback; commands are documented in docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import Dataset
+from .errors import BackpropError
+from .gradcheck import all_refs, gradient_check
+from .graph.validate import validate
+from .project import Project, load_project, save_project
+from .training import StepResult, Trainer
+
+EXPORT_FORMATS = ("npz", "json", "onnx", "torch", "numpy")  # the keys of engine.export.FORMATS
+BAR_WIDTH = 30
+REDRAW_SECONDS = 0.1
+GRAD_ATOL = 1e-8  # below this, central differences in float64 cannot tell a gradient from rounding noise
+
+
+def _out(line: str = "") -> None:
+    print(line, file=sys.stdout)
+
+
+def _load(args: argparse.Namespace) -> tuple[Project, Dataset, Dataset]:
+    project = load_project(args.project)
+    train, val, _ = project.data.load(project.base_dir)
+    return project, train, val
+
+
+def _metrics_lines(metric: str, rows: dict[str, tuple[float, float]]) -> list[str]:
+    lines = [f"{'':12}{'loss':>12}{metric:>12}"]
+    lines += [f"{name:12}{loss:12.6g}{value:12.4f}" for name, (loss, value) in rows.items()]
+    return lines
+
+
+# -------------------------------------------------------------------------------------------------- train
+class ProgressBar:
+    """One self-overwriting line on stderr, redrawn at most every REDRAW_SECONDS so printing never slows the run."""
+
+    def __init__(self, first: int, last: int, stream=None):
+        self.first, self.last = first, last
+        self.stream = stream or sys.stderr
+        self._drawn = 0.0
+
+    def update(self, result: StepResult, force: bool = False) -> None:
+        now = time.monotonic()
+        if not (force or (result.epoch_done and now - self._drawn >= REDRAW_SECONDS)):
+            return
+        self._drawn = now
+        done = result.epoch - self.first
+        total = max(self.last - self.first, 1)
+        filled = round(BAR_WIDTH * min(done / total, 1.0))
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        loss = result.epoch_metrics["train_loss"] if result.epoch_metrics else result.loss
+        self.stream.write(f"\r[{bar}] epoch {done}/{total}  loss {loss:.5g}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    project, train, val = _load(args)
+    trainer = project.make_trainer(train, val)
+    first = trainer.epoch
+    epochs = args.epochs or project.settings.epochs
+    # the budget counts epochs in total, and this run continues the saved one: stop `epochs` from here
+    trainer.settings = replace(project.settings, epochs=first + epochs)
+    start_loss = trainer.evaluate(trainer.x, trainer.t)[0]
+    bar = ProgressBar(first, first + epochs)
+    started = time.monotonic()
+    result = None
+    try:
+        for result in trainer.run():
+            bar.update(result)
+        if result is not None:
+            bar.update(result, force=True)
+    finally:
+        bar.close()
+    project.update_from(trainer)
+    trained = trainer.epoch - first
+    _out(f"trained {trained} epochs in {time.monotonic() - started:.1f} s (epoch {trainer.epoch}, step "
+         f"{trainer.step_count} of the whole run)")
+    if trained < epochs:
+        _out(f"stopped early: {trainer.stop_reason}")
+    _out(f"training loss {start_loss:.6g} → {trainer.evaluate(trainer.x, trainer.t)[0]:.6g}")
+    _report(trainer)
+    out = Path(args.out) if args.out else project.path
+    save_project(project, out)
+    _out(f"saved {out}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- evaluate
+def _report(trainer: Trainer) -> None:
+    rows = {"train": trainer.evaluate(trainer.x, trainer.t)}
+    if trainer.x_val is not None:
+        rows["validation"] = trainer.evaluate(trainer.x_val, trainer.t_val)
+    for line in _metrics_lines(trainer.metric, rows):
+        _out(line)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    project, train, val = _load(args)
+    _report(Trainer(project.network, train.X, train.y, project.settings, val.X, val.y))
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- export
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_network  # the exporters pull in onnx: only pay for it when exporting
+
+    project = load_project(args.project)
+    export_network(project.network, args.out, args.format)
+    _out(f"exported {args.format} to {args.out}")
+    if project.data.standardize:
+        print("note: this project standardises its inputs; the exported model expects (x − mean) / std with the "
+              "training split's statistics, which `info` prints", file=sys.stderr)
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- gradcheck
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    project, train, _ = _load(args)
+    net, loss = project.network, project.settings.loss
+    if net.dtype != np.float64:
+        net.set_dtype(np.float64)  # central differences need float64; the file is not written back
+        _out("(the network is float32; checking it in float64)")
+    validate(net, loss, n_features=train.n_features)
+    refs = all_refs(net)
+    if len(refs) > args.limit:
+        picked = np.random.default_rng(0).choice(len(refs), args.limit, replace=False)
+        refs = [refs[k] for k in sorted(picked)]
+    n = min(args.samples, train.n_samples)
+    results = gradient_check(net, train.X[:n], train.y[:n], loss, refs, eps=args.eps)
+    failed = [r for r in results if r.rel_error > args.tol and abs(r.backprop - r.numeric) > GRAD_ATOL]
+    _out(f"checked {len(results)} of {len(all_refs(net))} parameters on {n} samples (ε = {args.eps:g})")
+    _out("worst relative errors:")
+    for r in sorted(results, key=lambda r: r.rel_error, reverse=True)[: args.show]:
+        _out(f"  {r.name:28} backprop {r.backprop: .6e}  numeric {r.numeric: .6e}  rel. error {r.rel_error:.2e}")
+    worst = max((r.rel_error for r in results), default=0.0)
+    if failed:
+        _out(f"FAIL: {len(failed)} of {len(results)} gradients differ by more than {args.tol:g} (relative)")
+        return 1
+    _out(f"PASS: all {len(results)} gradients agree within {args.tol:g} (worst relative error {worst:.2e})")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- info
+def _info_data(project: Project) -> list[str]:
+    d = project.data
+    params = ", ".join(f"{k}={v!r}" for k, v in d.params.items())
+    lines = [f"data: {d.kind} {d.name}" + (f" ({params})" if params else ""),
+             f"  validation fraction {d.val_fraction:g}, split seed {d.split_seed}, "
+             f"standardised: {'yes' if d.standardize else 'no'}"]
+    try:
+        train, val, scaler = d.load(project.base_dir)
+    except BackpropError as exc:
+        return [*lines, f"  (cannot load the data: {exc})"]
+    kind = f"{train.n_classes} classes" if train.n_classes else f"{train.n_outputs} targets"
+    lines.append(f"  {train.n_samples} training / {val.n_samples} validation samples, {train.n_features} features, "
+                 f"{kind}")
+    if scaler is not None:
+        lines.append(f"  standardiser mean {np.array2string(scaler.mean, precision=6)}")
+        lines.append(f"  standardiser std  {np.array2string(scaler.std, precision=6)}")
+    return lines
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    net, s = project.network, project.settings
+    _out(f"project: {project.path}")
+    _out(f"network: {net.dtype.name}, seed {net.seed}, {len(net.layers)} layers, {len(net.connections)} "
+         f"connections, {net.n_weights} weights + {net.n_biases} biases = {net.n_weights + net.n_biases} parameters")
+    _out("layers:")
+    for lay in net.layers.values():
+        _out(f"  [{lay.id}] {lay.name:12} {lay.kind:7} size {lay.size:<5} {lay.activation}")
+    _out("connections:")
+    for c in net.connections.values():
+        w = c.weight
+        frozen = int((w.frozen & w.mask).sum())
+        extra = f", {frozen} frozen" if frozen else ""
+        _out(f"  [{c.id}] {net.layer(c.source).name} → {net.layer(c.target).name}: {int(w.mask.sum())} of "
+             f"{w.mask.size} weights ({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
+    for line in _info_data(project):
+        _out(line)
+    opt = ", ".join(f"{k}={v}" for k, v in s.optimizer_params.items())
+    _out(f"settings: loss {s.loss}, optimiser {s.optimizer}" + (f" ({opt})" if opt else "") +
+         f", batch size {s.batch_size}, {s.epochs} epochs, target loss {s.target_loss}, patience {s.patience}, "
+         f"shuffle seed {s.seed}")
+    epochs = project.history.epochs.data()
+    _out(f"history: {len(project.history.losses.data())} steps and {len(epochs)} epochs recorded, "
+         f"{project.optimizer_t} optimiser steps taken")
+    if len(epochs):
+        _out(f"  last epoch {int(epochs[-1, 0])}: train loss {epochs[-1, 2]:.6g}, validation loss {epochs[-1, 4]:.6g}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- entry point
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("project", help="project file (.bps.json)")
+        p.set_defaults(run=run)
+        return p
+
+    p = command("train", cmd_train, "train a project and save it (in place, or to --out)")
+    p.add_argument("--epochs", type=_positive, help="epochs to train now (default: the project's epoch budget)")
+    p.add_argument("--out", help="save the trained project here instead of over PROJECT")
+    command("evaluate", cmd_evaluate, "loss and accuracy (or R²) on the training and validation sets")
+    p = command("export", cmd_export, "export the network's weights or code")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--out", required=True, help="file to write")
+    p = command("gradcheck", cmd_gradcheck, "compare backprop's gradients with central differences")
+    p.add_argument("--samples", type=_positive, default=16, help="training samples in the batch (default 16)")
+    p.add_argument("--limit", type=_positive, default=2000, help="check at most this many parameters (default 2000)")
+    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument("--tol", type=float, default=1e-5, help="largest relative error that passes (default 1e-5)")
+    p.add_argument("--show", type=int, default=5, help="how many of the worst parameters to list (default 5)")
+    command("info", cmd_info, "describe the network, data, settings and history")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BackpropError as exc:
+        message = str(exc)
+    except OSError as exc:
+        message = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return 2

@@ -1,0 +1,222 @@
+"""A `Project` as one JSON document (the current format version) and back, checking every field on the way in.
+
+The layout is documented field by field in docs/project-format.md. Reading never trusts a value's type: each
+field goes through `Field`, so a bad file fails with the JSON path of the first bad value, never with a
+`KeyError` or a `TypeError` from deep inside.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import reprlib
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import BUNDLED, GENERATOR_PARAMS, TASKS
+from ..errors import ProjectError, TrainingError
+from ..history import EPOCH_COLUMNS, History
+from ..losses import LOSSES
+from ..optim import OPTIMIZERS, make_optimizer
+from ..training import TrainSettings
+from .data import KINDS, DataSpec
+from .fields import Field
+from .migrate import FORMAT, VERSION
+from .network_codec import MAX_SEED, decode_network, encode_network
+from .project import Project
+
+# bounds on the memory a (possibly hostile) file can make us allocate
+MAX_HISTORY = 1_000_000  # rows per history series
+MAX_SAMPLES = 10_000_000  # a generator's n_samples (the generators themselves set no upper bound)
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+def _rows(data: np.ndarray) -> list:
+    """History rows, NaN (no value yet, e.g. no validation set) written as null: JSON has no NaN."""
+    return [[None if math.isnan(v) else v for v in row] for row in data.tolist()]
+
+
+def json_default(value):
+    """`json.dumps(default=...)`: NumPy scalars (a GUI spin box may hand one over) as the numbers they hold,
+    arrays (the shuffling order in `progress`) as lists."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"a {type(value).__name__} cannot be written to a project file")
+
+
+def stored_csv_name(spec: DataSpec, old_base: Path | None, new_base: Path) -> str:
+    """The CSV path relative to `new_base` (POSIX separators, so a project folder moves between systems)."""
+    path = spec.csv_path(old_base).absolute()
+    try:
+        return Path(os.path.relpath(path, new_base.absolute())).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return str(path)
+
+
+def check_ui(ui) -> dict:
+    """The GUI state is free-form, but it must be a JSON object of JSON values (no NaN: JSON has none)."""
+    if not isinstance(ui, dict):
+        raise ProjectError(f"the GUI state must be an object, not {type(ui).__name__}", field="ui")
+    try:
+        json.dumps(ui, allow_nan=False, default=json_default)
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"the GUI state cannot be written as JSON: {exc}", field="ui") from None
+    return ui
+
+
+def encode_document(project: Project, data: DataSpec) -> dict:
+    """The document for `project`, with `data` in place of project.data (its CSV path made relative already)."""
+    check_ui(project.ui)
+    h = project.history
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        **encode_network(project.network),
+        "optimizer_t": int(project.optimizer_t),
+        "settings": asdict(project.settings),
+        "data": asdict(data),
+        "history": {"capacity": h.capacity, "snapshot_every": h.snapshot_every,
+                    "snapshots_kept": h.snapshots.maxlen, "losses": _rows(h.losses.data()),
+                    "epochs": _rows(h.epochs.data())},
+        "progress": project.progress,
+        "ui": project.ui,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+def _settings(f: Field) -> TrainSettings:
+    optimizer = f["optimizer"].str(tuple(OPTIMIZERS))
+    pf = f["optimizer_params"]
+    defaults = OPTIMIZERS[optimizer].defaults
+    params = {}
+    for name, vf in pf.entries():
+        if name not in defaults:
+            raise vf.error(f"{optimizer} has no setting {name!r}; its settings are {', '.join(defaults)}")
+        params[name] = vf.bool() if isinstance(defaults[name], bool) else vf.float()
+    try:
+        make_optimizer(optimizer, **params)
+    except TrainingError as exc:
+        raise pf.error(str(exc)) from None
+    target, patience = f["target_loss"].optional(), f["patience"].optional()
+    return TrainSettings(
+        loss=f["loss"].str(tuple(LOSSES)), optimizer=optimizer, optimizer_params=params,
+        batch_size=f["batch_size"].int(minimum=1), epochs=f["epochs"].int(minimum=1),
+        target_loss=target.float() if target else None, patience=patience.int(minimum=1) if patience else None,
+        min_delta=f["min_delta"].float(minimum=0.0), seed=f["seed"].int(minimum=0, maximum=MAX_SEED),
+    )
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# load_csv's keyword arguments and the values each accepts besides null (delimiter has no null: it defaults to ",")
+_CSV_CHECKS = {
+    "target_column": lambda v: isinstance(v, str) or _whole(v),
+    "input_columns": lambda v: isinstance(v, list) and all(isinstance(c, str) or _whole(c) for c in v),
+    "header": lambda v: isinstance(v, bool),
+    "task": lambda v: v in TASKS,
+    "delimiter": lambda v: isinstance(v, str) and len(v) == 1,
+}
+
+
+def _csv_params(f: Field) -> dict:
+    params = {}
+    for name, vf in f.entries():
+        if name not in _CSV_CHECKS:
+            raise vf.error(f"unknown CSV setting {name!r}; expected one of {', '.join(_CSV_CHECKS)}")
+        if not (_CSV_CHECKS[name](vf.value) or (vf.value is None and name != "delimiter")):
+            raise vf.error(f"invalid value {reprlib.repr(vf.value)} for the CSV setting {name!r}")
+        params[name] = vf.value
+    return params
+
+
+def _data(f: Field) -> DataSpec:
+    kind = f["kind"].str(KINDS)
+    nf = f["name"]
+    pf = f["params"]
+    if kind == "generator":
+        name = nf.str(tuple(GENERATOR_PARAMS))
+        params = {}
+        for pname, vf in pf.entries():
+            if pname not in GENERATOR_PARAMS[name]:
+                raise vf.error(f"the generator {name!r} has no parameter {pname!r}")
+            limit = MAX_SAMPLES if pname == "n_samples" else None
+            params[pname] = vf.int(maximum=limit) if isinstance(vf.value, int) else vf.float()
+    elif kind == "bundled":
+        name = nf.str(BUNDLED)
+        params = pf.obj()
+        if params:
+            raise pf.error("a bundled data set takes no parameters")
+    else:
+        name, params = nf.str(), _csv_params(pf)
+    return DataSpec(kind, name, params, val_fraction=f["val_fraction"].float(minimum=0.0, below=1.0),
+                    split_seed=f["split_seed"].int(minimum=0, maximum=MAX_SEED),
+                    standardize=f["standardize"].bool())
+
+
+def _table(f: Field, width: int, capacity: int) -> np.ndarray:
+    n = len(f.items())
+    if n > capacity:
+        raise f.error(f"{n} rows do not fit the capacity of {capacity}")
+    return f.array((n, width), np.float64, allow_null=True)
+
+
+def _history(f: Field) -> History:
+    capacity = f["capacity"].int(minimum=1, maximum=MAX_HISTORY)
+    history = History(capacity, f["snapshot_every"].int(minimum=1), f["snapshots_kept"].int(minimum=0, maximum=1000))
+    for row in _table(f["losses"], 2, capacity):
+        history.losses.append(row)
+    for row in _table(f["epochs"], len(EPOCH_COLUMNS), capacity):
+        history.epochs.append(row)
+    return history
+
+
+def _meter(f: Field) -> dict:
+    n = len(f["t_sum"].items())
+    if n < 1:
+        raise f["t_sum"].error("expected at least one entry")
+    sums = {k: f[k].array((n,), np.float64).tolist() for k in ("t_sum", "t_sq", "res_sq")}
+    return {"n": f["n"].int(minimum=0), "loss_sum": f["loss_sum"].float(), "correct": f["correct"].int(minimum=0),
+            **sums}
+
+
+def _progress(f: Field) -> dict:
+    """A saved `Trainer.progress()`, checked so that `Trainer.restore_progress` can trust every value."""
+    shuffle = f["shuffle"]
+    shuffle["bit_generator"].str(("PCG64",))
+    state = shuffle["state"]
+    order = f["order"].items()
+    best, meter = f["best"].optional(), f["meter"].optional()
+    return {
+        "step": f["step"].int(minimum=0), "epoch": f["epoch"].int(minimum=0),
+        "optimizer_steps": f["optimizer_steps"].int(minimum=0),
+        "best": best.float() if best else None, "stale": f["stale"].int(minimum=0),
+        "shuffle": {"bit_generator": "PCG64", "state": {k: state[k].int(0, 2**128 - 1) for k in ("state", "inc")},
+                    "has_uint32": shuffle["has_uint32"].int(0, 1), "uinteger": shuffle["uinteger"].int(0, 2**32 - 1)},
+        "order": np.array([item.int(0, len(order) - 1) for item in order], np.int64),
+        "cursor": f["cursor"].int(minimum=0),
+        "meter": _meter(meter) if meter else None,
+    }
+
+
+def decode_document(doc: Field, path: Path | None) -> Project:
+    """A project from a current-version document (run `migrate` first)."""
+    network = decode_network(doc)
+    history = doc.get("history", None)
+    progress = doc.get("progress", None).optional()
+    ui = check_ui(doc.get("ui", {}).value)
+    return Project(network, _settings(doc["settings"]), _data(doc["data"]),
+                   History() if history.value is None else _history(history),
+                   optimizer_t=doc.get("optimizer_t", 0).int(minimum=0), ui=ui, path=path,
+                   progress=_progress(progress) if progress else None)
+
+
+def with_csv_relative_to(project: Project, new_base: Path) -> DataSpec:
+    """project.data as it must be stored in a file in `new_base`."""
+    if project.data.kind != "csv":
+        return project.data
+    return replace(project.data, name=stored_csv_name(project.data, project.base_dir, new_base))

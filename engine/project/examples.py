@@ -1,0 +1,38 @@
+"""The example projects shipped in resources/examples/ (built by resources/examples/make_examples.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ProjectError
+from ..resources import resource_path
+from .files import load_project
+from .project import Project
+
+EXAMPLES: dict[str, Path] = {
+    name: resource_path("examples", file)
+    for name, file in (
+        ("XOR", "xor.bps.json"),
+        ("Circles", "circles.bps.json"),
+        ("Spiral (3 arms)", "spiral.bps.json"),
+        ("Sine regression", "sine.bps.json"),
+        ("Skip connection", "skip.bps.json"),
+        ("Lecture notes 4-3-2-1 (Iris)", "lecture_4321.bps.json"),
+    )
+}
+NEW_PROJECT_EXAMPLE = "Circles"
+
+
+def example_path(name: str) -> Path:
+    try:
+        return EXAMPLES[name]
+    except KeyError:
+        raise ProjectError(f"there is no example named {name!r}; the examples are: {', '.join(EXAMPLES)}") from None
+
+
+def new_project() -> Project:
+    """The project the app opens on: the circles example, detached from its file so that Save asks where to
+    save rather than overwriting the shipped example."""
+    project = load_project(example_path(NEW_PROJECT_EXAMPLE))
+    project.path = None
+    return project

@@ -1,0 +1,117 @@
+"""Reading and writing project files: parse → migrate → validate → build, and saves that cannot half-happen.
+
+A save writes a temporary file beside the target, flushes it to disk and renames it over the target in one
+`os.replace`: a crash, a full disk or a bug halfway through leaves the previous file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import ProjectError
+from .document import decode_document, encode_document, json_default, with_csv_relative_to
+from .fields import Field
+from .migrate import migrate
+from .project import Project
+
+SUFFIX = ".bps.json"
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions the saved file should get: those of the file it replaces, or what a plain `open` would
+    give (a temporary file is private, and `os.replace` would carry that over to the user's project)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def json_chunks(value) -> Iterator[str]:
+    """JSON text with one object key per line but each innermost list on one line, so a weight matrix reads
+    as a matrix (one row per line) and a diff of two saves shows which rows changed."""
+    return _chunks(value, "")
+
+
+def _chunks(value, indent: str) -> Iterator[str]:
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        yield "{"
+        for k, (key, item) in enumerate(value.items()):
+            yield f"{',' if k else ''}\n{inner}{json.dumps(key, ensure_ascii=False)}: "
+            yield from _chunks(item, inner)
+        yield f"\n{indent}}}"
+    elif isinstance(value, list) and value and isinstance(value[0], (list, dict)):
+        yield "["
+        for k, item in enumerate(value):
+            yield f"{',' if k else ''}\n{inner}"
+            yield from _chunks(item, inner)
+        yield f"\n{indent}]"
+    else:
+        yield json.dumps(value, ensure_ascii=False, allow_nan=False, default=json_default)
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write `project` to `path` atomically. Afterwards `project.path` is `path`, and a CSV data path is
+    relative to the new file's directory (in the file and in `project.data` alike)."""
+    path = Path(path)
+    data = with_csv_relative_to(project, path.parent)
+    doc = encode_document(project, data)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ProjectError(f"cannot write in {str(path.parent)!r}: {_describe(exc)}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.chmod(tmp, _file_mode(path))
+            for chunk in json_chunks(doc):
+                f.write(chunk)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ProjectError(f"cannot save {str(path)!r}: {_describe(exc)}") from None
+    except (TypeError, ValueError) as exc:  # a value JSON cannot hold: NaN, inf, an object of some other type
+        raise ProjectError(f"cannot save {str(path)!r}: {exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    project.path = path
+    project.data = data
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """The project in `path`; any problem with the file is a `ProjectError` naming the field at fault."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProjectError(f"cannot read {str(path)!r}: {_describe(exc)}") from None
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{str(path)!r} is not a text file (byte {exc.start} is not UTF-8)") from None
+    return project_from_text(text, path)
+
+
+def project_from_text(text: str, path: Path | None = None) -> Project:
+    """A project from the text of a project file (`path`, if given, is where relative CSV paths start)."""
+    try:
+        root = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise ProjectError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProjectError("the JSON is nested too deeply to be a project file") from None
+    return decode_document(migrate(Field(root)), path)

@@ -1,0 +1,115 @@
+"""Builds the example projects with the engine API and saves them here: `python resources/examples/make_examples.py`.
+
+The examples are committed, so the app and the tests never depend on running this; a test checks that running it
+reproduces the committed files byte for byte, so the files cannot drift from the code that documents them.
+Weights are untrained (freshly initialised from each network's seed); the saved settings train each one well.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from engine import Network, TrainSettings
+from engine.project import EXAMPLES, DataSpec, Project, save_project
+from engine.resources import resource_path
+
+HERE = Path(__file__).resolve().parent
+IRIS_TWO_CLASSES = "iris-versicolor-virginica.csv"
+X_STEP = 220.0  # canvas distance between layer columns
+Y_STEP = 160.0  # between layers sharing a column
+
+
+def _chain(net: Network, sizes: list[int], hidden: str, output: str) -> list[int]:
+    """Input, hidden layers and output in a row, each densely connected to the next; returns the layer ids."""
+    ids = []
+    for k, size in enumerate(sizes):
+        kind = "input" if k == 0 else "output" if k == len(sizes) - 1 else "hidden"
+        layer = net.add_layer(size, kind, output if kind == "output" else hidden, position=(k * X_STEP, 0.0))
+        if ids:
+            net.connect(ids[-1], layer.id)
+        ids.append(layer.id)
+    return ids
+
+
+def _adam(loss: str, lr: float, epochs: int, batch_size: int = 16) -> TrainSettings:
+    return TrainSettings(loss=loss, optimizer="adam", optimizer_params={"lr": lr}, batch_size=batch_size,
+                         epochs=epochs)
+
+
+def xor() -> Project:
+    """The problem no single neuron solves: four hidden tanh units bend the boundary twice."""
+    net = Network(seed=1)
+    _chain(net, [2, 4, 1], "tanh", "sigmoid")
+    data = DataSpec("generator", "xor", {"n_samples": 200, "noise": 0.0, "seed": 0})
+    return Project(net, _adam("bce", 0.05, 100), data)
+
+
+def circles() -> Project:
+    net = Network(seed=2)
+    _chain(net, [2, 8, 8, 1], "tanh", "sigmoid")
+    data = DataSpec("generator", "circles", {"n_samples": 300, "noise": 0.05, "seed": 0})
+    return Project(net, _adam("bce", 0.02, 100), data)
+
+
+def spiral() -> Project:
+    net = Network(seed=3)
+    _chain(net, [2, 16, 16, 3], "tanh", "softmax")
+    data = DataSpec("generator", "spiral", {"n_samples": 600, "noise": 0.03, "n_classes": 3, "seed": 0})
+    return Project(net, _adam("cross_entropy", 0.01, 300), data)
+
+
+def sine() -> Project:
+    net = Network(seed=4)
+    _chain(net, [1, 16, 16, 1], "tanh", "identity")
+    data = DataSpec("generator", "sine", {"n_samples": 200, "noise": 0.05, "seed": 0})
+    return Project(net, _adam("mse", 0.01, 200), data)
+
+
+def skip() -> Project:
+    """Two paths into the output neuron: through the hidden layers, and straight from the inputs (drawn below
+    the chain), so the gradient of an input weight is a sum over both paths."""
+    net = Network(seed=5)
+    inp, _, _, out = _chain(net, [2, 8, 8, 1], "tanh", "sigmoid")
+    net.move_layer(out, (3 * X_STEP, Y_STEP / 2))
+    net.connect(inp, out)
+    data = DataSpec("generator", "moons", {"n_samples": 300, "noise": 0.1, "seed": 0})
+    return Project(net, _adam("bce", 0.02, 150), data)
+
+
+def lecture_4321() -> Project:
+    """The 4-3-2-1 network of the lecture notes: 4·3 + 3·2 + 2·1 = 20 weights and 3 + 2 + 1 = 6 biases, on the
+    four Iris measurements, telling versicolor from virginica."""
+    net = Network(seed=6)
+    _chain(net, [4, 3, 2, 1], "sigmoid", "sigmoid")
+    data = DataSpec("csv", IRIS_TWO_CLASSES, {"target_column": "species"}, standardize=True)
+    return Project(net, _adam("bce", 0.05, 200), data)
+
+
+def write_iris_two_classes(path: Path) -> None:
+    """The bundled Iris set without setosa (the one class a straight line separates from the others)."""
+    with open(resource_path("datasets", "iris.csv"), newline="") as f:
+        rows = [row for row in csv.reader(f) if row[-1] != "setosa"]
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+BUILDERS: dict[str, Callable[[], Project]] = {
+    "XOR": xor, "Circles": circles, "Spiral (3 arms)": spiral, "Sine regression": sine,
+    "Skip connection": skip, "Lecture notes 4-3-2-1 (Iris)": lecture_4321,
+}
+
+
+def main(out_dir: Path = HERE) -> None:
+    """Write every example (and the CSV the Iris example reads) into `out_dir`."""
+    write_iris_two_classes(out_dir / IRIS_TWO_CLASSES)
+    for name, build in BUILDERS.items():
+        project = build()
+        project.path = out_dir / EXAMPLES[name].name  # a relative CSV path means: beside the project file
+        save_project(project, project.path)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
