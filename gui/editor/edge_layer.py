@@ -1,0 +1,167 @@
+"""One canvas item that draws every weight: NumPy line arrays sorted by colour bin, one `drawLines` per bin.
+
+Measured (design.md §3): one item per edge costs 28–44 ms a frame at 5k edges, this layer 12 ms. Lines are kept
+sorted by (strength, bin, width) so each pen's lines are one contiguous block handed to Qt as a pointer (no
+Python object per edge) and the strongest edges are drawn last, on top. Past `LOD_LIMIT` visible edges the
+layer draws a translucent band per connection and only the `LOD_KEEP` strongest edges; zooming in until fewer
+edges are visible brings back every edge.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import pairwise
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from gui.colors import N_BINS, bin_colors, magnitude_colormap, signed_colormap
+
+from .edges import WIDTH_LEVELS, EdgeArrays, crossing, strength
+from .items.style import HIGHLIGHT, SELECTED
+from .painting import draw_lines
+
+LOD_LIMIT = 10_000
+LOD_KEEP = 2_000
+AA_LIMIT = 600  # antialiasing costs 5-15x per line (design.md §3): only for the small nets people draw by hand
+WIDTH_SCALE = (0.5, 1.0, 1.8, 2.8)
+CUT_COLOR = QColor("#b9bec8")
+BUNDLE_COLOR = QColor(90, 110, 150, 38)
+
+
+@cache
+def _pens(mode: str, n_widths: int, base: float) -> tuple[QPen, ...]:
+    """Pens indexed by bin * n_widths + width level."""
+    colors = bin_colors(magnitude_colormap() if mode == "magnitude" else signed_colormap(), N_BINS)
+    scales = WIDTH_SCALE if n_widths == WIDTH_LEVELS else (1.0,)
+    return tuple(_pen(color, base * s) for color in colors for s in scales)
+
+
+def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)  # same thickness at any zoom
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
+
+
+def _visible(painter: QPainter, exposed: QRectF) -> QRectF:
+    """The exposed part of the item that lands on the paint device (`QGraphicsScene.render` exposes it all)."""
+    inverse, invertible = painter.worldTransform().inverted()
+    device = painter.device()
+    if not invertible or device is None:
+        return exposed
+    return exposed.intersected(inverse.mapRect(QRectF(0, 0, device.width(), device.height())))
+
+
+class EdgeLayer(QGraphicsItem):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for option.exposedRect
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks on weights are picked by the view
+        self.edges = EdgeArrays.empty()
+        self.bins = np.zeros(0, np.int64)
+        self.mode = "signed"
+        self.lod_active = False  # whether the last paint left edges out
+        self.drawn = 0  # edges the last paint drew
+        self.widths: np.ndarray | None = None
+        self._keys = np.zeros(0, np.int64)
+        self._sorted = np.zeros((0, 4))
+        self._inv = np.zeros(0, np.int64)
+        self._marked: dict[str, np.ndarray] = {}
+        self._rect = QRectF()
+
+    # ---------------------------------------------------------------- data in
+    def set_edges(self, edges: EdgeArrays) -> None:
+        """New structure; `set_bins` must follow before the next paint."""
+        self.edges = edges
+        self._marked = {}
+        self._update_rect()
+
+    def set_bins(self, bins: np.ndarray, widths: np.ndarray | None, mode: str) -> None:
+        """Colour bin per edge (-1 for cut weights) and optional width level; re-sorts the draw order."""
+        self.bins, self.widths, self.mode = bins, widths, mode
+        n_widths = WIDTH_LEVELS if widths is not None else 1
+        shown = np.clip(bins, 0, N_BINS - 1)
+        keys = 1 + (strength(shown, mode) * N_BINS + shown) * n_widths + (widths if widths is not None else 0)
+        keys[bins < 0] = 0
+        order = np.argsort(keys.astype(np.int16), kind="stable")  # small ints: NumPy uses a radix sort
+        self._keys = keys[order]
+        self._sorted = np.ascontiguousarray(self.edges.lines[order])
+        self._inv = np.empty_like(order)
+        self._inv[order] = np.arange(len(order))
+        self.update()
+
+    def shift(self, rows: slice, end: int, dx: float, dy: float) -> None:
+        """Move one end (0 = source, 1 = target) of a block of edges; only those rows are touched."""
+        cols = slice(2 * end, 2 * end + 2)
+        self.edges.lines[rows, cols] += (dx, dy)
+        self._sorted[self._inv[rows], cols] += (dx, dy)
+
+    def finish_shift(self) -> None:
+        self._update_rect()
+
+    def set_marked(self, name: str, rows: np.ndarray) -> None:
+        """Edges drawn on top of the rest: "selected" or "highlighted"."""
+        self._marked[name] = np.asarray(rows, np.int64)
+        self.update()
+
+    def marked(self, name: str) -> np.ndarray:
+        return self._marked.get(name, np.zeros(0, np.int64))
+
+    def _update_rect(self) -> None:
+        self.prepareGeometryChange()
+        lines = self.edges.lines
+        if len(lines) == 0:
+            self._rect = QRectF()
+            return
+        xs, ys = lines[:, 0::2], lines[:, 1::2]
+        left, top = float(xs.min()), float(ys.min())
+        self._rect = QRectF(left, top, float(xs.max()) - left, float(ys.max()) - top).adjusted(-4, -4, 4, 4)
+        self.update()
+
+    # ---------------------------------------------------------------- drawing
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        lines, keys = self._sorted, self._keys
+        self.lod_active = False
+        if len(keys) > LOD_LIMIT:
+            r = _visible(painter, option.exposedRect)
+            visible = np.flatnonzero(crossing(lines, (r.left(), r.top(), r.right(), r.bottom())))
+            if len(visible) > LOD_LIMIT:
+                self.lod_active = True
+                self._paint_bundles(painter)
+                visible = visible[-LOD_KEEP:]  # sorted weakest first: the tail is the strongest
+            lines, keys = np.ascontiguousarray(lines[visible]), keys[visible]
+        self.drawn = len(keys)
+        small = len(keys) <= AA_LIMIT
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, small)
+        n_widths = WIDTH_LEVELS if self.widths is not None else 1
+        pens = _pens(self.mode, n_widths, 1.4 if small else 1.0)
+        cut_pen = _pen(CUT_COLOR, 1.0, Qt.PenStyle.DashLine)
+        bounds = [0, *(np.flatnonzero(np.diff(keys)) + 1), len(keys)]
+        for start, stop in pairwise(bounds):
+            key = int(keys[start])
+            painter.setPen(cut_pen if key == 0 else pens[(key - 1) % (N_BINS * n_widths)])
+            draw_lines(painter, lines[start:stop])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for name, color, width in (("selected", SELECTED, 3.0), ("highlighted", HIGHLIGHT, 3.5)):
+            rows = self._marked.get(name)
+            if rows is not None and len(rows):
+                painter.setPen(_pen(color, width))
+                draw_lines(painter, np.ascontiguousarray(self.edges.lines[rows]))
+
+    def _paint_bundles(self, painter: QPainter) -> None:
+        """A band per connection from its source column to its target column, so omitted edges leave a trace."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(BUNDLE_COLOR))
+        for sl in self.edges.slices.values():
+            part = self.edges.lines[sl]
+            if len(part):
+                x1, x2 = float(part[0, 0]), float(part[0, 2])
+                y1, y2 = part[:, 1], part[:, 3]
+                painter.drawPolygon(QPolygonF([QPointF(x1, float(y1.min())), QPointF(x2, float(y2.min())),
+                                               QPointF(x2, float(y2.max())), QPointF(x1, float(y1.max()))]))

@@ -1,0 +1,182 @@
+"""Every weight of the canvas as rows of NumPy arrays, so drawing, colouring and picking cost NumPy time only.
+
+Edges of one connection are contiguous rows (`slices`), in row-major (i, j) order, which makes a weight's row a
+binary search and a layer move an update of a few slices. A dense connection shows all its pairs, cut ones
+flagged (so a cut weight can still be selected and restored); a sparse connection shows only the weights drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import Network, WeightRef
+from gui.colors import N_BINS, log_scale
+
+MODES = ("magnitude", "signed")
+NORMALISATIONS = ("global", "connection")
+WIDTH_LEVELS = 4
+
+
+@dataclass
+class EdgeArrays:
+    conn: np.ndarray  # (n,) connection id of each edge
+    i: np.ndarray  # (n,) source neuron
+    j: np.ndarray  # (n,) target neuron
+    cut: np.ndarray  # (n,) bool: a cut weight of a dense connection
+    lines: np.ndarray  # (n, 4) float64: x1, y1, x2, y2
+    slices: dict[int, slice]
+    shapes: dict[int, tuple[int, int]]  # (n_src, n_dst) of each connection
+
+    @classmethod
+    def empty(cls) -> EdgeArrays:
+        ints = np.zeros(0, np.int64)
+        return cls(ints, ints, ints, np.zeros(0, bool), np.zeros((0, 4)), {}, {})
+
+    def __len__(self) -> int:
+        return len(self.conn)
+
+    def index(self, connection_id: int, i: int, j: int) -> int | None:
+        """Row of weight (i, j) of a connection, or None when it is not drawn."""
+        row = int(self.rows(np.array([[connection_id, i, j]]))[0])
+        return None if row < 0 else row
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """Rows of (connection id, i, j) keys, -1 where a key is not drawn; a binary search per connection."""
+        keys = np.asarray(keys, np.int64).reshape(-1, 3)
+        out = np.full(len(keys), -1, np.int64)
+        for cid in np.unique(keys[:, 0]).tolist():
+            sl = self.slices.get(cid)
+            if sl is None or sl.stop == sl.start:
+                continue
+            ns, nd = self.shapes[cid]
+            pick = np.flatnonzero(keys[:, 0] == cid)
+            i, j = keys[pick, 1], keys[pick, 2]
+            want = i * nd + j
+            codes = self.i[sl] * nd + self.j[sl]  # ascending: rows are in row-major (i, j) order
+            k = np.minimum(np.searchsorted(codes, want), len(codes) - 1)
+            found = (codes[k] == want) & (i >= 0) & (i < ns) & (j >= 0) & (j < nd)
+            out[pick[found]] = sl.start + k[found]
+        return out
+
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """(connection id, i, j) of each row, as an (n, 3) array."""
+        return np.column_stack([self.conn[rows], self.i[rows], self.j[rows]]).astype(np.int64)
+
+    def ref(self, row: int) -> WeightRef:
+        return ("W", int(self.conn[row])), (int(self.i[row]), int(self.j[row]))
+
+    def gather(self, per_connection: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-edge values picked from (n_src, n_dst) arrays, and which edges got one (a stale shape gets none)."""
+        values = np.zeros(len(self))
+        known = np.zeros(len(self), bool)
+        for cid, sl in self.slices.items():
+            array = per_connection.get(cid)
+            if array is not None and np.shape(array) == self.shapes[cid]:
+                values[sl] = np.asarray(array)[self.i[sl], self.j[sl]]
+                known[sl] = True
+        return values, known
+
+
+def build_edges(network: Network, anchors: dict[int, tuple[np.ndarray, np.ndarray]]) -> EdgeArrays:
+    """Edges of every connection; `anchors[layer id]` gives the (out, in) points of its neurons."""
+    parts: list[tuple] = []
+    slices: dict[int, slice] = {}
+    shapes: dict[int, tuple[int, int]] = {}
+    start = 0
+    for c in network.connections.values():
+        mask = c.weight.mask
+        ns, nd = mask.shape
+        if c.dense:
+            i, j = np.divmod(np.arange(ns * nd), nd)
+            cut = ~mask.ravel()
+        else:
+            i, j = np.nonzero(mask)
+            cut = np.zeros(len(i), bool)
+        src_out, dst_in = anchors[c.source][0], anchors[c.target][1]
+        lines = np.column_stack([src_out[i], dst_in[j]])
+        parts.append((np.full(len(i), c.id), i, j, cut, lines))
+        slices[c.id] = slice(start, start + len(i))
+        shapes[c.id] = (ns, nd)
+        start += len(i)
+    if not parts:
+        return EdgeArrays.empty()
+    conn, i, j, cut, lines = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    return EdgeArrays(conn, i, j, cut, np.ascontiguousarray(lines, np.float64), slices, shapes)
+
+
+def colour_units(values: np.ndarray, shown: np.ndarray, slices: dict[int, slice], mode: str,
+                 normalisation: str) -> tuple[np.ndarray, float, float]:
+    """Each edge's place (0..1) on the colour map, and the ends of the scale for a colour bar.
+
+    "magnitude" puts log10|v| on the scale (zeros at the bottom, outside the log range); "signed" puts v on a
+    scale symmetric around 0. Per-connection normalisation stretches each connection over the whole map, so a
+    layer whose gradients vanish still shows which of its weights matter most.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown edge colouring {mode!r}; choose one of {', '.join(MODES)}")
+    if normalisation not in NORMALISATIONS:
+        raise ValueError(f"unknown normalisation {normalisation!r}; choose one of {', '.join(NORMALISATIONS)}")
+    unit = np.zeros(len(values)) if mode == "magnitude" else np.full(len(values), 0.5)
+    groups = [slice(0, len(values))] if normalisation == "global" else list(slices.values())
+    mags = np.abs(values)
+    for sl in groups:
+        part = unit[sl]  # a view: writing into it writes into `unit`
+        if mode == "magnitude":
+            sel = shown[sl] & (mags[sl] > 0)
+            if sel.any():
+                part[sel] = log_scale(mags[sl][sel])[0]
+        else:
+            top = mags[sl][shown[sl]].max(initial=0.0)
+            if top > 0:
+                part[shown[sl]] = 0.5 + 0.5 * values[sl][shown[sl]] / top
+    nonzero = mags[shown & (mags > 0)] if mode == "magnitude" else mags[shown]
+    if nonzero.size == 0:
+        return unit, 0.0, 0.0
+    lo, hi = float(nonzero.min()), float(nonzero.max())
+    return (unit, lo, hi) if mode == "magnitude" else (unit, -hi, hi)
+
+
+def strength(bins: np.ndarray, mode: str) -> np.ndarray:
+    """How strong a bin looks: its height on the magnitude map, its distance from 0 on the signed one."""
+    return bins if mode == "magnitude" else np.abs(2 * bins - (N_BINS - 1)) // 2
+
+
+def width_levels(values: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """0..WIDTH_LEVELS-1 by |value| relative to the largest shown value."""
+    mags = np.abs(values)
+    top = mags[shown].max(initial=0.0)
+    if top == 0:
+        return np.zeros(len(values), np.int64)
+    return np.clip((mags / top * WIDTH_LEVELS).astype(np.int64), 0, WIDTH_LEVELS - 1)
+
+
+def distances(lines: np.ndarray, x: float, y: float) -> np.ndarray:
+    """Distance from (x, y) to every segment."""
+    p0 = lines[:, :2]
+    d = lines[:, 2:] - p0
+    length2 = np.einsum("ij,ij->i", d, d)
+    w = np.array([x, y]) - p0
+    t = np.clip(np.einsum("ij,ij->i", w, d) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    return np.hypot(*(w - t[:, None] * d).T)
+
+
+def inside(lines: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
+    """Edges with both ends inside rect = (left, top, right, bottom)."""
+    left, top, right, bottom = rect
+    xs, ys = lines[:, 0::2], lines[:, 1::2]
+    return ((xs >= left) & (xs <= right) & (ys >= top) & (ys <= bottom)).all(axis=1)
+
+
+def crossing(lines: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
+    """Edges that pass through rect = (left, top, right, bottom): their bounding box meets it, and the rect's
+    corners do not all lie on one side of their line."""
+    left, top, right, bottom = rect
+    x1, y1, x2, y2 = lines.T
+    boxes = (np.maximum(x1, x2) >= left) & (np.minimum(x1, x2) <= right)
+    boxes &= (np.maximum(y1, y2) >= top) & (np.minimum(y1, y2) <= bottom)
+    dx, dy = x2 - x1, y2 - y1
+    sides = [np.sign(dy * (cx - x1) - dx * (cy - y1)) for cx in (left, right) for cy in (top, bottom)]
+    one_side = (sides[0] == sides[1]) & (sides[1] == sides[2]) & (sides[2] == sides[3]) & (sides[0] != 0)
+    return boxes & ~one_side

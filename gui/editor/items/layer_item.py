@@ -1,0 +1,183 @@
+"""A layer node: a header (name, size, activation) with its two ports, above a column of neuron circles.
+
+The item holds a reference to the model's `Layer` and reads it when it paints, so a rename or a new activation
+only needs a repaint; `sync()` brings the neuron circles in line after the layer was resized.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from engine import ACTIVATIONS, Layer
+
+from ..painting import draw_points
+from .neuron_item import NeuronItem
+from .style import (
+    COLUMN_PAD,
+    HEADER_GAP,
+    HEADER_H,
+    HEADER_W,
+    HIGHLIGHT,
+    KIND_COLORS,
+    PORT_R,
+    SELECTED,
+    TEXT,
+    column_half_height,
+    neuron_offsets,
+    neuron_radius,
+)
+
+
+class PortItem(QGraphicsItem):
+    """Where a layer-to-layer connection starts ("out", right) or ends ("in", left)."""
+
+    def __init__(self, parent: LayerItem, side: str):
+        super().__init__(parent)
+        self.side = side
+        self.layer_id = parent.layer.id
+        self._hovered = False
+        self._border = KIND_COLORS[parent.layer.kind][1]
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setZValue(1)
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 2
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(self._border, 1.5))
+        painter.setBrush(QBrush(self._border if self._hovered or self.side == "out" else Qt.GlobalColor.white))
+        r = PORT_R * (1.25 if self._hovered else 1.0)
+        painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        self.update()
+
+
+class LayerItem(QGraphicsItem):
+    def __init__(self, layer: Layer):
+        super().__init__()
+        self.layer = layer
+        self.neurons: list[NeuronItem] = []
+        self._half = 0.0  # half height of the neuron column, frame included
+        self._radius = 0.0  # of each neuron circle
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(1)
+        # the input layer receives nothing, the output layer feeds nothing
+        sides = [side for side, barred in (("in", "input"), ("out", "output")) if layer.kind != barred]
+        self.ports = {side: PortItem(self, side) for side in sides}
+        self.setPos(*layer.position)
+        self.sync()
+
+    @property
+    def layer_id(self) -> int:
+        return self.layer.id
+
+    # ------------------------------------------------------------------ following the model
+    def sync(self) -> None:
+        """Match the neuron circles to the layer's size (after a resize, or a neuron inserted or removed)."""
+        size = self.layer.size
+        self.prepareGeometryChange()
+        self._half, self._radius = column_half_height(size), neuron_radius(size)
+        while len(self.neurons) > size:
+            item = self.neurons.pop()
+            item.setParentItem(None)
+            if item.scene() is not None:
+                item.scene().removeItem(item)
+        while len(self.neurons) < size:
+            self.neurons.append(NeuronItem(self, self.layer.id, len(self.neurons)))
+        for index, (item, y) in enumerate(zip(self.neurons, neuron_offsets(size), strict=True)):
+            item.place(index, float(y), self._radius)
+        header_y = self.header_rect().center().y()
+        for side, port in self.ports.items():
+            port.setPos((HEADER_W / 2) * (1 if side == "out" else -1), header_y)
+        self.update()
+
+    def anchors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Scene points where outgoing and incoming weights meet each neuron: (size, 2) arrays, right and left."""
+        x, y, r = self.pos().x(), self.pos().y(), self._radius
+        ys = neuron_offsets(len(self.neurons)) + y
+        return (np.column_stack([np.full_like(ys, x + r), ys]), np.column_stack([np.full_like(ys, x - r), ys]))
+
+    # ------------------------------------------------------------------ geometry
+    def header_rect(self) -> QRectF:
+        return QRectF(-HEADER_W / 2, -self._half - HEADER_GAP - HEADER_H, HEADER_W, HEADER_H)
+
+    def _column_rect(self) -> QRectF:
+        w = self._radius + COLUMN_PAD
+        return QRectF(-w, -self._half, 2 * w, 2 * self._half)
+
+    def boundingRect(self) -> QRectF:
+        return self.header_rect().united(self._column_rect()).adjusted(-PORT_R - 3, -3, PORT_R + 3, 3)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.header_rect())
+        path.addRect(self._column_rect())
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        fill, border = KIND_COLORS[self.layer.kind]
+        selected = self.isSelected()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(SELECTED if selected else border, 2.5 if selected else 1.2))
+        painter.setBrush(QBrush(fill))
+        header = self.header_rect()
+        painter.drawRoundedRect(header, 7, 7)
+        column_fill = fill.lighter(106)
+        column_fill.setAlpha(235)
+        painter.setBrush(QBrush(column_fill))
+        painter.drawRoundedRect(self._column_rect(), 6, 6)
+        self._paint_text(painter, header)
+        self._paint_neurons(painter, fill, border)
+
+    def _paint_neurons(self, painter: QPainter, fill: QColor, border: QColor) -> None:
+        """All circles in two calls (a border disc under a fill disc per neuron), then the marked ones on top."""
+        size, r = len(self.neurons), self._radius
+        points = np.column_stack([np.zeros(size), neuron_offsets(size)])
+        for color, diameter in ((border, 2 * r + 2.4), (fill.lighter(104), 2 * r)):
+            pen = QPen(color, diameter)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            draw_points(painter, points)
+        for neuron in self.neurons:
+            if neuron.marked:
+                painter.setPen(QPen(HIGHLIGHT if neuron.highlighted else SELECTED if neuron.isSelected() else border,
+                                    3.0 if neuron.highlighted else 2.5 if neuron.isSelected() else 1.8))
+                painter.setBrush(QBrush(SELECTED.lighter(170) if neuron.isSelected() else fill.lighter(104)))
+                painter.drawEllipse(neuron.pos(), r, r)
+
+    def _paint_text(self, painter: QPainter, header: QRectF) -> None:
+        painter.setPen(TEXT)
+        font = QFont(painter.font())
+        font.setPointSizeF(9.5)
+        font.setBold(True)
+        painter.setFont(font)
+        inner = header.adjusted(PORT_R + 3, 2, -PORT_R - 3, -2)
+        top = QRectF(inner.x(), inner.y(), inner.width(), inner.height() / 2)
+        bottom = top.translated(0, top.height())
+        name = QFontMetricsF(font).elidedText(self.layer.name, Qt.TextElideMode.ElideRight, inner.width())
+        painter.drawText(top, Qt.AlignmentFlag.AlignCenter, name)
+        font.setBold(False)
+        font.setPointSizeF(8.0)
+        painter.setFont(font)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, self.summary())
+
+    def summary(self) -> str:
+        size = self.layer.size
+        if self.layer.kind == "input":
+            return f"{size} input{'s' if size > 1 else ''}"
+        return f"{size} · {ACTIVATIONS[self.layer.activation].label}"
+
+    def port_scene_pos(self, side: str) -> QPointF:
+        return self.ports[side].scenePos()

@@ -1,0 +1,391 @@
+"""The canvas: a projection of the `Network`, and the one gate through which edits reach the model.
+
+The scene owns no network state. It subscribes to `network.events` and brings its items in line: one
+`LayerItem` per layer and one `EdgeLayer` for every weight (napari's model/view split, the Orange canvas's
+`set_scheme`). Every edit is a command pushed through `push()`, which refuses it while the structure is locked
+(training runs) and turns the engine's refusal into a message instead of a half-made change. Edits that fire
+many model events (a resize by 100 neurons) are batched: items and edges are rebuilt once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+from engine import BackpropError, Event, Network, WeightRef
+from gui import commands
+from gui.colors import to_bins
+
+from .edge_layer import EdgeLayer
+from .edges import NORMALISATIONS, build_edges, colour_units, distances, inside, width_levels
+from .items import LayerItem, NeuronItem, PortItem
+from .layout import layered_positions
+
+SCENE_EXTENT = 200_000.0
+NO_KEYS = np.zeros((0, 3), np.int64)
+
+
+def _keys(refs: list[WeightRef]) -> np.ndarray:
+    return np.array([(cid, i, j) for (_, cid), (i, j) in refs], np.int64).reshape(-1, 3)
+
+
+class EditorScene(QGraphicsScene):
+    selection_changed = Signal()  # layers, neurons or weights selected or deselected
+    color_scale_changed = Signal(float, float, str)  # lo, hi, mode of the edge colours, for a colour bar
+    edit_refused = Signal(str)  # an edit was refused: the engine's (or the lock's) reason
+    structure_lock_changed = Signal(bool, str)
+
+    def __init__(self, network: Network, undo_stack: QUndoStack, parent=None):
+        super().__init__(parent)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # BSP re-indexing kills dynamic scenes
+        self.setSceneRect(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT)
+        self.undo_stack = undo_stack
+        self.edge_layer = EdgeLayer()
+        self.addItem(self.edge_layer)
+        self.network: Network | None = None
+        self._items: dict[int, LayerItem] = {}
+        self._weights = NO_KEYS  # selected weights: sorted unique (connection id, i, j) rows
+        self._highlighted: list[WeightRef] = []
+        self._values: dict[int, np.ndarray] | None = None  # None: colour by the weights themselves
+        self._mode = "signed"
+        self._label: str | None = None  # what the hover read-out calls the colouring values
+        self._normalisation = "global"
+        self._width_values: dict[int, np.ndarray] | None = None
+        self._lock_reason: str | None = None
+        self._batch = 0
+        self._dirty_layers: set[int] = set()
+        self._dirty: set[str] = set()
+        self.selectionChanged.connect(self.selection_changed)
+        self.set_network(network)
+
+    # ================================================================== projection of the model
+    def set_network(self, network: Network) -> None:
+        if self.network is not None:
+            self.network.events.unsubscribe(self._on_event)
+        self.clear_selection()
+        for item in self._items.values():
+            self.removeItem(item)
+        self._items.clear()
+        self._values, self._width_values, self._highlighted = None, None, []
+        self.network = network
+        network.events.subscribe(self._on_event)
+        for lid in network.layers:
+            self._add_item(lid)
+        self._dirty.add("edges")
+        self._flush()
+
+    def layer_item(self, layer_id: int) -> LayerItem:
+        return self._items[layer_id]
+
+    def layer_items(self) -> list[LayerItem]:
+        return list(self._items.values())
+
+    def _add_item(self, layer_id: int) -> None:
+        item = LayerItem(self.network.layer(layer_id))
+        self._items[layer_id] = item
+        self.addItem(item)
+
+    def _on_event(self, event: Event) -> None:
+        if not shiboken6.isValid(self):  # the window that owned this scene is gone, the network lives on
+            self.network.events.unsubscribe(self._on_event)
+            return
+        kind, ids = event.kind, event.ids
+        if kind == "layer_added":
+            self._add_item(ids[0])
+        elif kind == "layer_removed":
+            self.removeItem(self._items.pop(ids[0]))
+        elif kind == "layer_changed":
+            self._items[ids[0]].update()
+        elif kind == "layer_moved":
+            self._moved(ids[0])
+        elif kind == "layer_resized":
+            self._dirty_layers.add(ids[0])
+            self._forget_weights_of(ids[0])
+        if kind.startswith("connection_") or kind in ("layer_added", "layer_removed", "layer_resized"):
+            self._dirty.add("edges")
+        elif kind == "values_changed":
+            self._dirty.add("colours")
+        if not self._batch:
+            self._flush()
+
+    def _moved(self, layer_id: int) -> None:
+        item = self._items[layer_id]
+        old = item.pos()
+        item.setPos(*self.network.layer(layer_id).position)
+        if "edges" in self._dirty:
+            return
+        d = item.pos() - old
+        for c in self.network.connections.values():
+            if layer_id in (c.source, c.target):
+                self.edge_layer.shift(self.edge_layer.edges.slices[c.id], int(c.target == layer_id), d.x(), d.y())
+        self.edge_layer.finish_shift()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Model events inside only mark what is stale; items and edges are brought up to date once, at the end."""
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            if not self._batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        for lid in self._dirty_layers & self._items.keys():
+            for neuron in self._items[lid].neurons:  # after a resize an index may name another neuron
+                neuron.setSelected(False)
+            self._items[lid].sync()
+        if "edges" in self._dirty:
+            anchors = {lid: item.anchors() for lid, item in self._items.items()}
+            self.edge_layer.set_edges(build_edges(self.network, anchors))
+        if self._dirty:
+            self._recolour()
+            self._remark()
+        self._dirty_layers.clear()
+        self._dirty.clear()
+
+    # ================================================================== edits
+    def push(self, command: commands.ModelCommand) -> str | None:
+        """Apply and record an edit; returns None, or the reason it was refused (also sent as `edit_refused`)."""
+        if self._lock_reason is not None and not command.allowed_while_locked:
+            reason = self._lock_reason
+        else:
+            try:
+                with self.batch():
+                    commands.push(self.undo_stack, command)
+                return None
+            except BackpropError as exc:
+                reason = str(exc)
+        self.edit_refused.emit(reason)
+        return reason
+
+    def undo(self) -> None:
+        self._step(self.undo_stack.undo)
+
+    def redo(self) -> None:
+        self._step(self.undo_stack.redo)
+
+    def _step(self, action) -> None:
+        if self._lock_reason is not None:
+            self.edit_refused.emit(self._lock_reason)
+            return
+        with self.batch():
+            action()
+
+    def set_structure_locked(self, locked: bool, reason: str = "") -> None:
+        """While locked (training runs) every edit but moving layers is refused with `reason`."""
+        self._lock_reason = (reason or "the network cannot be edited right now") if locked else None
+        self.structure_lock_changed.emit(locked, self._lock_reason or "")
+
+    @property
+    def structure_locked(self) -> bool:
+        return self._lock_reason is not None
+
+    @property
+    def lock_reason(self) -> str:
+        return self._lock_reason or ""
+
+    def delete_selection(self) -> str | None:
+        command = commands.delete(self.network, *self.selection())
+        return self.push(command) if command.steps else None  # nothing selected, or only weights already cut
+
+    def add_from_palette(self, key: str, pos: QPointF) -> str | None:
+        """A palette entry dropped at `pos`: a layer there; a neuron into the layer under it, else a new layer."""
+        net = self.network
+        if key != "neuron":
+            return self.push(commands.add_layer(net, key, (pos.x(), pos.y())))
+        target = self.layer_at(pos)
+        if target is not None:
+            return self.push(commands.add_neuron(net, target))
+        return self.push(commands.add_layer(net, "hidden", (pos.x(), pos.y()), size=1))
+
+    def arrange(self) -> str | None:
+        positions = layered_positions(self.network)
+        if all(self.network.layer(lid).position == xy for lid, xy in positions.items()):
+            return None  # already arranged: no empty undo step
+        return self.push(commands.move(self.network, positions, object(), "Arrange layers"))
+
+    # ================================================================== selection
+    def selection(self) -> tuple[list[int], list[tuple[int, int]], list[WeightRef]]:
+        """Selected layer ids, (layer id, neuron index) pairs and weight references."""
+        items = self.selectedItems()
+        layers = [item.layer_id for item in items if isinstance(item, LayerItem)]
+        neurons = [(item.layer_id, item.index) for item in items if isinstance(item, NeuronItem)]
+        return layers, neurons, self.selected_weight_refs()
+
+    def selected_weight_refs(self) -> list[WeightRef]:
+        return [(("W", cid), (i, j)) for cid, i, j in self._weights.tolist()]
+
+    def select_weights(self, refs: list[WeightRef], add: bool = False) -> None:
+        self.select_weight_keys(_keys(refs), add)
+
+    def weight_keys(self) -> np.ndarray:
+        """The selected weights as (connection id, i, j) rows: the form rubber bands over 100k weights need."""
+        return self._weights.copy()
+
+    def select_weight_keys(self, keys: np.ndarray, add: bool = False) -> None:
+        keys = keys[self.edge_layer.edges.rows(keys) >= 0]
+        new = np.unique(np.concatenate([self._weights, keys]) if add else keys, axis=0)
+        if not np.array_equal(new, self._weights):
+            self._weights = new
+            self._remark()
+            self.selection_changed.emit()
+
+    def toggle_weight(self, ref: WeightRef) -> None:
+        key = _keys([ref])
+        chosen = (self._weights == key).all(axis=1)
+        if chosen.any():
+            self.select_weight_keys(self._weights[~chosen])
+        else:
+            self.select_weight_keys(key, add=True)
+
+    def weights_in(self, rect: QRectF) -> np.ndarray:
+        """Keys of the weights with both ends inside `rect`."""
+        edges = self.edge_layer.edges
+        return edges.keys(np.flatnonzero(inside(edges.lines, (rect.left(), rect.top(), rect.right(), rect.bottom()))))
+
+    def clear_selection(self) -> None:
+        """Deselect items and weights, with one `selection_changed`."""
+        with _blocked(self):
+            self.clearSelection()
+            self._weights = NO_KEYS
+        self._remark()
+        self.selection_changed.emit()
+
+    def _forget_weights_of(self, layer_id: int) -> None:
+        """Indices of a resized layer's weights no longer name the same weights."""
+        touched = [c.id for c in self.network.connections.values() if layer_id in (c.source, c.target)]
+        self._weights = self._weights[~np.isin(self._weights[:, 0], touched)]
+
+    def _remark(self) -> None:
+        """Re-find selected and highlighted weights after the edges were rebuilt; drop those that are gone."""
+        edges = self.edge_layer.edges
+        rows = edges.rows(self._weights)
+        gone = bool((rows < 0).any())
+        self._weights = self._weights[rows >= 0]
+        self.edge_layer.set_marked("selected", rows[rows >= 0])
+        rows = edges.rows(_keys([ref for ref in self._highlighted if ref[0][0] == "W"]))
+        self.edge_layer.set_marked("highlighted", rows[rows >= 0])
+        biases = {(lid, index[0]) for (kind, lid), index in self._highlighted if kind == "b"}
+        for item in self._items.values():
+            for neuron in item.neurons:
+                neuron.set_highlighted((neuron.layer_id, neuron.index) in biases)
+        if gone:
+            self.selection_changed.emit()
+
+    # ================================================================== edge colours (training views call these)
+    def set_edge_values(self, per_connection: dict[int, np.ndarray], mode: str = "magnitude",
+                        label: str | None = None) -> None:
+        """Colour edges by per-connection (n_src, n_dst) arrays (e.g. |dL/dW| or W): "magnitude" by log10|v|,
+        "signed" by sign and size. Connections missing from the dict, or with a stale shape, take the lowest bin.
+        With a `label` (e.g. "dL/dw"), hovering an edge also reads out its value under that name."""
+        colour_units(np.zeros(0), np.zeros(0, bool), {}, mode, self._normalisation)  # validates `mode`
+        self._values, self._mode, self._label = dict(per_connection), mode, label
+        self._recolour()
+
+    def show_weights(self) -> None:
+        """Back to the default colouring: each edge by its weight's current value, signed."""
+        self._values, self._mode = None, "signed"
+        self._recolour()
+
+    def set_normalisation(self, normalisation: str) -> None:
+        if normalisation not in NORMALISATIONS:
+            raise ValueError(f"unknown normalisation {normalisation!r}; choose one of {', '.join(NORMALISATIONS)}")
+        self._normalisation = normalisation
+        self._recolour()
+
+    def set_width_by(self, values: dict[int, np.ndarray] | None) -> None:
+        """Edge width by |value| (per-connection arrays, e.g. the weights), or one width for all (None)."""
+        self._width_values = None if values is None else dict(values)
+        self._recolour()
+
+    def edge_bins(self) -> np.ndarray:
+        """Colour bin of every edge (-1 for a cut weight), rows as `edge_row` numbers them."""
+        return self.edge_layer.bins.copy()
+
+    def edge_row(self, ref: WeightRef) -> int | None:
+        (_, cid), (i, j) = ref
+        return self.edge_layer.edges.index(cid, i, j)
+
+    def highlight_weights(self, refs: list[WeightRef]) -> None:
+        """Draw these weights (and the neurons of bias refs) on top in the highlight colour."""
+        self._highlighted = list(refs)
+        self._remark()
+
+    def clear_highlight(self) -> None:
+        self.highlight_weights([])
+
+    def _recolour(self) -> None:
+        edges = self.edge_layer.edges
+        weights = {cid: c.weight.value for cid, c in self.network.connections.items()}
+        values, known = edges.gather(weights if self._values is None else self._values)
+        shown = known & ~edges.cut
+        unit, lo, hi = colour_units(values, shown, edges.slices, self._mode, self._normalisation)
+        bins = np.where(edges.cut, -1, to_bins(unit))
+        widths = None
+        if self._width_values is not None:
+            width_values, width_known = edges.gather(self._width_values)
+            widths = width_levels(width_values, width_known & ~edges.cut)
+        self.edge_layer.set_bins(bins, widths, self._mode)
+        self.color_scale_changed.emit(lo, hi, self._mode)
+
+    # ================================================================== what is where
+    def item_at(self, pos: QPointF, *types: type) -> QGraphicsItem | None:
+        return next((item for item in self.items(pos) if isinstance(item, types)), None)
+
+    def layer_at(self, pos: QPointF) -> int | None:
+        """The layer under a point (its header, column, neurons or ports)."""
+        item = self.item_at(pos, LayerItem, NeuronItem, PortItem)
+        return None if item is None else item.layer_id
+
+    def weight_at(self, pos: QPointF, tolerance: float) -> WeightRef | None:
+        lines = self.edge_layer.edges.lines
+        if len(lines) == 0:
+            return None
+        dist = distances(lines, pos.x(), pos.y())
+        row = int(np.argmin(dist))
+        return self.edge_layer.edges.ref(row) if dist[row] <= tolerance else None
+
+    def tooltip_at(self, pos: QPointF, tolerance: float) -> str | None:
+        """What hovering shows: a weight's value, a neuron's bias, a layer's summary or what a port is for."""
+        net = self.network
+        item = self.item_at(pos, NeuronItem, PortItem, LayerItem)
+        if isinstance(item, NeuronItem):
+            layer = net.layer(item.layer_id)
+            if layer.bias is None:
+                return f"{layer.name}[{item.index}]: input {item.index + 1} of {layer.size}"
+            bias = layer.bias.value[item.index]
+            frozen = " (frozen)" if layer.bias.frozen[item.index] else ""
+            return f"{layer.name}[{item.index}]\nbias b = {bias:.6g}{frozen}\nDrag to another neuron to draw a weight"
+        if isinstance(item, PortItem):
+            return ("Output port: drag onto another layer's input port to connect the two layers densely"
+                    if item.side == "out" else "Input port: drop a connection from another layer's output port here")
+        if isinstance(item, LayerItem):
+            return f"{item.layer.name}: {item.layer.kind} layer, {item.summary()}"
+        ref = self.weight_at(pos, tolerance)
+        if ref is None:
+            return None
+        (_, cid), (i, j) = ref
+        weight = net.connection(cid).weight
+        state = " (cut)" if not weight.mask[i, j] else " (frozen)" if weight.frozen[i, j] else ""
+        text = f"{net.weight_name(cid, i, j)}\nw = {weight.value[i, j]:.6g}{state}"
+        values = self._values.get(cid) if self._values is not None and self._label else None
+        if values is not None and np.shape(values) == weight.shape:
+            text += f"\n{self._label} = {values[i, j]:.6g}"
+        return text
+
+
+@contextmanager
+def _blocked(scene: EditorScene) -> Iterator[None]:
+    was = scene.blockSignals(True)
+    try:
+        yield
+    finally:
+        scene.blockSignals(was)

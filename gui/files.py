@@ -1,0 +1,203 @@
+"""The File menu's work: new, open, save, save as, recent files, examples, export and import of weights.
+
+Nothing a user made is ever lost silently: replacing or closing a modified project asks first (Save / Discard /
+Cancel), and a failed open or save shows the engine's message in a box while the current project stays as it
+was, still modified. Recent files live in the QSettings the window was given (tests give a temporary one).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+from engine import BackpropError
+from engine.export import FORMATS, export_network, import_npz
+from engine.project import EXAMPLES, SUFFIX, Project, example_path, load_project, new_project, save_project
+from gui import commands
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+RECENT_KEY = "recent_files"
+MAX_RECENT = 8
+PROJECT_FILTER = f"Backprop Studio projects (*{SUFFIX})"
+
+
+def _unless_training(action: Callable) -> Callable:
+    """File actions read or replace the network, which the training worker owns while it runs (the canvas's
+    structure lock says when): they wait until training is paused."""
+
+    @functools.wraps(action)
+    def guarded(self: ProjectFiles, *args, **kwargs):
+        scene = self.window.scene
+        if scene.structure_locked:
+            QMessageBox.information(self.window, "Training is running", scene.lock_reason)
+            return False
+        return action(self, *args, **kwargs)
+
+    return guarded
+
+
+def _with_suffix(path: str, suffix: str) -> Path:
+    return Path(path if path.endswith(suffix) else path + suffix)
+
+
+class ProjectFiles(QObject):
+    def __init__(self, window: MainWindow, settings: QSettings):
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+
+    # ------------------------------------------------------------------ the close / replace prompt
+    def maybe_save(self) -> bool:
+        """True when the current project may be replaced: it is unmodified, was saved, or the user discards it."""
+        if not self.window.is_modified():
+            return True
+        answer = QMessageBox.warning(
+            self.window, "Unsaved changes",
+            f"{self.window.project_name()} has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ------------------------------------------------------------------ opening
+    @_unless_training
+    def new(self) -> None:
+        if self.maybe_save():
+            self.window.set_project(new_project())
+
+    @_unless_training
+    def open(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open project", self._folder(), PROJECT_FILTER)
+        if path:
+            self.open_path(path, asked=True)
+
+    @_unless_training
+    def open_path(self, path: str | Path, asked: bool = False) -> bool:
+        if not (asked or self.maybe_save()):
+            return False
+        project = self._load(path, "Cannot open the project")
+        if project is None:
+            return False
+        self.window.set_project(project)
+        self._remember(Path(path))
+        return True
+
+    @_unless_training
+    def open_example(self, name: str) -> None:
+        if not self.maybe_save():
+            return
+        project = self._load(example_path(name), f"Cannot open the example {name!r}")
+        if project is not None:
+            project.path = None  # Save must ask where, never overwrite the shipped example
+            self.window.set_project(project, title=f"{name} (example)")
+
+    def _load(self, path: str | Path, title: str) -> Project | None:
+        try:
+            return load_project(path)
+        except (BackpropError, OSError) as exc:
+            QMessageBox.critical(self.window, title, f"{path}\n\n{exc}")
+            return None
+
+    # ------------------------------------------------------------------ saving
+    @_unless_training
+    def save(self) -> bool:
+        path = self.window.project.path
+        return self.save_as() if path is None else self.save_to(path)
+
+    @_unless_training
+    def save_as(self) -> bool:
+        start = str(self.window.project.path or Path(self._folder()) / f"{self.window.project_name()}{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", start, PROJECT_FILTER)
+        return bool(path) and self.save_to(_with_suffix(path, SUFFIX))
+
+    @_unless_training
+    def save_to(self, path: str | Path) -> bool:
+        project = self.window.project
+        self.window.store_view_state()
+        try:
+            save_project(project, path)
+        except (BackpropError, OSError) as exc:
+            QMessageBox.critical(self.window, "Cannot save the project", f"{path}\n\n{exc}")
+            return False
+        project.path = Path(path)
+        self.window.mark_saved()
+        self.window.update_title()
+        self._remember(Path(path))
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    # ------------------------------------------------------------------ weights
+    @_unless_training
+    def export_weights(self) -> None:
+        filters = {f"{description} (*{suffix})": key for key, (description, suffix) in FORMATS.items()}
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export trained weights", self._folder(),
+                                                   ";;".join(filters))
+        if not path:
+            return
+        fmt = filters.get(chosen, "npz")
+        path = _with_suffix(path, FORMATS[fmt][1])
+        try:
+            export_network(self.window.network, path, fmt)
+        except (BackpropError, OSError) as exc:
+            QMessageBox.critical(self.window, "Cannot export", f"{path}\n\n{exc}")
+            return
+        self.window.statusBar().showMessage(f"Exported {FORMATS[fmt][0].lower()} to {path}", 5000)
+
+    @_unless_training
+    def import_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import weights", self._folder(),
+                                              f"{FORMATS['npz'][0]} (*{FORMATS['npz'][1]})")
+        if not path:
+            return
+        net = self.window.network
+        command = commands.load_params(net, lambda n: import_npz(n, path), f"Import weights from {Path(path).name}")
+        reason = self.window.scene.push(command)
+        if reason:
+            QMessageBox.critical(self.window, "Cannot import the weights", reason)
+        else:
+            self.window.statusBar().showMessage(f"Imported weights from {path}", 5000)
+
+    # ------------------------------------------------------------------ recent files and menus
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self, path: Path) -> None:
+        name = str(path.resolve())
+        self.settings.setValue(RECENT_KEY, [name, *(p for p in self.recent_files() if p != name)][:MAX_RECENT])
+        self.settings.sync()
+
+    def _folder(self) -> str:
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for k, path in enumerate(self.recent_files(), 1):
+            action = menu.addAction(f"&{k} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if menu.isEmpty():
+            menu.addAction("No recent projects").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("&Clear Recent Projects", lambda: self.settings.remove(RECENT_KEY))
+
+    def fill_examples_menu(self, menu: QMenu) -> None:
+        for k, name in enumerate(EXAMPLES, 1):
+            action = menu.addAction(f"&{k} {name}")
+            action.setShortcut(f"Ctrl+Alt+{k}")
+            action.setStatusTip(f"Open the {name} example project")
+            action.triggered.connect(lambda _=False, n=name: self.open_example(n))

@@ -1,0 +1,297 @@
+"""The main window: the canvas in the middle, docks around it, menus, and the undo stack. Thin by design.
+
+It composes parts that do not know each other (editor, inspector, and later the training docks and the
+chain-rule explorer) and wires their signals. Other parts add their docks with `add_dock` and reach the model
+through `window.project`, `window.network`, `window.scene` and `window.undo_stack`; `project_changed` tells
+them when New/Open replaced the project (and with it the network).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle, QWidget
+
+from engine.project import Project, new_project
+
+from .app import icon
+from .editor import EditorScene, EditorView, Palette
+from .editor.layout import layered_positions
+from .files import ProjectFiles
+from .panels.inspector import Inspector
+from .training.install import install_training
+
+APP_NAME = "Backprop Studio"
+
+
+class MainWindow(QMainWindow):
+    project_changed = Signal(object)  # the new Project, after New / Open / an example replaced the old one
+
+    def __init__(self, project: Project | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.project = project or new_project()
+        self._project_title: str | None = None
+        self._changed_outside_undo = False  # training, Reset weights, training and data settings
+        self.setWindowIcon(icon("backprop-studio"))
+        self.undo_stack = QUndoStack(self)
+        self.scene = EditorScene(self.project.network, self.undo_stack, self)
+        self.view = EditorView(self.scene)
+        self.setCentralWidget(self.view)
+        self.files = ProjectFiles(self, self.settings)
+        self._build_menus()
+        self.palette = Palette()
+        self.inspector = Inspector(self.project.network, self.scene.push)
+        self.add_dock(self.palette, "Palette", Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspector", scroll=True)
+        self._wire()
+        self.training = install_training(self)
+        self.resize(1280, 800)
+        self._default_dock_sizes()
+        self.statusBar().showMessage("Drag from the palette to add layers, from a port to connect them. "
+                                     "F1: the editor guide.")
+        self.set_project(self.project, title="Untitled" if project is None else None)
+        self._restore_window_state()
+
+    @property
+    def network(self):
+        return self.project.network
+
+    # ------------------------------------------------------------------ composition
+    def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str,
+                 tab_with: QDockWidget | None = None, scroll: bool = False) -> QDockWidget:
+        """Add a dock panel (other parts of the app add theirs this way); it appears in View → Panels.
+
+        `tab_with` stacks it as a tab over another dock; `scroll` lets a tall form shrink below its natural height
+        (inside a scroll area), so that all the docks together still fit a laptop screen.
+        """
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState key docks by object name
+        if scroll:
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tab_with is not None:
+            self.tabifyDockWidget(tab_with, dock)
+        self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place
+        toggle = dock.toggleViewAction()
+        toggle.setStatusTip(f"Show or hide the {title} panel")
+        self.panels_menu.addAction(toggle)
+        return dock
+
+    def _default_dock_sizes(self) -> None:
+        """The canvas gets most of a first-time window; a returning user's own layout is restored over this."""
+        docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
+        self.resizeDocks([docks["palette"], docks["inspector"]], [220, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["inspector"], docks["training"]], [220, 560], Qt.Orientation.Vertical)
+        self.resizeDocks([docks["loss"]], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([docks["palette"], docks["edge_colours"]], [170, 300], Qt.Orientation.Vertical)
+
+    def _wire(self) -> None:
+        scene = self.scene
+        # bound methods, not lambdas: Qt drops those connections when the window goes, while its children may
+        # still signal as they are destroyed after it (the undo stack does)
+        scene.selection_changed.connect(self._selection_changed)
+        scene.structure_lock_changed.connect(self._locked)
+        scene.edit_refused.connect(self._refused)
+        self.palette.entry_activated.connect(self.view.add_entry_at_center)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(self.is_modified())
+
+    def is_modified(self) -> bool:
+        """Unsaved work: an edit on the undo stack, or a change made outside it (see `mark_modified`)."""
+        return self._changed_outside_undo or not self.undo_stack.isClean()
+
+    def mark_modified(self) -> None:
+        """Training and settings change the project without an undo step; the trained weights are work too,
+        so closing or replacing the project must still offer to save them."""
+        self._changed_outside_undo = True
+        self.setWindowModified(True)
+
+    def mark_saved(self) -> None:
+        self._changed_outside_undo = False
+        self.undo_stack.setClean()
+        self.setWindowModified(False)
+
+    def _selection_changed(self) -> None:
+        self.inspector.show_selection(*self.scene.selection())
+
+    def _refused(self, reason: str) -> None:
+        self.statusBar().showMessage(reason, 6000)
+
+    def _locked(self, locked: bool, reason: str) -> None:
+        self.inspector.set_locked(locked, reason)
+        self.palette.setEnabled(not locked)
+        self.palette.setToolTip(reason if locked else "")
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "", standard=None) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        if standard is not None:
+            action.setIcon(self.style().standardIcon(standard))
+        action.setToolTip(tip or text.replace("&", "").rstrip("…"))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        files, sp = self.files, QStyle.StandardPixmap
+        bar = self.menuBar()
+        menu = bar.addMenu("&File")
+        new = self._action(menu, "&New", files.new, QKeySequence.StandardKey.New,
+                           "Start a new project (the ready-made circles classifier)", sp.SP_FileIcon)
+        opened = self._action(menu, "&Open…", files.open, QKeySequence.StandardKey.Open, "Open a project file",
+                              sp.SP_DialogOpenButton)
+        recent = menu.addMenu("Open &Recent")
+        recent.setToolTipsVisible(True)
+        recent.aboutToShow.connect(lambda: files.fill_recent_menu(recent))
+        files.fill_recent_menu(recent)
+        files.fill_examples_menu(menu.addMenu("E&xamples"))
+        menu.addSeparator()
+        saved = self._action(menu, "&Save", files.save, QKeySequence.StandardKey.Save,
+                             "Save the project (network, training settings, data set, history)",
+                             sp.SP_DialogSaveButton)
+        self._action(menu, "Save &As…", files.save_as, "Ctrl+Shift+S", "Save the project under a new name")
+        menu.addSeparator()
+        self._action(menu, "&Import Weights…", files.import_weights, "Ctrl+I",
+                     "Load weights and biases from an NPZ file exported from a network of the same shape")
+        self._action(menu, "&Export Trained Weights…", files.export_weights, "Ctrl+E",
+                     "Export the network: NPZ, JSON, ONNX, PyTorch code or a standalone NumPy script")
+        menu.addSeparator()
+        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Close Backprop Studio")
+
+        menu = bar.addMenu("&Edit")
+        self._undo = StackAction("&Undo", self.undo_stack, self.scene.undo, self)
+        self._redo = StackAction("&Redo", self.undo_stack, self.scene.redo, self)
+        for action, keys, name in ((self._undo, [QKeySequence.StandardKey.Undo], "undo"),
+                                   (self._redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo")):
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setIcon(icon(name))
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addActions([self.view.action("delete"), self.view.action("select_all")])
+
+        menu = bar.addMenu("&View")
+        menu.addActions([self.view.action(name) for name in ("zoom_in", "zoom_out", "fit", "arrange")])
+        menu.addSeparator()
+        self.panels_menu = menu.addMenu("&Panels")
+
+        menu = bar.addMenu("&Help")
+        self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
+                     "Mouse gestures and keyboard shortcuts of the canvas")
+        self._action(menu, "&About", self._show_about, None, "About Backprop Studio")
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main_toolbar")
+        tools.addActions([new, opened, saved])
+        tools.addSeparator()
+        tools.addActions([self._undo, self._redo])
+        tools.addSeparator()
+        tools.addActions([self.view.action("fit"), self.view.action("arrange")])
+
+    def _show_guide(self) -> None:
+        QMessageBox.information(self, "Editor guide", GUIDE)
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><p>Build neural networks by hand, watch them learn, and see the chain "
+                          "rule behind every gradient.</p>")
+
+    # ------------------------------------------------------------------ the project
+    def set_project(self, project: Project, title: str | None = None) -> None:
+        """Show `project` (New, Open, an example): a fresh undo history, the canvas and panels on its network."""
+        self.project = project
+        net = project.network
+        if len({layer.position for layer in net.layers.values()}) < len(net.layers):
+            for lid, position in layered_positions(net).items():  # overlapping layers: lay out once, no undo step
+                net.move_layer(lid, position)
+        self.undo_stack.clear()
+        self._changed_outside_undo = False
+        self.scene.set_network(net)
+        self.inspector.set_network(net)
+        self._restore_view_state()
+        self._project_title = title
+        self.update_title()
+        self.project_changed.emit(project)
+
+    def project_name(self) -> str:
+        if self.project.path is not None:
+            return self.project.path.name
+        return self._project_title or "Untitled"
+
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.project_name()}[*] — {APP_NAME}")  # Qt shows [*] as * while modified
+        self.setWindowModified(self.is_modified())
+
+    def store_view_state(self) -> None:
+        """Keep the zoom and the visible centre in the project, so a reopened file looks as it was left."""
+        center = self.view.mapToScene(self.view.viewport().rect().center())
+        self.project.ui["editor"] = {"center": [center.x(), center.y()], "scale": self.view.current_scale()}
+
+    def _restore_view_state(self) -> None:
+        state = self.project.ui.get("editor")
+        try:
+            (x, y), scale = state["center"], float(state["scale"])
+        except (TypeError, KeyError, ValueError):
+            self.view.fit()
+            return
+        self.view.resetTransform()
+        self.view.zoom_by(scale)
+        self.view.centerOn(float(x), float(y))
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        event.accept()
+
+    def _restore_window_state(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+
+class StackAction(QAction):
+    """Undo or Redo, named after the command it would undo/redo. It goes through the scene (which refuses while
+    training runs) rather than straight to the stack, which is why QUndoStack.createUndoAction is not used."""
+
+    def __init__(self, verb: str, stack: QUndoStack, trigger, parent: QWidget):
+        super().__init__(verb, parent)
+        self.verb = verb
+        undo = verb == "&Undo"
+        (stack.undoTextChanged if undo else stack.redoTextChanged).connect(self._name)
+        (stack.canUndoChanged if undo else stack.canRedoChanged).connect(self.setEnabled)
+        self.setEnabled(False)
+        self.setStatusTip(f"{verb.strip('&')} the last edit" if undo else "Redo the edit undone last")
+        self.triggered.connect(trigger)
+
+    def _name(self, command: str) -> None:
+        self.setText(f"{self.verb} {command}".rstrip())
+        self.setToolTip(self.text().replace("&", ""))
+
+
+GUIDE = """<h3>Canvas</h3>
+<ul>
+<li><b>Add</b>: drag a palette entry onto the canvas. Drop a <i>Neuron</i> onto a layer to grow it.</li>
+<li><b>Connect layers</b>: drag from a layer's output port (right) to another layer.</li>
+<li><b>Draw one weight</b>: drag from one neuron to another.</li>
+<li><b>Select</b>: click; Ctrl+click adds; drag on empty canvas for a rubber band.</li>
+<li><b>Move</b>: drag a layer's header. <b>Pan</b>: middle drag or Space+drag. <b>Zoom</b>: wheel.</li>
+<li><b>Hover</b> a weight for its value, a neuron for its bias.</li>
+</ul>
+<h3>Keys</h3>
+<p>Delete: delete the selection · F: fit · L: arrange layers · Ctrl+= / Ctrl+-: zoom ·
+Ctrl+Z / Ctrl+Shift+Z: undo / redo · Esc: cancel a drag or clear the selection</p>"""

@@ -1,0 +1,86 @@
+"""Colours the canvas's edges from each snapshot, with the options and the colour bar that explain them.
+
+By default every edge shows |dL/dw| on a log scale: a global linear scale hides the vanishing gradients of early
+layers, which is what a learner most needs to see (design.md §3). The alternative shows the weight itself, by
+sign and size. The scene does the binning and reports the scale; the colour bar listens to it directly.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QVBoxLayout, QWidget
+
+from gui.plots.colorbar import ColorBar
+
+from .snapshot import Snapshot
+
+QUANTITIES = {"gradient": ("|dL/dw|", "magnitude"), "weight": ("w", "signed")}
+HOVER_LABELS = {"gradient": "dL/dw (last step)", "weight": None}  # the tooltip shows w anyway
+NORMALISATIONS = {"global": "one scale for all", "connection": "per connection"}
+
+
+class EdgeScene(Protocol):
+    """What this module needs of the editor's scene."""
+
+    color_scale_changed: Signal
+
+    def set_edge_values(self, per_connection: dict[int, np.ndarray], mode: str = "magnitude") -> None: ...
+    def set_normalisation(self, normalisation: str) -> None: ...
+    def set_width_by(self, values: dict[int, np.ndarray] | None) -> None: ...
+
+
+class EdgeColouring(QWidget):
+    def __init__(self, scene: EdgeScene, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene = scene
+        self.live = QCheckBox("colour edges live while training")
+        self.live.setChecked(True)
+        self.quantity = QComboBox()
+        self.quantity.addItem("gradient |dL/dw| (log scale)", "gradient")
+        self.quantity.addItem("weight w (sign and size)", "weight")
+        self.normalisation = QComboBox()
+        for key, text in NORMALISATIONS.items():
+            self.normalisation.addItem(text, key)
+        self.width_by_weight = QCheckBox("edge width by |w|")
+        self.colorbar = ColorBar()
+        form = QFormLayout()
+        form.addRow(self.live)
+        form.addRow("Colour by", self.quantity)
+        form.addRow("Scale", self.normalisation)
+        form.addRow(self.width_by_weight)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.colorbar)
+        layout.addStretch(1)
+        self._last: Snapshot | None = None
+        scene.color_scale_changed.connect(self.colorbar.set_scale)
+        self.quantity.currentIndexChanged.connect(self._options_changed)
+        self.normalisation.currentIndexChanged.connect(self._normalisation_changed)
+        self.width_by_weight.toggled.connect(self._options_changed)
+        self.live.toggled.connect(self._options_changed)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Recolour the canvas from the snapshot's gradients or weights (and widths from its weights)."""
+        self._last = snapshot
+        if not self.live.isChecked():
+            return
+        quantity = self.quantity.currentData()
+        label, mode = QUANTITIES[quantity]
+        self.colorbar.set_quantity(label)
+        if self.width_by_weight.isChecked():
+            self.scene.set_width_by(snapshot.weights)
+        values = snapshot.grads if mode == "magnitude" else snapshot.weights
+        self.scene.set_edge_values(values, mode, HOVER_LABELS[quantity])
+
+    def _options_changed(self) -> None:
+        if not self.width_by_weight.isChecked():
+            self.scene.set_width_by(None)
+        if self._last is not None:
+            self.show_snapshot(self._last)
+
+    def _normalisation_changed(self) -> None:
+        self.colorbar.set_normalisation(self.normalisation.currentData())
+        self.scene.set_normalisation(self.normalisation.currentData())

@@ -1,0 +1,65 @@
+"""The trainer for a project's current network, data and settings, rebuilt lazily when they change.
+
+A rebuilt trainer continues the project's run rather than starting one: its step and epoch counters go on from
+the history and Adam's bias correction from `project.optimizer_t`, while the optimiser moments live on the
+network's parameters anyway. So changing the loss, the optimiser or the data between two runs costs nothing but
+the shuffling order. Only the GUI thread calls this, and only while the worker is idle.
+"""
+
+from __future__ import annotations
+
+from engine import Trainer, problems
+from engine.datasets import Dataset
+from engine.project import Project
+
+from .snapshot import BoundaryGrid
+
+
+class Session:
+    def __init__(self, project: Project):
+        self.project = project
+        self._trainer: Trainer | None = None
+        self._data: tuple[Dataset, Dataset] | None = None
+        self._grid: BoundaryGrid | None = None
+        self.data_version = 0  # counts loads, so views know when to redraw the data points
+
+    @property
+    def trainer_or_none(self) -> Trainer | None:
+        return self._trainer
+
+    def data(self) -> tuple[Dataset, Dataset]:
+        """(training, validation) sets, loaded once per data change (validation is empty when nothing is held out)."""
+        if self._data is None:
+            train, val, _ = self.project.data.load(self.project.base_dir)
+            self._data = train, val
+            self.data_version += 1
+            self._grid = BoundaryGrid(train.X) if train.n_features == 2 else None
+        return self._data
+
+    def grid(self) -> BoundaryGrid | None:
+        """The decision-boundary grid, for data sets with two inputs, while the network can run on the data."""
+        problems_now = self.problems()  # builds the trainer, loading the data and with it the grid
+        return None if problems_now else self._grid
+
+    def problems(self) -> list[str]:
+        """Why the network, edited since the trainer was built, cannot train on its data now (empty when it can).
+
+        Building the trainer checks the network against the data (and raises); after that, the encoded targets
+        say how many outputs the loss needs, which for a sigmoid + BCE output is 1 whatever `n_classes` says.
+        """
+        t = self.trainer()
+        return problems(self.project.network, self.project.settings.loss, t.x.shape[1], t.t.shape[1])
+
+    def trainer(self) -> Trainer:
+        if self._trainer is None:
+            train, val = self.data()
+            self._trainer = self.project.make_trainer(train, val)
+        return self._trainer
+
+    def invalidate(self, *, data: bool = False) -> None:
+        """Forget the trainer (settings changed), and the loaded data too when the data set changed."""
+        if self._trainer is not None:
+            self.project.update_from(self._trainer)
+        self._trainer = None
+        if data:
+            self._data = self._grid = None

@@ -1,0 +1,117 @@
+"""A self-contained copy of everything the live views show, taken by whichever thread owns the trainer.
+
+`Signal(object)` hands the receiver the very objects the sender made, so a snapshot copies every array it takes
+from the trainer: the worker keeps writing into the trainer's buffers while the GUI thread paints the copy. Names
+(of watched weights, of connections) are resolved here too, so the views never need the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import Network, Trainer, WeightRef
+
+BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs well under a millisecond on a small net
+MAX_THUMBNAILS = 64  # hidden neurons shown as thumbnails; wider layers are cut off (and say so)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The network over the input plane: `output` is (res, res, n_outputs), rows along x2, columns along x1."""
+
+    extent: tuple[float, float, float, float]  # x1 min, x1 max, x2 min, x2 max
+    output: np.ndarray
+    neurons: list[tuple[str, np.ndarray]]  # ("h1[3]", (res, res) image) per hidden neuron, up to MAX_THUMBNAILS
+    n_hidden: int  # hidden neurons in the network, shown or not
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    epoch: int
+    epoch_budget: int
+    lr: float
+    batch_size: int
+    metric: str  # "accuracy" or "r2"
+    losses: np.ndarray  # (n, 2): step, batch loss
+    epochs: np.ndarray  # (m, 6): History.EPOCH_COLUMNS
+    watched: list[tuple[WeightRef, str, np.ndarray]] | None  # (ref, name, rows of step, w, dL/dw, Δw); None: not taken
+    norm_names: list[str]  # one per column after the first of `norms`
+    norms: np.ndarray  # (n, 1 + len(norm_names)): step, ‖dL/dW‖ per parameter array
+    grads: dict[int, np.ndarray]  # connection id -> dL/dW of the last step
+    weights: dict[int, np.ndarray]  # connection id -> W
+    weight_grads: np.ndarray  # dL/dw of every present (uncut) weight, for the histogram
+    boundary: Boundary | None = None  # None: not taken this time (or no two-input data set)
+    final: bool = False  # the state after a command or an edit (every view should show it), not a live one
+    steps_per_second: float = 0.0
+    elapsed: float = 0.0  # seconds spent training since the last Reset
+
+
+class BoundaryGrid:
+    """A fixed grid over the training inputs (plus a margin), evaluated with the trainer's compiled network."""
+
+    def __init__(self, x: np.ndarray, resolution: int = BOUNDARY_RESOLUTION, margin: float = 0.15):
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        pad = np.maximum((hi - lo) * margin, 1e-3)
+        lo, hi = lo - pad, hi + pad
+        self.extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+        self.resolution = resolution
+        g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+        self.points = np.column_stack([g1.ravel(), g2.ravel()])
+
+    def evaluate(self, trainer: Trainer) -> Boundary:
+        c = trainer.compiled
+        h = c.forward(self.points.astype(c.dtype, copy=False)).h
+        res = self.resolution
+        net = trainer.network
+        neurons = []
+        hidden = [net.layer(lid) for lid in c.order if net.layer(lid).kind == "hidden"]
+        for layer in hidden:
+            act = h[c.pos[layer.id]]
+            for j in range(min(layer.size, MAX_THUMBNAILS - len(neurons))):
+                neurons.append((f"{layer.name}[{j}]", act[:, j].reshape(res, res).astype(np.float64)))
+        out = h[c.output_pos].reshape(res, res, -1).astype(np.float64)
+        return Boundary(self.extent, out, neurons, sum(layer.size for layer in hidden))
+
+
+def connection_name(network: Network, key: tuple[str, int]) -> str:
+    """Names a parameter array; the history may still hold one an edit has removed since its last step."""
+    kind, ident = key
+    if kind == "b":
+        return f"b {network.layers[ident].name}" if ident in network.layers else f"b (removed layer {ident})"
+    c = network.connections.get(ident)
+    if c is None:
+        return f"(removed connection {ident})"
+    return f"{network.layer(c.source).name} → {network.layer(c.target).name}"
+
+
+def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched: bool = True, final: bool = True,
+                  rate: float = 0.0, elapsed: float = 0.0) -> Snapshot:
+    """Copy the trainer's state. The two costly parts are optional: `grid` adds the decision boundary (a forward
+    pass over the grid), `watched` the watched weights' series (History copies its whole ring per weight)."""
+    net, hist = trainer.network, trainer.history
+    conns = list(net.connections.values())
+    keys, norms = hist.grad_norms()
+    return Snapshot(
+        step=trainer.step_count,
+        epoch=trainer.epoch,
+        epoch_budget=trainer.settings.epochs,
+        lr=trainer.lr,
+        batch_size=trainer.settings.batch_size,
+        metric=trainer.metric,
+        losses=hist.losses.data(),
+        epochs=hist.epochs.data(),
+        watched=[(ref, net.ref_name(ref), hist.weight_series(ref)) for ref in hist.watched] if watched else None,
+        norm_names=[connection_name(net, key) for key in keys],
+        norms=norms,
+        grads={c.id: c.weight.grad.astype(np.float64) for c in conns},
+        weights={c.id: c.weight.value.astype(np.float64) for c in conns},
+        weight_grads=np.concatenate([c.weight.grad[c.weight.mask] for c in conns]).astype(np.float64)
+        if conns else np.zeros(0),
+        boundary=grid.evaluate(trainer) if grid is not None else None,
+        final=final,
+        steps_per_second=rate,
+        elapsed=elapsed,
+    )

@@ -1,0 +1,243 @@
+"""The canvas as a projection of the model, and the edge layer's public API (colours, widths, highlights, lock)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter, QUndoStack
+
+from engine import Network
+from gui import commands
+from gui.colors import N_BINS
+from gui.editor import EditorScene
+from gui.editor.edge_layer import LOD_KEEP
+
+
+@pytest.fixture
+def scene(qtbot, small_net) -> EditorScene:
+    return EditorScene(small_net, QUndoStack())
+
+
+def anchors_of(scene: EditorScene, layer_id: int, side: str) -> np.ndarray:
+    """Independently of the edge layer: where the neuron circles are, and their left/right edges."""
+    points = []
+    for neuron in scene.layer_item(layer_id).neurons:
+        p = neuron.scenePos()
+        points.append((p.x() + (neuron.radius if side == "out" else -neuron.radius), p.y()))
+    return np.array(points)
+
+
+def expected_lines(scene: EditorScene, net: Network) -> dict[tuple[int, int, int], np.ndarray]:
+    out = {}
+    for c in net.connections.values():
+        src, dst = anchors_of(scene, c.source, "out"), anchors_of(scene, c.target, "in")
+        for i, j in np.argwhere(c.weight.mask | c.dense):
+            out[(c.id, int(i), int(j))] = np.concatenate([src[i], dst[j]])
+    return out
+
+
+def drawn_lines(scene: EditorScene) -> dict[tuple[int, int, int], np.ndarray]:
+    e = scene.edge_layer.edges
+    return {(int(c), int(i), int(j)): e.lines[k] for k, (c, i, j) in enumerate(zip(e.conn, e.i, e.j, strict=True))}
+
+
+def assert_projection(scene: EditorScene, net: Network) -> None:
+    assert {item.layer_id for item in scene.layer_items()} == set(net.layers)
+    for item in scene.layer_items():
+        assert len(item.neurons) == net.layer(item.layer_id).size
+        assert (item.pos().x(), item.pos().y()) == net.layer(item.layer_id).position
+    want, got = expected_lines(scene, net), drawn_lines(scene)
+    assert want.keys() == got.keys()
+    for key, line in want.items():
+        np.testing.assert_allclose(got[key], line)
+
+
+def test_the_scene_draws_every_layer_neuron_and_weight_where_the_model_puts_them(scene, small_net):
+    assert_projection(scene, small_net)
+    assert len(scene.edge_layer.edges) == 2 * 3 + 3 * 1
+
+
+def test_edits_made_on_the_model_directly_show_up_on_the_canvas(scene, small_net):
+    net = small_net
+    h, o = net.layer_by_name("h1"), net.output_layer
+    extra = net.add_layer(2, "hidden", position=(240.0, 300.0))
+    net.connect(net.input_layer.id, extra.id)
+    net.add_weight(extra.id, 1, o.id, 0)  # a sparse connection with one drawn weight
+    net.resize_layer(h.id, 5)
+    net.move_layer(o.id, (600.0, -40.0))
+    assert_projection(scene, net)
+    net.remove_layer(h.id)
+    assert_projection(scene, net)
+    assert scene.edge_layer.edges.slices.keys() == net.connections.keys()
+
+
+def test_moving_a_layer_updates_only_the_rows_of_its_connections(scene, small_net):
+    net = small_net
+    before = scene.edge_layer.edges.lines.copy()
+    out = net.output_layer
+    net.move_layer(out.id, (out.position[0] + 30, out.position[1] - 50))
+    after = scene.edge_layer.edges.lines
+    moved = scene.edge_layer.edges.conn == net.incoming(out.id)[0].id
+    np.testing.assert_array_equal(after[~moved], before[~moved])
+    np.testing.assert_allclose(after[moved, 2:] - before[moved, 2:], np.tile([30.0, -50.0], (moved.sum(), 1)))
+    np.testing.assert_array_equal(after[moved, :2], before[moved, :2])
+    assert_projection(scene, net)
+
+
+def test_magnitude_colours_follow_log10_of_the_values(qtbot, scene, small_net):
+    c1, c2 = small_net.connections.values()
+    g1 = np.array([[1e-6, 1e-3, 1.0], [0.0, 1e-2, 1e-1]])
+    g2 = np.array([[1e-4], [1e-5], [1e-6]])
+    with qtbot.waitSignal(scene.color_scale_changed) as signal:
+        scene.set_edge_values({c1.id: g1, c2.id: g2}, mode="magnitude")
+    lo, hi, mode = signal.args
+    assert (mode, lo, hi) == ("magnitude", pytest.approx(1e-6), pytest.approx(1.0))
+    bins = scene.edge_bins()
+    for c, g in ((c1, g1), (c2, g2)):
+        for (i, j), v in np.ndenumerate(g):
+            row = scene.edge_row((("W", c.id), (i, j)))
+            # log10 from 1e-6 (bin 0) to 1 (top bin); an exact zero goes to the bottom
+            want = 0 if v == 0 else min(int((np.log10(v) + 6) / 6 * N_BINS), N_BINS - 1)
+            assert bins[row] == want, (c.id, i, j)
+
+
+def test_per_connection_normalisation_stretches_each_connection_over_the_whole_map(scene, small_net):
+    c1, c2 = small_net.connections.values()
+    g1, g2 = np.full((2, 3), 1e-8), np.full((3, 1), 1.0)
+    g1[0, 0], g2[0, 0] = 1e-6, 100.0
+    scene.set_edge_values({c1.id: g1, c2.id: g2}, mode="magnitude")
+    row = lambda c, i, j: scene.edge_row((("W", c.id), (i, j)))  # noqa: E731
+    bins = scene.edge_bins()
+    # one scale over 10 decades (1e-8 .. 100): c1's strongest, 1e-6, is low on it
+    assert bins[row(c1, 0, 0)] == int(2 / 10 * N_BINS) and bins[row(c1, 1, 1)] == 0
+    assert bins[row(c2, 0, 0)] == N_BINS - 1 and bins[row(c2, 1, 0)] == int(8 / 10 * N_BINS)
+    scene.set_normalisation("connection")
+    bins = scene.edge_bins()
+    assert bins[row(c1, 0, 0)] == N_BINS - 1 and bins[row(c1, 1, 1)] == 0  # the strongest of its own connection
+    assert bins[row(c2, 0, 0)] == N_BINS - 1 and bins[row(c2, 1, 0)] == 0
+    with pytest.raises(ValueError, match="normalisation"):
+        scene.set_normalisation("per-layer")
+
+
+def test_signed_colours_put_zero_in_the_middle_and_the_sign_on_either_side(scene, small_net):
+    c1 = next(iter(small_net.connections.values()))
+    w = np.array([[-2.0, 0.0, 2.0], [-1.0, 1.0, 0.5]])
+    scene.set_edge_values({c1.id: w}, mode="signed")
+    bins = scene.edge_bins()
+    row = {(i, j): scene.edge_row((("W", c1.id), (i, j))) for i in range(2) for j in range(3)}
+    assert bins[row[0, 0]] == 0 and bins[row[0, 2]] == N_BINS - 1
+    assert bins[row[0, 1]] == N_BINS // 2
+    assert bins[row[1, 0]] == int(0.25 * N_BINS) and bins[row[1, 1]] == int(0.75 * N_BINS)
+    with pytest.raises(ValueError, match="colouring"):
+        scene.set_edge_values({c1.id: w}, mode="rainbow")
+
+
+def test_by_default_edges_show_the_weights_and_follow_value_edits(scene, small_net):
+    c = next(iter(small_net.connections.values()))
+    small_net.set_value(("W", c.id), (0, 0), 50.0)  # far above every other weight: the top bin
+    assert scene.edge_bins()[scene.edge_row((("W", c.id), (0, 0)))] == N_BINS - 1
+    small_net.set_value(("W", c.id), (0, 0), -50.0)
+    assert scene.edge_bins()[scene.edge_row((("W", c.id), (0, 0)))] == 0
+
+
+def test_a_cut_weight_stays_drawn_as_cut_and_can_be_selected(scene, small_net):
+    c = next(iter(small_net.connections.values()))
+    ref = (("W", c.id), (1, 2))
+    small_net.set_present(c.id, 1, 2, False)
+    assert scene.edge_bins()[scene.edge_row(ref)] == -1
+    scene.select_weights([ref])
+    assert scene.selected_weight_refs() == [ref]
+
+
+def test_width_by_values_gives_the_largest_values_the_widest_lines(scene, small_net):
+    c1, _ = small_net.connections.values()
+    scene.set_width_by({c1.id: np.array([[0.01, 0.5, 1.0], [0.0, 0.3, 0.9]])})
+    widths = scene.edge_layer.widths
+    row = lambda i, j: scene.edge_row((("W", c1.id), (i, j)))  # noqa: E731
+    assert widths[row(0, 2)] == 3 and widths[row(0, 0)] == 0 and widths[row(0, 1)] == 2
+    scene.set_width_by(None)
+    assert scene.edge_layer.widths is None
+
+
+def test_highlighted_weights_and_biases_are_marked_until_cleared(scene, small_net):
+    _, c2 = small_net.connections.values()
+    h = small_net.layer_by_name("h1")
+    scene.highlight_weights([(("W", c2.id), (1, 0)), (("b", h.id), (2,))])
+    assert list(scene.edge_layer.marked("highlighted")) == [scene.edge_row((("W", c2.id), (1, 0)))]
+    assert [n.highlighted for n in scene.layer_item(h.id).neurons] == [False, False, True]
+    scene.clear_highlight()
+    assert len(scene.edge_layer.marked("highlighted")) == 0
+    assert not any(n.highlighted for n in scene.layer_item(h.id).neurons)
+
+
+def test_selecting_weights_reports_their_refs_and_signals(qtbot, scene, small_net):
+    c1, c2 = small_net.connections.values()
+    refs = [(("W", c1.id), (0, 1)), (("W", c2.id), (2, 0))]
+    with qtbot.waitSignal(scene.selection_changed):
+        scene.select_weights(refs)
+    assert scene.selected_weight_refs() == refs
+    assert scene.selection() == ([], [], refs)
+    small_net.remove_connection(c2.id)  # a selected weight that disappears leaves the selection
+    assert scene.selected_weight_refs() == refs[:1]
+
+
+def test_the_structure_lock_refuses_edits_with_its_reason_but_allows_moves(qtbot, scene, small_net, fingerprint):
+    net = small_net
+    scene.set_structure_locked(True, "Pause training to edit the network")
+    before = fingerprint(net)
+    with qtbot.waitSignal(scene.edit_refused) as refused:
+        reason = scene.push(commands.add_layer(net, "hidden", (10.0, 10.0)))
+    assert reason == refused.args[0] == "Pause training to edit the network"
+    assert scene.push(commands.set_value(net, (("W", 1 + len(net.layers)), (0, 0)), 1.0)) is not None
+    assert fingerprint(net) == before and scene.undo_stack.count() == 0
+    out = net.output_layer.id
+    assert scene.push(commands.move(net, {out: (0.0, 99.0)}, object())) is None
+    assert net.layer(out).position == (0.0, 99.0)
+    scene.undo()  # undo is an edit too
+    assert net.layer(out).position == (0.0, 99.0)
+    scene.set_structure_locked(False)
+    scene.undo()
+    assert fingerprint(net) == before
+
+
+def test_weights_and_tooltips_are_found_under_the_cursor(scene, small_net):
+    c1 = next(iter(small_net.connections.values()))
+    ref = (("W", c1.id), (1, 2))
+    line = scene.edge_layer.edges.lines[scene.edge_row(ref)]
+    middle = QRectF(line[0], line[1], line[2] - line[0], line[3] - line[1]).center()
+    assert scene.weight_at(middle, 2.0) == ref
+    value = small_net.connection(c1.id).weight.value[1, 2]
+    assert scene.tooltip_at(middle, 2.0) == f"in[1] → h1[2]\nw = {value:.6g}"
+    h = small_net.layer_by_name("h1")
+    neuron = scene.layer_item(h.id).neurons[1].scenePos()
+    small_net.set_value(("b", h.id), (1,), 0.25)
+    assert scene.tooltip_at(neuron, 2.0).startswith("h1[1]\nbias b = 0.25")
+
+
+def render(scene: EditorScene, source: QRectF, size=(800, 600)) -> QImage:
+    image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    scene.render(painter, QRectF(image.rect()), source)
+    painter.end()
+    return image
+
+
+def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_when_zoomed_in(qtbot):
+    net = Network(seed=0)
+    sizes, kinds = (784, 128, 10), ("input", "hidden", "output")
+    layers = [net.add_layer(n, kind, position=(600.0 * k, 0.0))
+              for k, (n, kind) in enumerate(zip(sizes, kinds, strict=True))]
+    for a, b in itertools.pairwise(layers):
+        net.connect(a.id, b.id)
+    scene = EditorScene(net, QUndoStack())
+    assert len(scene.edge_layer.edges) == net.n_weights == 101_632
+    render(scene, scene.itemsBoundingRect())
+    assert scene.edge_layer.lod_active
+    assert scene.edge_layer.drawn == LOD_KEEP
+    render(scene, QRectF(1100, -250, 150, 500))  # zoomed in on the output layer: all its 1,280 edges
+    assert not scene.edge_layer.lod_active
+    assert scene.edge_layer.drawn == 128 * 10

@@ -1,0 +1,330 @@
+"""The training docks of the main window: buttons and shortcuts drive the engine, views show what it recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import Canvas
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
+from test_training_support import first_weight_ref, make_project
+
+from engine.project import DataSpec
+from gui.colors import log_scale, to_bins
+from gui.main_window import MainWindow
+from gui.training.controller import PAUSED, RUNNING, STOPPED
+from gui.training.install import LOCK_REASON
+
+WAIT = 10_000
+
+
+@pytest.fixture
+def docks(qtbot, settings):
+    """The main window on a small project (its training docks with it); training is shut down at teardown."""
+    made = []
+
+    def make(project=None):
+        window = MainWindow(project or make_project(), settings=settings)
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # window shortcuts need an active window
+        made.append(window)
+        return window, window.training
+
+    yield make
+    for window in made:
+        window.training.shutdown()
+        window.mark_saved()
+        window.close()
+        window.deleteLater()
+
+
+def recorded(signal) -> list:
+    """Every emission of `signal` from now on, as a list of argument tuples."""
+    seen = []
+    signal.connect(lambda *args: seen.append(args))
+    return seen
+
+
+def expected_bins(window, per_connection, normalisation="global"):
+    """Colour bins of the canvas's edges for |values| on a log scale, computed here from the values alone."""
+    edges = window.scene.edge_layer.edges
+    values, _ = edges.gather(per_connection)
+    groups = [slice(0, len(values))] if normalisation == "global" else list(edges.slices.values())
+    return np.concatenate([to_bins(log_scale(np.abs(values[sl]))[0]) for sl in groups])
+
+
+def wait_state(qtbot, ui, state):
+    qtbot.waitUntil(lambda: ui.controller.state == state, timeout=WAIT)
+
+
+def train_a_while(qtbot, ui, steps=30):
+    """Train from the panel's button until the snapshot says `steps`, then pause from its button."""
+    seen = []
+    ui.controller.snapshot_ready.connect(seen.append)
+    ui.panel.run_actions["train"].trigger()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].step >= steps, timeout=WAIT)
+    ui.panel.run_actions["pause"].trigger()
+    wait_state(qtbot, ui, PAUSED)
+    ui.controller.snapshot_ready.disconnect(seen.append)
+
+
+def test_install_adds_the_docks_and_the_shortcuts(docks):
+    window, ui = docks()
+    names = {dock.objectName() for dock in window.findChildren(QDockWidget) if dock.isVisible()}
+    assert {"training", "dataset", "edge_colours", "loss", "gradients", "boundary"} <= names
+    shortcuts = {name: action.shortcut().toString() for name, action in ui.panel.run_actions.items()}
+    assert shortcuts == {"train": "F5", "pause": "F6", "step": "F10", "step_epoch": "Shift+F10", "stop": "Shift+F5",
+                         "reset": ""}
+    assert all(action in window.actions() for action in ui.panel.run_actions.values())
+
+
+def test_the_keyboard_shortcuts_run_pause_and_step(qtbot, docks):
+    window, ui = docks()
+    QTest.keyClick(window, Qt.Key.Key_F10)
+    wait_state(qtbot, ui, PAUSED)
+    assert ui.controller.trainer().step_count == 1
+    QTest.keyClick(window, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: ui.controller.trainer().epoch == 1 and ui.controller.state == PAUSED, timeout=WAIT)
+    QTest.keyClick(window, Qt.Key.Key_F5)
+    wait_state(qtbot, ui, RUNNING)
+    QTest.keyClick(window, Qt.Key.Key_F6)
+    wait_state(qtbot, ui, PAUSED)
+    QTest.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    wait_state(qtbot, ui, STOPPED)
+
+
+def test_the_canvas_is_locked_exactly_while_training_runs(qtbot, docks):
+    window, ui = docks()
+    locks = recorded(window.scene.structure_lock_changed)
+    assert not window.is_modified()
+    train_a_while(qtbot, ui)
+    assert (True, LOCK_REASON) in locks
+    assert locks[-1] == (False, "")
+    assert window.is_modified() and window.windowTitle().startswith("Untitled[*]")  # trained weights are unsaved work
+    assert ui.panel.run_actions["train"].text() == "Resume"
+    assert not ui.panel.loss.isEnabled() or ui.controller.state != RUNNING
+
+
+def test_the_loss_plot_shows_the_engines_history(qtbot, docks):
+    window, ui = docks()
+    for epoch in range(1, 5):
+        ui.panel.run_actions["step_epoch"].trigger()
+        qtbot.waitUntil(lambda e=epoch: ui.controller.trainer().epoch == e and ui.controller.state == PAUSED,
+                        timeout=WAIT)
+    history = window.project.history
+    losses, epochs = history.losses.data(), history.epochs.data()
+    assert len(losses) == 40 and len(epochs) == 4  # 160 training samples in batches of 16; nothing decimated
+    x, y = ui.loss.batch_curve.getData()
+    np.testing.assert_array_equal(x, losses[:, 0])
+    np.testing.assert_array_equal(y, losses[:, 1])
+    x, y = ui.loss.val_curve.getData()
+    np.testing.assert_array_equal(x, epochs[:, 1])
+    np.testing.assert_array_equal(y, epochs[:, 4])
+    x, y = ui.loss.train_metric_curve.getData()
+    np.testing.assert_array_equal(y, epochs[:, 3])
+    ui.loss.log_y.setChecked(True)
+    np.testing.assert_allclose(ui.loss.batch_curve.getData()[1], np.log10(losses[:, 1]))
+    step = int(losses[17, 0])
+    assert f"step {step}: batch loss {losses[17, 1]:.6g}" in ui.loss.hover_text(step + 0.3)
+
+
+def test_a_long_history_is_drawn_with_its_extremes(qtbot, docks):
+    _, ui = docks()
+    n = 20_000
+    losses = np.column_stack([np.arange(1, n + 1), np.linspace(1.0, 0.1, n)])
+    losses[12_345, 1] = 7.0  # a spike must survive the decimation
+    ui.loss.set_history(losses, np.zeros((0, 6)), "accuracy")
+    x, y = ui.loss.batch_curve.getData()
+    assert len(x) <= 601 and y.max() == 7.0 and x[np.argmax(y)] == 12_346
+    assert x[-1] == n and y.min() == losses[-1, 1]
+
+
+def test_reset_weights_starts_a_new_curve(qtbot, docks):
+    _, ui = docks()
+    train_a_while(qtbot, ui)
+    with qtbot.waitSignal(ui.controller.run_reset, timeout=WAIT):
+        ui.panel.run_actions["reset"].trigger()
+    assert len(ui.loss.batch_curve.getData()[0] or []) == 0
+    assert ui.panel.run_actions["train"].text() == "Train"
+
+
+def test_a_watched_weights_plotted_series_is_the_engines_gradient_history(qtbot, docks):
+    window, ui = docks()
+    refs = [first_weight_ref(window.project, k) for k in (0, 11)]  # the outermost edges: nothing crosses there
+    canvas = Canvas(window)
+    canvas.click(canvas.weight(refs[0]))
+    canvas.click(canvas.weight(refs[1]), Qt.KeyboardModifier.ControlModifier)
+    assert window.scene.selected_weight_refs() == refs
+    ui.weights.watch_requested.emit()  # the "Watch selected weights" button
+    train_a_while(qtbot, ui)
+    history = window.project.history
+    assert history.watched == refs
+    for ref in refs:
+        series = history.weight_series(ref)
+        assert len(series) >= 30
+        for q, item in enumerate(ui.weights.curves[ref]):
+            x, y = item.getData()
+            np.testing.assert_array_equal(x, series[:, 0])
+            np.testing.assert_array_equal(y, series[:, q + 1])
+    names = [item.opts["name"] for item in (ui.weights.curves[ref][0] for ref in refs)]
+    assert names == [window.project.network.ref_name(ref) for ref in refs] == ["in[0] → h1[0]", "in[1] → h1[5]"]
+    ui.weights.unwatch_requested.emit()
+    qtbot.waitUntil(lambda: not ui.weights.curves, timeout=WAIT)
+    assert history.watched == []
+
+
+def test_watch_without_a_selection_says_what_to_do(docks):
+    _, ui = docks()
+    ui.weights.watch_requested.emit()
+    assert "Select one or more weights" in ui.panel.message.text()
+
+
+def test_the_edge_colours_follow_the_gradients(qtbot, docks):
+    window, ui = docks()
+    train_a_while(qtbot, ui)
+    net, scene = window.project.network, window.scene
+    grads = {c.id: c.weight.grad for c in net.connections.values()}
+    assert scene.edge_layer.mode == "magnitude"
+    np.testing.assert_array_equal(scene.edge_bins(), expected_bins(window, grads))
+    flat = np.concatenate([g.ravel() for g in grads.values()])
+    lo, hi = np.abs(flat).min(), np.abs(flat).max()
+    assert ui.edges.colorbar.range == pytest.approx((np.log10(lo), np.log10(hi)))
+    ui.edges.normalisation.setCurrentIndex(ui.edges.normalisation.findData("connection"))
+    np.testing.assert_array_equal(scene.edge_bins(), expected_bins(window, grads, "connection"))
+    ui.edges.quantity.setCurrentIndex(ui.edges.quantity.findData("weight"))
+    assert scene.edge_layer.mode == "signed"
+    weights, _ = scene.edge_layer.edges.gather({c.id: c.weight.value for c in net.connections.values()})
+    bins = scene.edge_bins()
+    assert np.all(bins[weights > 0] >= bins.max() // 2) and np.all(bins[weights < 0] <= bins.max() // 2 + 1)
+    ui.edges.width_by_weight.setChecked(True)
+    widths = scene.edge_layer.widths
+    assert widths is not None and widths[np.argmax(np.abs(weights))] > widths[np.argmin(np.abs(weights))]
+    ui.edges.width_by_weight.setChecked(False)
+    assert scene.edge_layer.widths is None
+
+
+def test_the_colour_bar_listens_to_the_scene(docks):
+    window, ui = docks()
+    window.scene.color_scale_changed.emit(1e-6, 1e-2, "magnitude")
+    assert ui.edges.colorbar.range == pytest.approx((-6.0, -2.0))
+    assert "1e-06 to 0.01" in ui.edges.colorbar.caption.text()
+    window.scene.color_scale_changed.emit(-0.5, 0.5, "signed")
+    assert ui.edges.colorbar.range == (-0.5, 0.5)
+
+
+def test_the_decision_boundary_is_the_networks_output_over_the_plane(qtbot, docks):
+    window, ui = docks(make_project(hidden=(3,)))
+    net = window.project.network
+    image = ui.boundary.image.image
+    assert image.shape == (100, 100)
+    x0, x1, y0, y1 = ui.controller.session.grid().extent
+    g1, g2 = np.meshgrid(np.linspace(x0, x1, 100), np.linspace(y0, y1, 100))
+    inp, hid, out = (net.layer_by_name(name) for name in ("in", "h1", "out"))
+    w1, w2 = net.find_connection(inp.id, hid.id).weight.value, net.find_connection(hid.id, out.id).weight.value
+    h = np.tanh(np.column_stack([g1.ravel(), g2.ravel()]) @ w1 + hid.bias.value)
+    expected = 1 / (1 + np.exp(-(h @ w2 + out.bias.value)))
+    np.testing.assert_allclose(image, expected.reshape(100, 100), rtol=1e-12, atol=1e-12)
+    names = [name for name, _ in ui.boundary.thumbnails]
+    assert names == ["h1[0]", "h1[1]", "h1[2]"]
+    np.testing.assert_allclose(ui.boundary.thumbnails[1][1].image, h[:, 1].reshape(100, 100), atol=1e-12)
+    train, _, _ = window.project.data.load()
+    np.testing.assert_array_equal(ui.boundary.points.getData()[0], train.X[:, 0])
+
+
+def test_a_learning_rate_typed_in_the_panel_mid_run_reaches_the_engine(qtbot, docks):
+    window, ui = docks()
+    seen = []
+    ui.controller.snapshot_ready.connect(seen.append)
+    ui.panel.run_actions["train"].trigger()
+    wait_state(qtbot, ui, RUNNING)
+    ui.panel.lr.setValue(0.0123)
+    ui.panel.batch_size.setValue(7)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].lr == 0.0123 and seen[-1].batch_size == 7, timeout=WAIT)
+    assert not ui.panel.optimizer.isEnabled()  # the rest waits for a pause
+    ui.panel.run_actions["pause"].trigger()
+    wait_state(qtbot, ui, PAUSED)
+    assert ui.controller.trainer().lr == 0.0123 and window.project.settings.batch_size == 7
+
+
+def test_settings_changed_while_paused_apply_to_the_next_run(qtbot, docks):
+    window, ui = docks()
+    train_a_while(qtbot, ui)
+    before = ui.controller.trainer()
+    steps = before.step_count
+    ui.panel.optimizer.setCurrentIndex(ui.panel.optimizer.findData("sgd"))
+    ui.panel.hyper["momentum"].setValue(0.9)
+    assert window.project.settings.optimizer_params == {"lr": 0.05, "momentum": 0.9}
+    with qtbot.waitSignal(ui.controller.state_changed, timeout=WAIT, check_params_cb=lambda s: s == PAUSED):
+        ui.panel.run_actions["step"].trigger()
+    trainer = ui.controller.trainer()
+    assert trainer is not before and trainer.optimizer.name == "sgd" and trainer.optimizer.hyper["momentum"] == 0.9
+    assert trainer.step_count == steps + 1  # the same curve goes on
+
+
+def test_a_diverging_run_is_shown_in_red_and_pauses(qtbot, docks):
+    project = make_project("sine", hidden=(8,), loss="mse", out_activation="identity", optimizer="sgd", lr=1e6,
+                           n_inputs=1)
+    window, ui = docks(project)
+    ui.panel.run_actions["train"].trigger()
+    wait_state(qtbot, ui, PAUSED)
+    assert "diverged at step" in ui.panel.message.text() and "#b2182b" in ui.panel.message.styleSheet()
+    assert "diverged at step" in window.statusBar().currentMessage()
+    assert ui.boundary.note.isVisible()  # one input: no decision boundary
+
+
+def test_choosing_another_data_set_reloads_the_trainer_and_the_points(qtbot, docks):
+    window, ui = docks()
+    panel = ui.dataset_panel
+    old_trainer = ui.controller.trainer()
+    panel.source.setCurrentIndex(panel.source.findData("generator:moons"))
+    assert window.project.data == DataSpec("generator", "moons", {"n_samples": 300, "noise": 0.1, "seed": 0})
+    train, _, _ = window.project.data.load()
+    qtbot.waitUntil(lambda: len(ui.boundary.points.getData()[1]) == train.n_samples, timeout=WAIT)
+    np.testing.assert_array_equal(ui.boundary.points.getData()[1], train.X[:, 1])
+    assert window.is_modified()
+    assert ui.controller.trainer() is not old_trainer and len(ui.controller.trainer().x) == train.n_samples
+    panel.param_boxes["n_samples"].setValue(1)  # refused by the generator: nothing changes, the reason shows
+    assert "n_samples must be an integer of at least 2" in panel.error.text()
+    assert window.project.data.params["n_samples"] == 300
+
+
+def test_the_data_panel_is_locked_while_training(qtbot, docks):
+    _, ui = docks()
+    ui.panel.run_actions["train"].trigger()
+    wait_state(qtbot, ui, RUNNING)
+    assert not ui.dataset_panel.isEnabled()
+    ui.panel.run_actions["stop"].trigger()
+    wait_state(qtbot, ui, STOPPED)
+    assert ui.dataset_panel.isEnabled()
+
+
+def test_closing_the_window_mid_training_stops_the_thread_and_offers_to_save(qtbot, docks, monkeypatch):
+    window, ui = docks()
+    asked = []
+    discard = QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args, **kw: asked.append(args[1]) or discard)
+    ui.panel.run_actions["train"].trigger()
+    wait_state(qtbot, ui, RUNNING)
+    thread = ui.controller._thread
+    assert window.close()
+    assert thread.isFinished() and ui.controller._thread is None
+    assert ui.controller.state == PAUSED
+    assert asked == ["Unsaved changes"]  # the trained weights are not thrown away silently
+
+
+def test_a_new_project_replaces_the_old_one_everywhere(qtbot, docks):
+    window, ui = docks()
+    ui.panel.run_actions["train"].trigger()
+    wait_state(qtbot, ui, RUNNING)
+    other = make_project("xor", hidden=(5,), lr=0.2)
+    window.project = other
+    window.project_changed.emit(other)
+    assert ui.controller.state == STOPPED and ui.controller.project is other
+    assert ui.panel.lr.value() == 0.2 and ui.dataset_panel.source.currentData() == "generator:xor"
+    with qtbot.waitSignal(ui.controller.state_changed, timeout=WAIT, check_params_cb=lambda s: s == PAUSED):
+        ui.panel.run_actions["step"].trigger()
+    assert other.history.losses.count == 1
