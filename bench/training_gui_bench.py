@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QApplication
 from engine import History, Network, Trainer, TrainSettings
 from engine.project import DataSpec, Project
 from gui.main_window import MainWindow
-from gui.training.install import install_training
 
 TICK_MS = 5
 
@@ -95,7 +94,7 @@ class GuiRun:
         self.window = MainWindow(project(case), settings=QSettings(str(settings_dir / "s.ini"),
                                                                     QSettings.Format.IniFormat))
         self.window.resize(1600, 1000)
-        self.ui = install_training(self.window)
+        self.ui = self.window.training
         self.window.show()
         net = self.window.project.network
         first = next(iter(net.connections.values()))

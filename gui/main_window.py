@@ -83,6 +83,13 @@ class MainWindow(QMainWindow):
         self.panels_menu.addAction(toggle)
         return dock
 
+    def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
+        """A menu of another part of the app (Training, Explore), placed before Help."""
+        menu = QMenu(title, self)
+        menu.addActions(actions)
+        self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
+        return menu
+
     def _default_dock_sizes(self) -> None:
         """The canvas gets most of a first-time window; a returning user's own layout is restored over this."""
         docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
@@ -184,7 +191,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self.panels_menu = menu.addMenu("&Panels")
 
-        menu = bar.addMenu("&Help")
+        self._help_menu = menu = bar.addMenu("&Help")
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
                      "Mouse gestures and keyboard shortcuts of the canvas")
         self._action(menu, "&About", self._show_about, None, "About Backprop Studio")

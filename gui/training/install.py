@@ -195,8 +195,7 @@ def install_training(window: QMainWindow) -> TrainingUi:
     window.add_dock(gradients, "Gradients", Area.BottomDockWidgetArea, "gradients")
     window.add_dock(ui.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary")
     window.statusBar().addPermanentWidget(ui.status)
-    for action in ui.panel.run_actions.values():
-        window.addAction(action)  # the shortcuts work wherever the focus is, even with the dock hidden
+    window.add_menu("&Training", list(ui.panel.run_actions.values()))  # the shortcuts work wherever the focus is
 
     controller.snapshot_ready.connect(ui.show_snapshot)
     controller.state_changed.connect(ui.show_state)

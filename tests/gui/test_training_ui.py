@@ -79,7 +79,9 @@ def test_install_adds_the_docks_and_the_shortcuts(docks):
     shortcuts = {name: action.shortcut().toString() for name, action in ui.panel.run_actions.items()}
     assert shortcuts == {"train": "F5", "pause": "F6", "step": "F10", "step_epoch": "Shift+F10", "stop": "Shift+F5",
                          "reset": ""}
-    assert all(action in window.actions() for action in ui.panel.run_actions.values())
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    assert list(menus)[:4] == ["&File", "&Edit", "&View", "&Training"] and list(menus)[-1] == "&Help"
+    assert menus["&Training"].actions() == list(ui.panel.run_actions.values())
 
 
 def test_the_keyboard_shortcuts_run_pause_and_step(qtbot, docks):
