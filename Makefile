@@ -21,9 +21,14 @@ lint: $(STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
+# every benchmark, one after the other (a few minutes; results go to docs/benchmarks.md by hand, with the machine)
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/engine_bench.py
+	$(PY) bench/csv_bench.py
+	$(PY) bench/explain_bench.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/editor_bench.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/training_gui_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -20,7 +20,7 @@ from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 from PySide6.QtWidgets import QApplication
 
-from engine import Network
+from engine import Network, layered
 from gui import commands
 from gui.editor import EditorScene
 from gui.editor.layout import layered_positions
@@ -36,11 +36,7 @@ IMAGE = (1200, 800)
 
 
 def network(sizes: tuple[int, ...]) -> Network:
-    net = Network(seed=0)
-    kinds = ["input", *["hidden"] * (len(sizes) - 2), "output"]
-    layers = [net.add_layer(n, kind) for n, kind in zip(sizes, kinds, strict=True)]
-    for a, b in itertools.pairwise(layers):
-        net.connect(a.id, b.id)
+    net = layered(sizes)
     for lid, position in layered_positions(net).items():
         net.move_layer(lid, position)
     return net

@@ -16,20 +16,14 @@ import warnings
 
 import numpy as np
 
-from engine import History, Network, Trainer, TrainSettings, compiled, make_optimizer
+from engine import History, Network, Trainer, TrainSettings, compiled, layered, make_optimizer
 from engine.losses import encode_targets, get_loss
 
 CONFIGS = [((2, 8, 8, 1), 32), ((2, 64, 64, 1), 32), ((64, 256, 256, 10), 256), ((784, 512, 512, 10), 256)]
 
 
 def build(sizes, dtype) -> Network:
-    net = Network(seed=0, dtype=dtype)
-    layers = [net.add_layer(sizes[0], "input")]
-    layers += [net.add_layer(s, activation="relu") for s in sizes[1:-1]]
-    layers.append(net.add_layer(sizes[-1], "output", activation="softmax" if sizes[-1] > 1 else "sigmoid"))
-    for a, b in itertools.pairwise(layers):
-        net.connect(a.id, b.id)
-    return net
+    return layered(sizes, "relu", "softmax" if sizes[-1] > 1 else "sigmoid", dtype=dtype)
 
 
 def data(sizes, batch, n_batches=16):

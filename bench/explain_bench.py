@@ -11,7 +11,6 @@ Run from the repository root: `.venv/bin/python bench/explain_bench.py`.
 from __future__ import annotations
 
 import argparse
-import itertools
 import platform
 import statistics
 import time
@@ -19,16 +18,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine import Network, Trainer, TrainSettings
+from engine import Network, Trainer, TrainSettings, layered
 from engine.explain import StepThrough, explain_weight
 
 
 def build(sizes: tuple[int, ...], hidden: str, output: str) -> tuple[Network, list]:
-    net = Network(seed=0)
-    layers = [net.add_layer(sizes[0], "input")]
-    layers += [net.add_layer(s, activation=hidden) for s in sizes[1:-1]]
-    layers.append(net.add_layer(sizes[-1], "output", output))
-    return net, [net.connect(a.id, b.id) for a, b in itertools.pairwise(layers)]
+    net = layered(sizes, hidden, output)
+    return net, list(net.connections.values())
 
 
 def timed_ms(run: Callable[[], object], repeats: int) -> str:

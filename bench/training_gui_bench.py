@@ -11,7 +11,6 @@ and after the GUI run and averaged, which cancels most of the drift of a shared 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 import tempfile
@@ -26,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from engine import History, Network, Trainer, TrainSettings
+from engine import History, Network, Trainer, TrainSettings, layered
 from engine.project import DataSpec, Project
 from gui.main_window import MainWindow
 
@@ -43,13 +42,7 @@ class Case:
 
 
 def network(sizes: tuple[int, ...], out_activation: str) -> Network:
-    net = Network(seed=0)
-    layers = [net.add_layer(sizes[0], "input", position=(0.0, 0.0))]
-    layers += [net.add_layer(n, "hidden", "tanh", position=(260.0 * (k + 1), 0.0)) for k, n in enumerate(sizes[1:-1])]
-    layers.append(net.add_layer(sizes[-1], "output", out_activation, position=(260.0 * (len(sizes) - 1), 0.0)))
-    for src, dst in itertools.pairwise(layers):
-        net.connect(src.id, dst.id)
-    return net
+    return layered(sizes, "tanh", out_activation, spacing=260.0)
 
 
 def random_csv(folder: Path, rows: int, features: int, classes: int) -> Path:

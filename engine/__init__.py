@@ -17,6 +17,7 @@ from .errors import (
     ValidationError,
 )
 from .gradcheck import CheckResult, gradient_check
+from .graph.build import layered
 from .graph.events import Event
 from .graph.model import Connection, Layer, Network, RemovedNeuron
 from .graph.validate import problems, validate
@@ -30,6 +31,6 @@ __all__ = [
     "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "CheckResult", "Compiled",
     "Connection", "CycleError", "DataError", "DivergenceError", "Event", "ExportError", "GraphError", "History",
     "Layer", "Network", "ProjectError", "RemovedNeuron", "StepResult", "Trace", "TrainSettings", "Trainer",
-    "TrainingError", "ValidationError", "WeightRef", "compiled", "encode_targets", "gradient_check",
+    "TrainingError", "ValidationError", "WeightRef", "compiled", "encode_targets", "gradient_check", "layered",
     "make_optimizer", "problems", "validate",
 ]

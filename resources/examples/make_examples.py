@@ -12,26 +12,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from engine import Network, TrainSettings
+from engine import TrainSettings, layered
+from engine.graph.build import LAYER_SPACING
 from engine.project import EXAMPLES, DataSpec, Project, save_project
 from engine.resources import resource_path
 
 HERE = Path(__file__).resolve().parent
 IRIS_TWO_CLASSES = "iris-versicolor-virginica.csv"
-X_STEP = 220.0  # canvas distance between layer columns
 Y_STEP = 160.0  # between layers sharing a column
-
-
-def _chain(net: Network, sizes: list[int], hidden: str, output: str) -> list[int]:
-    """Input, hidden layers and output in a row, each densely connected to the next; returns the layer ids."""
-    ids = []
-    for k, size in enumerate(sizes):
-        kind = "input" if k == 0 else "output" if k == len(sizes) - 1 else "hidden"
-        layer = net.add_layer(size, kind, output if kind == "output" else hidden, position=(k * X_STEP, 0.0))
-        if ids:
-            net.connect(ids[-1], layer.id)
-        ids.append(layer.id)
-    return ids
 
 
 def _adam(loss: str, lr: float, epochs: int, batch_size: int = 16) -> TrainSettings:
@@ -41,29 +29,25 @@ def _adam(loss: str, lr: float, epochs: int, batch_size: int = 16) -> TrainSetti
 
 def xor() -> Project:
     """The problem no single neuron solves: four hidden tanh units bend the boundary twice."""
-    net = Network(seed=1)
-    _chain(net, [2, 4, 1], "tanh", "sigmoid")
+    net = layered([2, 4, 1], "tanh", "sigmoid", seed=1)
     data = DataSpec("generator", "xor", {"n_samples": 200, "noise": 0.0, "seed": 0})
     return Project(net, _adam("bce", 0.05, 100), data)
 
 
 def circles() -> Project:
-    net = Network(seed=2)
-    _chain(net, [2, 8, 8, 1], "tanh", "sigmoid")
+    net = layered([2, 8, 8, 1], "tanh", "sigmoid", seed=2)
     data = DataSpec("generator", "circles", {"n_samples": 300, "noise": 0.05, "seed": 0})
     return Project(net, _adam("bce", 0.02, 100), data)
 
 
 def spiral() -> Project:
-    net = Network(seed=3)
-    _chain(net, [2, 16, 16, 3], "tanh", "softmax")
+    net = layered([2, 16, 16, 3], "tanh", "softmax", seed=3)
     data = DataSpec("generator", "spiral", {"n_samples": 600, "noise": 0.03, "n_classes": 3, "seed": 0})
     return Project(net, _adam("cross_entropy", 0.01, 300), data)
 
 
 def sine() -> Project:
-    net = Network(seed=4)
-    _chain(net, [1, 16, 16, 1], "tanh", "identity")
+    net = layered([1, 16, 16, 1], "tanh", "identity", seed=4)
     data = DataSpec("generator", "sine", {"n_samples": 200, "noise": 0.05, "seed": 0})
     return Project(net, _adam("mse", 0.01, 200), data)
 
@@ -71,9 +55,9 @@ def sine() -> Project:
 def skip() -> Project:
     """Two paths into the output neuron: through the hidden layers, and straight from the inputs (drawn below
     the chain), so the gradient of an input weight is a sum over both paths."""
-    net = Network(seed=5)
-    inp, _, _, out = _chain(net, [2, 8, 8, 1], "tanh", "sigmoid")
-    net.move_layer(out, (3 * X_STEP, Y_STEP / 2))
+    net = layered([2, 8, 8, 1], "tanh", "sigmoid", seed=5)
+    inp, out = net.input_layer.id, net.output_layer.id
+    net.move_layer(out, (3 * LAYER_SPACING, Y_STEP / 2))
     net.connect(inp, out)
     data = DataSpec("generator", "moons", {"n_samples": 300, "noise": 0.1, "seed": 0})
     return Project(net, _adam("bce", 0.02, 150), data)
@@ -82,8 +66,7 @@ def skip() -> Project:
 def lecture_4321() -> Project:
     """The 4-3-2-1 network of the lecture notes: 4·3 + 3·2 + 2·1 = 20 weights and 3 + 2 + 1 = 6 biases, on the
     four Iris measurements, telling versicolor from virginica."""
-    net = Network(seed=6)
-    _chain(net, [4, 3, 2, 1], "sigmoid", "sigmoid")
+    net = layered([4, 3, 2, 1], "sigmoid", "sigmoid", seed=6)
     data = DataSpec("csv", IRIS_TWO_CLASSES, {"target_column": "species"}, standardize=True)
     return Project(net, _adam("bce", 0.05, 200), data)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -11,22 +9,18 @@ from engine import (
     BackpropError,
     DataError,
     GraphError,
-    Network,
     Trainer,
     TrainSettings,
     ValidationError,
     gradient_check,
+    layered,
 )
 from engine.explain import StepThrough, explain_weight
 
 
 def chain(sizes: list[int], hidden: str = "tanh", output: str = "identity", seed: int = 0):
-    net = Network(seed=seed)
-    layers = [net.add_layer(sizes[0], "input")]
-    layers += [net.add_layer(s, activation=hidden) for s in sizes[1:-1]]
-    layers.append(net.add_layer(sizes[-1], "output", output))
-    conns = [net.connect(a.id, b.id) for a, b in itertools.pairwise(layers)]
-    return net, layers, conns
+    net = layered(sizes, hidden, output, seed=seed)
+    return net, list(net.layers.values()), list(net.connections.values())
 
 
 @pytest.fixture

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from engine import Network, Trainer, TrainSettings
+from engine import Trainer, TrainSettings, layered
 from engine.datasets import generate, split
 
 
 def build(sizes, hidden="tanh", out="sigmoid", seed=0):
-    net = Network(seed=seed)
-    layers = [net.add_layer(sizes[0], "input")]
-    layers += [net.add_layer(s, activation=hidden) for s in sizes[1:-1]]
-    layers.append(net.add_layer(sizes[-1], "output", activation=out))
-    for a, b in itertools.pairwise(layers):
-        net.connect(a.id, b.id)
-    return net
+    return layered(sizes, hidden, out, seed=seed)
 
 
 def train(net, data, settings, val_fraction=0.25):

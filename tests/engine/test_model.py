@@ -3,22 +3,15 @@ with messages that name the culprit."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from engine import CycleError, GraphError, Network, Trainer, TrainSettings, ValidationError, validate
+from engine import CycleError, GraphError, Network, Trainer, TrainSettings, ValidationError, layered, validate
 
 
 def mlp(*sizes, seed=0):
-    net = Network(seed=seed)
-    layers = [net.add_layer(sizes[0], "input")]
-    layers += [net.add_layer(s) for s in sizes[1:-1]]
-    layers.append(net.add_layer(sizes[-1], "output", activation="identity"))
-    for a, b in itertools.pairwise(layers):
-        net.connect(a.id, b.id)
-    return net, layers
+    net = layered(sizes, seed=seed)
+    return net, list(net.layers.values())
 
 
 def fingerprint(net: Network):
@@ -164,3 +157,14 @@ def test_bad_edits_are_refused():
         net.layer(999)
     with pytest.raises(GraphError, match="unknown initialiser"):
         net.set_init(next(iter(net.connections)), "ones")
+
+
+def test_layered_builds_the_classic_shape_and_refuses_less_than_two_sizes():
+    net = layered([4, 3, 2, 1], "sigmoid", "sigmoid", seed=6)
+    kinds = [(layer.kind, layer.size, layer.activation) for layer in net.layers.values()]
+    assert kinds == [("input", 4, "identity"), ("hidden", 3, "sigmoid"), ("hidden", 2, "sigmoid"),
+                     ("output", 1, "sigmoid")]
+    assert net.n_weights == 20 and sum(layer.size for layer in net.layers.values() if layer.bias is not None) == 6
+    assert [layer.position[0] for layer in net.layers.values()] == [0.0, 220.0, 440.0, 660.0]
+    with pytest.raises(GraphError, match="at least an input and an output"):
+        layered([3])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 
-from engine import Network
+from engine import Network, layered
 from gui import commands
 from gui.colors import N_BINS
 from gui.editor import EditorScene
@@ -227,12 +225,7 @@ def render(scene: EditorScene, source: QRectF, size=(800, 600)) -> QImage:
 
 
 def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_when_zoomed_in(qtbot):
-    net = Network(seed=0)
-    sizes, kinds = (784, 128, 10), ("input", "hidden", "output")
-    layers = [net.add_layer(n, kind, position=(600.0 * k, 0.0))
-              for k, (n, kind) in enumerate(zip(sizes, kinds, strict=True))]
-    for a, b in itertools.pairwise(layers):
-        net.connect(a.id, b.id)
+    net = layered((784, 128, 10), spacing=600.0)
     scene = EditorScene(net, QUndoStack())
     assert len(scene.edge_layer.edges) == net.n_weights == 101_632
     render(scene, scene.itemsBoundingRect())

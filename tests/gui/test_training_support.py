@@ -3,12 +3,10 @@ It holds no test itself."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from engine import History, Network, TrainSettings
+from engine import History, TrainSettings, layered
 from engine.project import DataSpec, Project
 
 
@@ -26,12 +24,7 @@ def make_project(
     n_samples: int = 200,
     n_inputs: int = 2,
 ) -> Project:
-    net = Network(seed=0)
-    layers = [net.add_layer(n_inputs, "input")]
-    layers += [net.add_layer(size, "hidden", "tanh") for size in hidden]
-    layers.append(net.add_layer(n_outputs, "output", out_activation))
-    for src, dst in itertools.pairwise(layers):
-        net.connect(src.id, dst.id)
+    net = layered((n_inputs, *hidden, n_outputs), "tanh", out_activation)
     settings = TrainSettings(loss=loss, optimizer=optimizer, optimizer_params={"lr": lr}, batch_size=batch_size,
                              epochs=epochs, seed=1)
     data = DataSpec("generator", generator, {"n_samples": n_samples, "seed": 3})
