@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) bench/explain_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/editor_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/training_gui_bench.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/explorer_gui_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

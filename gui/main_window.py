@@ -17,6 +17,7 @@ from engine.project import Project, new_project
 from .app import icon
 from .editor import EditorScene, EditorView, Palette
 from .editor.layout import layered_positions
+from .explorer.install import install_explorer
 from .files import ProjectFiles
 from .panels.inspector import Inspector
 from .training.install import install_training
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspector", scroll=True)
         self._wire()
         self.training = install_training(self)
+        self.explorer = install_explorer(self)
         self.resize(1280, 800)
         self._default_dock_sizes()
         self.statusBar().showMessage("Drag from the palette to add layers, from a port to connect them. "

@@ -1,0 +1,330 @@
+"""The one entry point the main window calls: build the chain-rule explorer and keep it in step with the app.
+
+`ExplorerUi` is the switchboard between the canvas (selection in; highlights and step-through labels out), the
+training controller (the trainer, its last batch, its optimiser; whether the network is free to use) and the
+panel. Every trigger — a new selection, a training step, a pause, an edit in the inspector, New/Open — only
+schedules one refresh on a zero timer, so a burst of triggers costs one explanation. While training runs, the
+network belongs to the worker thread: nothing is computed and the panel says so until the next pause.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from engine import BackpropError, CheckResult, Event, Network, Trainer, WeightRef, gradient_check
+from engine.explain import Explanation, Frame, StepThrough, explain_weight
+from engine.project import Project
+from gui.training.controller import RUNNING
+
+from .overlay import StepOverlay
+from .panel import EMPTY, ExplorerPanel
+from .path_list import ALL_PATHS
+from .reach import path_union
+
+RUNNING_NOTE = "Pause training to explore (updates when paused)."
+STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
+
+
+def explained_target(network: Network, layers: list[int], neurons: list[tuple[int, int]],
+                     weights: list[WeightRef]) -> tuple[WeightRef | None, str]:
+    """The parameter the selection asks about (a weight first, else a neuron's bias) and a note for the reader."""
+    if weights:
+        note = f"{len(weights)} weights are selected: this is the first." if len(weights) > 1 else ""
+        return weights[0], note
+    if neurons:
+        lid, j = neurons[0]
+        layer = network.layer(lid)
+        if layer.bias is None:
+            return None, (f"{layer.name}[{j}] is an input: it has no bias. Select a weight (edge), or a hidden or "
+                          "output neuron for its bias.")
+        note = f"{len(neurons)} neurons are selected: this is the first one's bias." if len(neurons) > 1 else ""
+        return (("b", lid), (j,)), note
+    return None, EMPTY
+
+
+def frame_refs(network: Network, frame: Frame) -> list[WeightRef]:
+    """What a step-through frame marks on the canvas: its weight, or its neuron (as a bias ref), or the outputs."""
+    if frame.ref is not None:
+        return [frame.ref]
+    if frame.neuron is not None:
+        return [(("b", frame.layer), (frame.neuron,))]
+    out = network.output_layer
+    return [(("b", out.id), (k,)) for k in range(out.size)]
+
+
+class ExplorerUi(QObject):
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.controller = window.training.controller
+        self.panel = ExplorerPanel()
+        # a tab beside Training and Data: the explorer needs height, and the inspector stays in view above it;
+        # Training stays the tab in front until the user (or Explore > Explain Selection) raises this one
+        training = window.findChild(QDockWidget, "training")
+        self.dock: QDockWidget = window.add_dock(self.panel, "Chain rule", Qt.DockWidgetArea.RightDockWidgetArea,
+                                                 "explorer", tab_with=training)
+        if training is not None:
+            training.raise_()
+        self.on_screen = False  # a dock behind another's tab is still `isVisible()`: `visibilityChanged` tells
+        self.overlay = StepOverlay(window.scene)
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.refresh)
+        self._network: Network | None = None
+        # (trainer, x, t) of the last refresh, while the network was the GUI thread's
+        self._batch: tuple[Trainer, np.ndarray, np.ndarray] | None = None
+        self._checked: WeightRef | None = None  # the parameter whose check the user asked for: kept up to date
+        self._hover = None  # what the mouse over the panel asks to highlight
+        self._union: list[WeightRef] | None = None  # every path of the shown explanation, computed on demand
+        self._step_stale = True  # the step-through is rebuilt when its tab is next shown
+        self._follow(window.network)
+
+    def wire(self) -> None:
+        panel, scene, controller = self.panel, self.window.scene, self.controller
+        scene.selection_changed.connect(self._selection_changed)
+        controller.state_changed.connect(self.schedule)
+        controller.snapshot_ready.connect(self.schedule)
+        self.window.training.panel.learning_rate_edited.connect(self.schedule)
+        self.window.training.panel.batch_size_edited.connect(self.schedule)
+        self.window.project_changed.connect(self.set_project)
+        self.dock.visibilityChanged.connect(self._visibility_changed)
+        panel.sample_changed.connect(self.schedule)
+        panel.check_requested.connect(self.check)
+        panel.highlight_all_toggled.connect(self._mark_canvas)
+        panel.hovered.connect(self._hovered)
+        panel.weight_clicked.connect(self._select_weight)
+        panel.tab_changed.connect(self._tab_changed)
+        panel.step.frame_changed.connect(self._frame_changed)
+        self.window.add_menu("E&xplore", self._menu_actions())
+
+    def _menu_actions(self) -> list[QAction]:
+        """The Explore menu: window-wide E and Shift+E bring the explorer up; the rest work while the focus is in
+        the panel and are listed here so their keys can be found."""
+        specs = (("&Explain Selection", "E", "Show why the selected weight's gradient has its value",
+                  self.explain_selection),
+                 ("&Step Through One Sample", "Shift+E", "Show one training step, neuron by neuron",
+                  self.step_through))
+        actions = []
+        for text, key, tip, slot in specs:
+            action = QAction(text, self.window)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
+            actions.append(action)
+        step = self.panel.step.actions_by_name
+        return [*actions, _separator(self.window), self.panel.check_action, self.panel.highlight_action,
+                _separator(self.window), *(step[name] for name in ("first", "previous", "play", "next", "last"))]
+
+    def explain_selection(self) -> None:
+        self._raise_tab(0)
+
+    def step_through(self) -> None:
+        self._raise_tab(1)
+
+    def _raise_tab(self, index: int) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.panel.tabs.setCurrentIndex(index)
+        self.panel.tabs.currentWidget().setFocus()
+
+    # ------------------------------------------------------------------ following the app
+    def schedule(self, *_) -> None:
+        self._timer.start()
+
+    @property
+    def pending(self) -> bool:
+        """Whether a refresh is scheduled: what the panel shows may be about to change."""
+        return self._timer.isActive()
+
+    def set_project(self, project: Project) -> None:
+        self._follow(project.network)
+        self._checked = None
+        self.panel.step.set_frames((), "", keep=False)
+        self.schedule()
+
+    def _follow(self, network: Network) -> None:
+        if self._network is not None:
+            self._network.events.unsubscribe(self._on_event)
+        self._network = network
+        network.events.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if not shiboken6.isValid(self):  # the window that owned this explorer is gone, the network lives on
+            self._network.events.unsubscribe(self._on_event)
+            return
+        if event.kind == "layer_moved":  # a drag sends one per mouse move: only the labels move
+            self.overlay.relayout()
+        else:
+            self.schedule()
+
+    def _selection_changed(self) -> None:
+        ref, _ = explained_target(self.window.network, *self.window.scene.selection())
+        if ref != self._checked:
+            self._checked = None
+        self._hover = None
+        self.schedule()
+
+    def _visibility_changed(self, visible: bool) -> None:
+        self.on_screen = visible
+        if visible:
+            self.schedule()
+        else:
+            self.panel.step.stop()
+            self._mark_canvas()
+
+    # ------------------------------------------------------------------ computing
+    def refresh(self) -> None:
+        """Explain the selected parameter (and rebuild the step-through) from the network as it is now."""
+        self._timer.stop()
+        panel = self.panel
+        if not self.on_screen:
+            return  # hidden: `visibilityChanged` brings it up to date when it is shown again
+        if self.controller.busy or self.controller.state == RUNNING:
+            panel.show_notice(RUNNING_NOTE)
+            panel.set_busy(True)
+            panel.step.stop()
+            return
+        panel.set_busy(False)
+        self._union = None
+        try:
+            trainer = self.controller.trainer()
+            x, t = trainer.last_batch()
+        except BackpropError as exc:
+            self._batch = None
+            panel.show_notice(f"Nothing to explain yet: {exc}", error=True)
+            panel.show_empty("The network cannot run on its data yet (see above).", error=True)
+            panel.step.set_frames((), "")
+            self._mark_canvas()
+            return
+        panel.show_notice(None)
+        panel.set_samples(x, t)
+        self._batch = trainer, x, t
+        self._explain()
+        self._step_stale = True
+        if panel.step_through_shown():
+            self._build_steps()
+        self._mark_canvas()
+
+    def _explain(self) -> None:
+        network, panel = self.window.network, self.panel
+        ref, note = explained_target(network, *self.window.scene.selection())
+        if ref is None:
+            panel.show_empty(note)
+            return
+        trainer, x, t = self._batch
+        try:
+            e = explain_weight(network, ref, x, t, trainer.settings.loss, panel.sample(),
+                               optimizer=trainer.optimizer, check=False)
+            result = self._gradient_check(e) if self._checked == ref else None
+        except BackpropError as exc:
+            panel.show_empty(str(exc), error=True)
+            return
+        panel.show_explanation(e, note)
+        panel.show_check(result)
+
+    def _gradient_check(self, e: Explanation) -> CheckResult:
+        trainer, x, t = self._batch
+        rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
+        return gradient_check(self.window.network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
+
+    def check(self) -> None:
+        """Backprop against central differences for the parameter shown; redone with every refresh after that."""
+        e = self.panel.explanation
+        if e is None or self._batch is None or self.controller.busy:
+            return
+        try:
+            result = self._gradient_check(e)
+        except BackpropError as exc:
+            self.panel.show_notice(str(exc), error=True)
+            return
+        self._checked = e.ref
+        self.panel.show_check(result)
+
+    def _build_steps(self) -> None:
+        view, network = self.panel.step, self.window.network
+        if self._batch is None:
+            return
+        self._step_stale = False
+        n = network.n_weights + network.n_biases
+        if n > STEP_LIMIT:
+            view.set_frames((), f"This network has {n:,} weights and biases, and a step-through shows a frame for "
+                                f"each. It is meant for small networks (up to {STEP_LIMIT:,} parameters).")
+            return
+        trainer, x, t = self._batch
+        chosen = self.panel.sample()
+        k = 0 if chosen is None else chosen
+        try:
+            frames = StepThrough(network, x[k], t[k], trainer.settings.loss, optimizer=trainer.optimizer).frames
+        except BackpropError as exc:
+            view.set_frames((), str(exc))
+            return
+        hint = " (choose another under Samples)" if chosen is None else ""
+        view.set_frames(frames, f"One training step on <b>sample {k}</b>{hint}: each neuron's a and h layer by "
+                                "layer, the loss, each δ in reverse order, then each weight's Δw.")
+
+    # ------------------------------------------------------------------ the canvas
+    def _tab_changed(self) -> None:
+        if not self.panel.step_through_shown():
+            self.panel.step.stop()
+        elif self._step_stale:
+            self.schedule()
+        self._mark_canvas()
+
+    def _frame_changed(self) -> None:
+        self.overlay.show_frames(self.panel.step.visited())
+        self._mark_canvas()
+
+    def _hovered(self, refs) -> None:
+        self._hover = refs
+        self._mark_canvas()
+
+    def _mark_canvas(self) -> None:
+        """Highlight what the mouse points at in the panel, else the step-through's frame, else every path (when
+        asked for); show the step-through's labels while its tab is up."""
+        shown = self.on_screen
+        stepping = shown and self.panel.step_through_shown()
+        self.overlay.setVisible(stepping)
+        e, frame, hover = self.panel.explanation, self.panel.step.current(), self._hover if shown else None
+        refs: list[WeightRef] = []
+        if hover == ALL_PATHS or (hover is None and shown and not stepping and self.panel.highlight_all.isChecked()):
+            refs = self._all_paths(e)
+        elif hover is not None:
+            refs = hover
+        elif stepping and frame is not None:
+            refs = frame_refs(self.window.network, frame)
+        self.window.scene.highlight_weights(refs)
+
+    def _all_paths(self, e: Explanation | None) -> list[WeightRef]:
+        if e is None:
+            return []
+        if self._union is None:
+            try:
+                self._union = path_union(self.window.network, e.ref)
+            except BackpropError:  # the weight went with an edit the next refresh has not seen yet
+                self._union = []
+        return self._union
+
+    def _select_weight(self, ref: WeightRef) -> None:
+        scene = self.window.scene
+        scene.clear_selection()
+        scene.select_weights([ref])
+
+
+def _separator(parent: QObject) -> QAction:
+    action = QAction(parent)
+    action.setSeparator(True)
+    return action
+
+
+def install_explorer(window: QMainWindow) -> ExplorerUi:
+    """Add the "Chain rule" dock and wire it to the canvas, the training controller and the project."""
+    ui = ExplorerUi(window)
+    ui.wire()
+    if window.isVisible():  # installed on a window already on screen: a dock added now would stay hidden
+        ui.dock.show()
+    ui.schedule()
+    return ui

@@ -1,0 +1,230 @@
+"""The chain-rule explorer's dock: why the selected weight's gradient has its value, and a step-through.
+
+A view only: it shows what it is given (an `Explanation`, a check result, sample labels, a message) and reports
+what the user asks for through signals; `install.py` decides what to compute and when. The "Gradient" tab holds
+the heading, the local form, the paths and the update; the "Step-through" tab walks one training step.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import CheckResult
+from engine.explain import Explanation
+
+from . import render
+from .path_list import PathList
+from .stepthrough import StepThroughView
+
+EMPTY = "Select a weight (edge) or a neuron's bias on the canvas to see why its gradient has its value."
+MAX_LIST_ROWS = 8  # the path list grows with its rows up to this many, then scrolls
+NOTICE_STYLE = ("QLabel#explorerNotice { background: #fff4d6; color: #5b3a00; border: 1px solid #e0b252;"
+                " border-radius: 4px; padding: 4px 6px; }")
+ERROR_STYLE = ("QLabel#explorerNotice { background: #fdecea; color: #8a1c14; border: 1px solid #e6a19a;"
+               " border-radius: 4px; padding: 4px 6px; }")
+
+
+def _rich(text: str = "", *, links: bool = False) -> QLabel:
+    label = QLabel(text, wordWrap=True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    flags = Qt.TextInteractionFlag.TextSelectableByMouse
+    if links:
+        flags |= Qt.TextInteractionFlag.LinksAccessibleByMouse
+    label.setTextInteractionFlags(flags)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return label
+
+
+class ExplorerPanel(QWidget):
+    sample_changed = Signal()
+    check_requested = Signal()
+    highlight_all_toggled = Signal(bool)
+    hovered = Signal(object)  # refs to highlight while hovering, path_list.ALL_PATHS, or None when it ended
+    weight_clicked = Signal(object)  # a weight's name was clicked: explain that weight
+    tab_changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.explanation: Explanation | None = None
+        self.check_result: CheckResult | None = None
+        self.notice = QLabel(wordWrap=True, objectName="explorerNotice")
+        self.notice.hide()
+        self.samples = QComboBox(toolTip="Explain the gradient of the batch the trainer last used (its mean), or "
+                                         "of one of its samples alone")
+        self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.samples.setMinimumContentsLength(18)
+        self.samples.currentIndexChanged.connect(self.sample_changed)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._gradient_page(), "Gradient")
+        self.step = StepThroughView()
+        self.tabs.addTab(self.step, "Step-through")
+        self.tabs.setTabToolTip(1, "One training step on one sample, neuron by neuron")
+        self.tabs.currentChanged.connect(self.tab_changed)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Samples"))
+        top.addWidget(self.samples, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.notice)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self.show_empty(EMPTY)
+
+    def _gradient_page(self) -> QWidget:
+        self.stack = QStackedWidget()
+        self.message = _rich()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setContentsMargins(16, 16, 16, 16)
+        self.stack.addWidget(self.message)
+        self.heading = _rich()
+        self.check_button = QPushButton("Check", toolTip="Compare backprop's gradient with central differences "
+                                                         "(L(w+ε) − L(w−ε)) / 2ε on the same samples (C)")
+        self.check_button.clicked.connect(self.check_requested)
+        self.highlight_all = QCheckBox("Highlight all paths", toolTip="Mark every path from this weight to the "
+                                                                      "loss on the canvas (A)")
+        self.highlight_all.toggled.connect(self.highlight_all_toggled)
+        self.check_label = _rich()
+        self.local = _rich(links=True)
+        self.paths = PathList()
+        self.paths.hovered.connect(self.hovered)
+        self.paths_caption = _rich()
+        self.update_label = _rich()
+        self.local.linkHovered.connect(self._link_hovered)
+        self.local.linkActivated.connect(self._link_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.highlight_all)
+        buttons.addStretch(1)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.heading)
+        column.addLayout(buttons)
+        column.addWidget(self.check_label)
+        for title, widgets in (("Local form", (self.local,)), ("Paths to the loss", (self.paths_caption, self.paths)),
+                               ("Update", (self.update_label,))):
+            box = QGroupBox(title)
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(6, 4, 6, 4)
+            for widget in widgets:
+                inner.addWidget(widget)
+            column.addWidget(box)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.stack.addWidget(scroll)
+        self.content = scroll
+        self.check_action = self._action("&Check Gradient", "C", "Backprop against central differences")
+        self.check_action.triggered.connect(self.check_button.click)
+        self.highlight_action = self._action("&Highlight All Paths", "A", "Mark every path to the loss on the canvas")
+        self.highlight_action.setCheckable(True)
+        self.highlight_action.toggled.connect(self.highlight_all.setChecked)
+        self.highlight_all.toggled.connect(self.highlight_action.setChecked)
+        return self.stack
+
+    def _action(self, text: str, key: str, tip: str) -> QAction:
+        """A shortcut that works while the focus is in the panel (a letter must not fire while typing elsewhere)."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        self.addAction(action)
+        return action
+
+    # ------------------------------------------------------------------ what is shown
+    def show_notice(self, text: str | None, *, error: bool = False) -> None:
+        """A message above everything (training runs; the data cannot be explained), or none."""
+        self.notice.setText(text or "")
+        self.notice.setStyleSheet(ERROR_STYLE if error else NOTICE_STYLE)
+        self.notice.setVisible(bool(text))
+
+    def set_busy(self, busy: bool) -> None:
+        """While training runs, the content stays visible but inert, until the next pause refreshes it."""
+        self.tabs.setEnabled(not busy)
+        self.samples.setEnabled(not busy)
+
+    def show_empty(self, text: str, *, error: bool = False) -> None:
+        self.explanation = None
+        self.show_check(None)
+        colour = "#8a1c14" if error else render.MUTED
+        self.message.setText(f'<span style="color:{colour}">{escape(text)}</span>')
+        self.stack.setCurrentWidget(self.message)
+
+    def show_explanation(self, e: Explanation, note: str = "") -> None:
+        self.explanation = e
+        extra = f'<br><span style="color:{render.MUTED}">{escape(note)}</span>' if note else ""
+        self.heading.setText(render.heading(e) + extra)
+        self.local.setText(render.local_form(e))
+        pf = e.paths
+        self.paths_caption.setText(
+            f"{len(pf.paths)} of {pf.count} path{'s' if pf.count != 1 else ''} listed, the largest |contribution| "
+            f"first; hover one to see it on the canvas")
+        self.paths.show_paths(e)
+        rows = self.paths.topLevelItemCount()
+        shown = min(rows, MAX_LIST_ROWS)
+        height = sum(self.paths.sizeHintForIndex(self.paths.model().index(k, 1)).height() for k in range(shown))
+        self.paths.setFixedHeight(height + self.paths.header().height() + 2 * self.paths.frameWidth() + 4)
+        self.update_label.setText(render.update(e.update))
+        self.stack.setCurrentWidget(self.content)
+
+    def show_check(self, result: CheckResult | None) -> None:
+        self.check_result = result
+        self.check_label.setText("" if result is None else render.check(result))
+        self.check_label.setVisible(result is not None)
+
+    def set_samples(self, x: np.ndarray, t: np.ndarray) -> None:
+        """The batch's samples to choose from; the choice is kept while it still exists."""
+        labels = [f"batch mean ({len(x)} sample{'s' if len(x) != 1 else ''})"]
+        labels += [render.sample_label(k, x[k], t[k]) for k in range(len(x))]
+        if labels == [self.samples.itemText(k) for k in range(self.samples.count())]:
+            return
+        chosen = self.samples.currentIndex()
+        self.samples.blockSignals(True)
+        self.samples.clear()
+        for k, label in enumerate(labels):
+            self.samples.addItem(label, None if k == 0 else k - 1)
+        self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 0)
+        self.samples.blockSignals(False)
+
+    def sample(self) -> int | None:
+        """The chosen sample's row in the batch, or None for the batch mean."""
+        return self.samples.currentData()
+
+    def step_through_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.step
+
+    # ------------------------------------------------------------------ links in the formulas
+    def _link_hovered(self, link: str) -> None:
+        ref = render.parse_link(link) if link else None
+        self.hovered.emit([ref] if ref is not None else None)
+
+    def _link_clicked(self, link: str) -> None:
+        if (ref := render.parse_link(link)) is not None:
+            self.weight_clicked.emit(ref)
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), 420))
+        return hint
+

@@ -1,0 +1,85 @@
+"""Shared pieces of the explorer tests: small projects on CSV data written out in the test, and text helpers.
+
+Holds no test itself. Every expected number in the explorer tests comes from the explicit formulas in the tests
+(or is written out by hand there), never from the engine's explainer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from engine import History, Network, TrainSettings
+from engine.project import DataSpec, Project
+from gui.explorer import install_explorer
+
+WAIT = 10_000
+
+
+def csv_data(folder: Path, rows: list[tuple[float, ...]], task: str) -> DataSpec:
+    """Every row in the training set (no validation split), the last column the target."""
+    path = folder / "data.csv"
+    n = len(rows[0]) - 1
+    lines = [",".join([*(f"x{k + 1}" for k in range(n)), "t"])] + [",".join(map(str, row)) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return DataSpec("csv", str(path), {"task": task}, val_fraction=0.0)
+
+
+def project(net: Network, data: DataSpec, loss: str, lr: float, batch_size: int) -> Project:
+    settings = TrainSettings(loss=loss, optimizer="sgd", optimizer_params={"lr": lr}, batch_size=batch_size, seed=0)
+    return Project(net, settings, data, History())
+
+
+def set_params(net: Network, params: dict) -> None:
+    net.assign({key: (np.array(value, float), None, None) for key, value in params.items()})
+
+
+def along(canvas, ref, t: float = 0.3) -> QPointF:
+    """A point on the weight's line away from its middle, where the weights i→j and j→i of a dense connection
+    cross (the conftest's `Canvas.weight` clicks the middle)."""
+    x1, y1, x2, y2 = canvas.scene.edge_layer.edges.lines[canvas.scene.edge_row(ref)]
+    return QPointF(x1 + t * (x2 - x1), y1 + t * (y2 - y1))
+
+
+def hover(widget: QWidget, pos: QPoint) -> None:
+    """The mouse moving over `widget` at `pos`, sent to it directly: the offscreen screen is 800 pixels wide and
+    `QTest.mouseMove` drops a move beyond it, where the right-hand docks of a 1280-pixel window are."""
+    event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.MouseButton.NoButton,
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def plain(label: QLabel) -> str:
+    """What a rich-text label reads as on screen."""
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    return doc.toPlainText()
+
+
+def flat(label: QLabel) -> str:
+    """The label's text with table cells and line breaks as single spaces."""
+    return " ".join(plain(label).split())
+
+
+def open_explorer(qtbot, window, proj: Project | None = None):
+    """The window on `proj`, with the explorer installed (unless the window already has one) and its tab up."""
+    if proj is not None:
+        window.set_project(proj)
+    ui = getattr(window, "explorer", None) or install_explorer(window)
+    ui.dock.raise_()
+    qtbot.waitUntil(lambda: ui.on_screen, timeout=WAIT)
+    return ui
+
+
+def wait_for(qtbot, ui, ref, sample=None):
+    """Until the panel explains `ref` (for `sample`) with the network as it is now."""
+    def shown() -> bool:
+        e = ui.panel.explanation
+        return e is not None and e.ref == ref and e.sample == sample and not ui.pending
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    return ui.panel.explanation
