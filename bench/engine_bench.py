@@ -37,15 +37,27 @@ def loss_name(sizes):
     return "cross_entropy" if sizes[-1] > 1 else "bce"
 
 
-def steps_per_second(step, n_steps: int, repeats: int) -> float:
-    step()  # warm-up (compilation, allocations)
-    rates = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n_steps):
-            step()
-        rates.append(n_steps / (time.perf_counter() - t0))
-    return statistics.median(rates)
+def interleaved_rates(steppers: dict[str, object], n_steps: int, rounds: int) -> dict[str, list[float]]:
+    """Steps/s of each stepper in every round, the rounds taking turns (A B C, A B C, …).
+
+    This machine's speed drifts by tens of percent within a minute; taking turns exposes every contender to the
+    same drift, and a ratio taken within each round (`paired`) cancels most of it.
+    """
+    for step in steppers.values():
+        step()  # warm-up (compilation, allocations)
+    rates: dict[str, list[float]] = {name: [] for name in steppers}
+    for _ in range(rounds):
+        for name, step in steppers.items():
+            t0 = time.perf_counter()
+            for _ in range(n_steps):
+                step()
+            rates[name].append(n_steps / (time.perf_counter() - t0))
+    return rates
+
+
+def paired(rates: dict[str, list[float]], a: str, b: str) -> float:
+    """Median over rounds of rate a / rate b."""
+    return statistics.median(x / y for x, y in zip(rates[a], rates[b], strict=True))
 
 
 def engine_bare(sizes, batch, dtype):
@@ -72,8 +84,9 @@ def engine_bare(sizes, batch, dtype):
     return step
 
 
-def engine_trainer(sizes, batch, dtype, sparse=False, watched=0):
-    """The full `Trainer.step` (shuffled batches, metrics, history), optionally with cut weights and watches."""
+def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True):
+    """The full `Trainer.step` (shuffled batches, metrics, divergence check, history), optionally with 10 % of the
+    weights cut and `watched` weights watched, or with the history's recording switched off (to price it)."""
     net = build(sizes, dtype)
     if sparse:
         rng = np.random.default_rng(1)
@@ -86,6 +99,8 @@ def engine_trainer(sizes, batch, dtype, sparse=False, watched=0):
     conn = next(iter(net.connections.values()))
     for i, j in list(zip(*np.nonzero(conn.weight.mask), strict=True))[:watched]:
         trainer.watch((("W", conn.id), (int(i), int(j))))
+    if not history:
+        trainer.history.record_step = lambda *args: None
     return trainer.step
 
 
@@ -145,7 +160,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run, noisier numbers)")
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
-    repeats = 3 if args.quick else 5
+    repeats = 3 if args.quick else 11
     try:
         import torch
 
@@ -160,28 +175,38 @@ def main() -> None:
     overhead_rows = []
     for sizes, batch in CONFIGS:
         big = sizes[0] >= 64
-        n = max(5, int((40 if sizes[0] == 784 else 300 if big else 3000) * scale))
+        n = max(5, int((25 if sizes[0] == 784 else 150 if big else 500) * scale))
+        name = "-".join(map(str, sizes))
         for dtype in (np.float32, np.float64):
-            bare = steps_per_second(engine_bare(sizes, batch, dtype), n, repeats)
-            full = steps_per_second(engine_trainer(sizes, batch, dtype), n, repeats)
-            ref = optional(lambda: steps_per_second(torch_step(sizes, batch, dtype), n, repeats))  # noqa: B023
-            skl = optional(sklearn_rate, sizes, batch, dtype, max(1, n // 16))
-            name = "-".join(map(str, sizes))
-            fmt = lambda v: "–" if v is None else f"{v:,.0f}"  # noqa: E731
-            ratio = "–" if ref is None else f"{full / ref:.2f}×"
-            print(f"| {name} | {batch} | {np.dtype(dtype).name} | {fmt(bare)} | {fmt(full)} | {fmt(ref)} | "
-                  f"{fmt(skl)} | {ratio} |")
+            steppers = {"bare": engine_bare(sizes, batch, dtype), "trainer": engine_trainer(sizes, batch, dtype)}
+            torch = optional(torch_step, sizes, batch, dtype)
+            if torch is not None:
+                steppers["torch"] = torch
             if dtype == np.float64:
-                sparse = steps_per_second(engine_trainer(sizes, batch, dtype, sparse=True, watched=8), n, repeats)
-                overhead_rows.append((name, bare, full, sparse))
-    print("\nCost of the extras (float64): Trainer = shuffled batches + metrics + history (loss, per-connection "
-          "norms, snapshots); + sparse = 10 % of weights cut and 8 watched weights.\n")
-    print("| network | bare | Trainer | Trainer + sparse + watched | history cost | sparse+watch cost |")
-    print("|---|---|---|---|---|---|")
-    for name, bare, full, sparse in overhead_rows:
-        print(f"| {name} | {bare:,.0f} | {full:,.0f} | {sparse:,.0f} | {bare / full - 1:+.1%} | "
-              f"{full / sparse - 1:+.1%} |")
-
+                steppers["no history"] = engine_trainer(sizes, batch, dtype, history=False)
+                steppers["sparse"] = engine_trainer(sizes, batch, dtype, sparse=True, watched=8)
+            # small nets: short steps, large relative noise; many short paired rounds pin a few percent down
+            rounds = interleaved_rates(steppers, n, repeats if big else 3 * repeats)
+            r = {name: statistics.median(v) for name, v in rounds.items()}
+            skl = optional(sklearn_rate, sizes, batch, dtype, max(1, n // 16))
+            fmt = lambda v: "–" if v is None else f"{v:,.0f}"  # noqa: E731
+            ratio = f"{paired(rounds, 'trainer', 'torch'):.2f}×" if "torch" in r else "–"
+            print(f"| {name} | {batch} | {np.dtype(dtype).name} | {fmt(r['bare'])} | {fmt(r['trainer'])} | "
+                  f"{fmt(r.get('torch'))} | {fmt(skl)} | {ratio} |")
+            if dtype == np.float64:
+                overhead_rows.append((name, r["bare"], r["no history"], r["trainer"], r["sparse"],
+                                      paired(rounds, "no history", "trainer"), paired(rounds, "trainer", "sparse")))
+    print(f"\nMedians of {repeats} interleaved rounds ({3 * repeats} for the two small nets); ratios and costs are "
+          "medians of the ratios within each round.")
+    print("\nCost of the extras (float64, same interleaved rounds). bare = forward, loss, backward, SGD; Trainer "
+          "adds shuffled batches, metrics and the divergence check; history = loss, per-connection gradient "
+          "norms, snapshots every 100 steps; sparse + watched = 10 % of weights cut and 8 weights watched.\n")
+    print("| network | bare | Trainer, history off | Trainer | + sparse + watched | history cost | "
+          "sparse + watch cost |")
+    print("|---|---|---|---|---|---|---|")
+    for name, bare, quiet, full, sparse, history_cost, sparse_cost in overhead_rows:
+        print(f"| {name} | {bare:,.0f} | {quiet:,.0f} | {full:,.0f} | {sparse:,.0f} | {history_cost - 1:+.1%} | "
+              f"{sparse_cost - 1:+.1%} |")
 
 if __name__ == "__main__":
     main()

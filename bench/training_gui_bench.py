@@ -1,6 +1,6 @@
 """Training with the window open and every live view on, against the engine alone, in the same process.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--seconds 4] [--switch 0.005]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--seconds 4]
         [--memory-steps 100000]
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 from engine import History, Network, Trainer, TrainSettings, layered
 from engine.project import DataSpec, Project
 from gui.main_window import MainWindow
+from gui.training.gil import SWITCH_INTERVAL
 
 TICK_MS = 5
 
@@ -172,11 +173,8 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--switch", type=float, default=None, help="sys.setswitchinterval (default: Python's)")
     parser.add_argument("--memory-steps", type=int, default=100_000)
     args = parser.parse_args()
-    if args.switch:
-        sys.setswitchinterval(args.switch)
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -186,7 +184,8 @@ def main() -> None:
                    DataSpec("csv", str(random_csv(folder, 1000, 784, 10)),
                             {"target_column": -1, "task": "classification"}))
         rows = [bench_case(app, case, args.seconds, folder) for case in (small, big)]
-        print(f"\nswitch interval {sys.getswitchinterval() * 1e3:g} ms, {args.seconds:g} s per measurement\n")
+        print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
+              f"{args.seconds:g} s per measurement\n")
         print("| network | GUI steps/s | headless steps/s | ratio | tick gap p50 ms | p99 ms | max ms |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for r in rows:

@@ -24,8 +24,13 @@ class Ring:
         self.count = 0  # rows ever appended
 
     def append(self, row) -> None:
-        self.buf[self.count % len(self.buf)] = row
+        self.next_row()[:] = row
+
+    def next_row(self) -> np.ndarray:
+        """The row to fill next, as a view: the hot path writes into it instead of building a row to copy."""
+        row = self.buf[self.count % len(self.buf)]
         self.count += 1
+        return row
 
     def data(self) -> np.ndarray:
         cap = len(self.buf)
@@ -90,7 +95,9 @@ class History:
     # ------------------------------------------------------------ norms
     def grad_norms(self) -> tuple[list[tuple[str, int]], np.ndarray]:
         """Parameter keys and an (n, 1 + len(keys)) array of step and ‖dL/dW‖ per key, since the last restructure."""
-        return list(self._norm_keys), self._norm_ring.data()
+        norms = self._norm_ring.data()
+        np.sqrt(norms[:, 1:], out=norms[:, 1:])  # recorded squared: the square root is paid on reading only
+        return list(self._norm_keys), norms
 
     # ------------------------------------------------------------ recording (the trainer calls these)
     def record_step(self, step: int, loss: float, compiled, watch_index: np.ndarray) -> None:
@@ -106,8 +113,10 @@ class History:
             self._norm_keys = list(compiled.keys)
             self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
         g = compiled.grad
-        sq = np.add.reduceat(g * g, compiled.offsets[:-1]) if g.size else np.zeros(0)
-        self._norm_ring.append(np.concatenate([[step], np.sqrt(sq)]))
+        row = self._norm_ring.next_row()
+        row[0] = step
+        if g.size:
+            np.add.reduceat(g * g, compiled.offsets[:-1], out=row[1:])
         if step % self.snapshot_every == 0:
             self.snapshots.append(
                 Snapshot(step, {key: compiled.value[sl].copy() for key, sl in compiled.slices.items()})

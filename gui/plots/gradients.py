@@ -31,6 +31,8 @@ class WatchedWeightsView(QWidget):
         self.plots[0].getPlotItem().addLegend(offset=(-10, 10), labelTextColor=INK)
         for plot in self.plots[1:]:
             plot.getPlotItem().setXLink(self.plots[0].getPlotItem())
+        for plot in self.plots[:-1]:  # x-linked: the bottom plot's step values serve all three
+            plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)  # (and their text was the slow part)
         self.ranges = [StableRange(plot.getPlotItem()) for plot in self.plots]
         self.curves: dict[WeightRef, list[pg.PlotDataItem]] = {}
         self.names: dict[WeightRef, str] = {}

@@ -17,6 +17,7 @@ from engine import BackpropError, Event, Trainer, TrainingError, ValidationError
 from engine.project import Project
 
 from .gc_guard import GuiThreadCollector
+from .gil import FastGilHandoff
 from .live import LiveSettings, Requests, sync_watched
 from .session import Session
 from .snapshot import Snapshot, take_snapshot
@@ -52,6 +53,7 @@ class TrainingController(QObject):
         self._turn_timer = QTimer(self, singleShot=True, interval=0)
         self._turn_timer.timeout.connect(self._end_turn)
         self._collector = GuiThreadCollector(self)
+        self._gil = FastGilHandoff()
         self._project: Project | None = None
         self.session: Session | None = None
         self.set_project(project)
@@ -194,6 +196,7 @@ class TrainingController(QObject):
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         self._thread = self._worker = None
         self._collector.stop()
+        self._gil.stop()
 
     # ------------------------------------------------------------ idle-time snapshots
     @Slot()
@@ -272,6 +275,7 @@ class TrainingController(QObject):
         if self._thread is not None:
             return
         self._collector.start()
+        self._gil.start()
         self._thread = QThread()
         self._thread.setObjectName("training")
         self._worker = TrainingWorker(self._live)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import destroy
 from PySide6.QtCore import QCoreApplication, QPointF, QSettings
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 
@@ -83,6 +84,7 @@ def test_save_close_and_open_again_gives_the_same_canvas(qtbot, window, canvas, 
         assert again.files.recent_files()[0] == str(path.resolve())
     finally:
         again.close()
+        destroy(again)
 
 
 @pytest.mark.parametrize(("answer", "closes", "saved"), [
@@ -230,6 +232,7 @@ def test_the_window_layout_is_remembered_in_the_settings(qtbot, window, settings
         assert again.findChild(QDockWidget, "inspector").isVisible()
     finally:
         again.close()
+        destroy(again)
 
 
 def test_a_screenshot_of_the_window(window, canvas, tmp_path):
@@ -248,7 +251,7 @@ def test_python_m_gui_opens_the_app_on_a_project(qapp, monkeypatch):
             if isinstance(widget, MainWindow) and widget.isVisible():
                 seen.append(widget.windowTitle())
                 widget.close()
-                widget.deleteLater()
+                destroy(widget)
         return 0
 
     monkeypatch.setattr(type(qapp), "exec", run)

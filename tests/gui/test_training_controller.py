@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from test_training_support import first_weight_ref, make_project
 
 from engine import Trainer
 from gui.training.controller import PAUSED, RUNNING, STOPPED
+from gui.training.gil import SWITCH_INTERVAL
 
 pytest_plugins = ("test_training_support",)  # the `controllers` fixture
 WAIT = 10_000  # ms; generous for a loaded 2-core CI machine, returns as soon as the signal arrives
@@ -255,3 +258,12 @@ def test_the_final_snapshot_holds_copies_of_the_engine_state(qtbot, controllers,
         assert not np.shares_memory(last.weights[c.id], c.weight.value)
     np.testing.assert_array_equal(last.losses, project.history.losses.data())
     assert last.boundary is not None and last.boundary.output.shape == (100, 100, 1)
+
+
+def test_while_the_training_thread_lives_the_gil_changes_hands_faster_and_the_gui_thread_collects(qtbot, controllers):
+    before = sys.getswitchinterval()
+    controller = controllers(make_project())
+    run_until(qtbot, controller, lambda s: s.step >= 5)
+    assert sys.getswitchinterval() == SWITCH_INTERVAL and not gc.isenabled()
+    controller.shutdown()
+    assert sys.getswitchinterval() == before and gc.isenabled()
