@@ -73,6 +73,10 @@ class LayerItem(QGraphicsItem):
         self._radius = 0.0  # of each neuron circle
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(1)
+        # Painted from a pixmap until it changes (everything that changes it calls update()): while training, the
+        # edges are recoloured many times a second and the layers not at all. Measured on the 5k-weight bench
+        # canvas: a full repaint 18.0 → 10.6 ms.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # the input layer receives nothing, the output layer feeds nothing
         sides = [side for side, barred in (("in", "input"), ("out", "output")) if layer.kind != barred]
         self.ports = {side: PortItem(self, side) for side in sides}
