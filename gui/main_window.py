@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
         self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place
         toggle = dock.toggleViewAction()
         toggle.setStatusTip(f"Show or hide the {title} panel")
+        number = len(self.panels_menu.actions()) + 1
+        if number <= 9:
+            toggle.setShortcut(f"Alt+{number}")
         self.panels_menu.addAction(toggle)
         return dock
 
@@ -175,7 +178,7 @@ class MainWindow(QMainWindow):
         self._action(menu, "&Export Trained Weights…", files.export_weights, "Ctrl+E",
                      "Export the network: NPZ, JSON, ONNX, PyTorch code or a standalone NumPy script")
         menu.addSeparator()
-        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Close Backprop Studio")
+        self._action(menu, "&Quit", self.close, "Ctrl+Q", "Close Backprop Studio")  # no standard key on Linux
 
         menu = bar.addMenu("&Edit")
         self._undo = StackAction("&Undo", self.undo_stack, self.scene.undo, self)

@@ -36,7 +36,8 @@ ACTIONS = {
     "step": ("Step", "F10", "Train on one mini-batch, then pause (F10)"),
     "step_epoch": ("Step epoch", "Shift+F10", "Train to the end of the current epoch, then pause (Shift+F10)"),
     "stop": ("Stop", "Shift+F5", "End the run; the weights stay as they are (Shift+F5)"),
-    "reset": ("Reset weights", None, "Fresh initial weights, a fresh optimiser and a new loss curve"),
+    "reset": ("Reset weights", "Ctrl+Shift+R", "Fresh initial weights, a fresh optimiser and a new loss curve "
+              "(Ctrl+Shift+R)"),
 }
 # hyper-parameters bounded to [0, 1]; any other one is a non-negative number
 _UNIT_INTERVAL = {"momentum", "dampening", "alpha", "beta1", "beta2"}

@@ -86,7 +86,7 @@ def test_install_adds_the_docks_and_the_shortcuts(docks):
     assert {"training", "dataset", "edge_colours", "loss", "gradients", "boundary"} <= names
     shortcuts = {name: action.shortcut().toString() for name, action in ui.panel.run_actions.items()}
     assert shortcuts == {"train": "F5", "pause": "F6", "step": "F10", "step_epoch": "Shift+F10", "stop": "Shift+F5",
-                         "reset": ""}
+                         "reset": "Ctrl+Shift+R"}
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
     assert list(menus)[:4] == ["&File", "&Edit", "&View", "&Training"] and list(menus)[-1] == "&Help"
     assert menus["&Training"].actions() == list(ui.panel.run_actions.values())
