@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.colors import signed_colormap
 
-from .style import INK, PALETTE, plot_widget
+from .style import INK, PALETTE, plot_widget, side_by_side
 
 THUMBNAIL_COLUMNS_MAX = 8
 
@@ -58,14 +58,9 @@ class BoundaryView(QWidget):
         self.note = QLabel("The decision boundary needs a data set with two inputs.")
         self.note.setWordWrap(True)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.plot)
-        split.addWidget(self.thumbnail_view)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(split, 1)
+        layout.addWidget(side_by_side(self.plot, self.thumbnail_view), 1)
         layout.addWidget(self.note)
         self._task = "classification"
         self._y_levels = (0.0, 1.0)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .style import BATCH, INK, TRAIN, VALIDATION, StableRange, curve, plot_widget, set_curve
+from .style import BATCH, INK, TRAIN, VALIDATION, StableRange, curve, plot_widget, set_curve, side_by_side
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 # columns of History.epochs (engine.history.EPOCH_COLUMNS)
@@ -45,17 +45,12 @@ class LossView(QWidget):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setWordWrap(True)
 
-        plots = QSplitter(Qt.Orientation.Horizontal)
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.metric_plot)
-        plots.setStretchFactor(0, 3)
-        plots.setStretchFactor(1, 2)
         bar = QHBoxLayout()
         bar.addWidget(self.log_y)
         bar.addWidget(self.readout, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(plots, 1)
+        layout.addWidget(side_by_side(self.loss_plot, self.metric_plot), 1)
         layout.addLayout(bar)
 
         self._losses = np.zeros((0, 2))

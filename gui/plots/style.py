@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QSplitter, QWidget
 
 INK = "#333333"
 TRAIN = "#1f77b4"
@@ -46,6 +48,16 @@ def plot_widget(*, left: str = "", bottom: str = "step", title: str | None = Non
     style_plot(widget.getPlotItem(), left=left, bottom=bottom)
     widget.setMinimumSize(160, min_height)
     return widget
+
+
+def side_by_side(main: QWidget, beside: QWidget) -> QSplitter:
+    """The main plot and a companion beside it (metric, thumbnails), 3 : 2, the user free to move the divide."""
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(main)
+    split.addWidget(beside)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    return split
 
 
 def curve(plot: pg.PlotItem, color: str | QColor, name: str | None = None) -> pg.PlotDataItem:
