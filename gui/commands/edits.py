@@ -212,23 +212,12 @@ class LoadParams:
             self.load(net)
             self.after = snapshot(net)
         else:
-            _write(net, self.after)
+            net.assign(self.after)
 
     def undo(self, net: Network) -> None:
-        _write(net, self.before)
+        net.assign(self.before)
 
 
 def snapshot(net: Network) -> dict[tuple[str, int], tuple[np.ndarray, ...]]:
     return {key: (p.value.copy(), p.mask.copy(), p.frozen.copy()) for key, p in net.parameters()}
 
-
-def _write(net: Network, params: dict[tuple[str, int], tuple[np.ndarray, ...]]) -> None:
-    """Masks and flags go in first and through `set_frozen`, which tells compiled plans they are stale."""
-    for key, (value, mask, frozen) in params.items():
-        param = net.param(key)
-        if not (np.array_equal(mask, param.mask) and np.array_equal(frozen, param.frozen)):
-            param.mask[...] = mask
-            net.set_frozen(key, np.nonzero(frozen), True)
-            net.set_frozen(key, np.nonzero(~frozen), False)
-        param.value[...] = value
-    net.events.emit("values_changed")
