@@ -160,15 +160,20 @@ def predict_from_npz(path, x: np.ndarray) -> np.ndarray:
     """A reader that knows nothing but the file: the graph from __meta__, the arrays by the names it gives."""
     with np.load(path, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
-    meta = json.loads(str(arrays["__meta__"]))
-    h = {meta["input"]: x}
-    for layer in meta["layers"][1:]:
-        a = arrays[layer["bias"]].copy()
-        for c in meta["connections"]:
+    return predict_from_graph(json.loads(str(arrays["__meta__"])), x, arrays.__getitem__)
+
+
+def predict_from_graph(doc: dict, x: np.ndarray, array) -> np.ndarray:
+    """The forward pass a reader rebuilds from an exported graph description (NPZ's __meta__, the JSON document);
+    `array` turns a layer's "bias" or a connection's "weight" field into its array."""
+    h = {doc["input"]: x}
+    for layer in doc["layers"][1:]:
+        a = np.asarray(array(layer["bias"]))
+        for c in doc["connections"]:
             if c["target"] == layer["name"]:
-                a = a + h[c["source"]] @ arrays[c["weight"]]
+                a = a + h[c["source"]] @ np.asarray(array(c["weight"]))
         h[layer["name"]] = ACTIVATIONS[layer["activation"]].forward(a)
-    return h[meta["output"]]
+    return h[doc["output"]]
 
 
 @pytest.mark.parametrize("build", NETWORKS.values(), ids=NETWORKS)
@@ -271,14 +276,7 @@ def test_unreadable_files_raise_export_error(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- JSON
 def predict_from_json(doc: dict, x: np.ndarray) -> np.ndarray:
-    h = {doc["input"]: x}
-    for layer in doc["layers"][1:]:
-        a = np.array(layer["bias"])
-        for c in doc["connections"]:
-            if c["target"] == layer["name"]:
-                a = a + h[c["source"]] @ np.array(c["weight"])
-        h[layer["name"]] = ACTIVATIONS[layer["activation"]].forward(a)
-    return h[doc["output"]]
+    return predict_from_graph(doc, x, np.array)
 
 
 @pytest.mark.parametrize("build", NETWORKS.values(), ids=NETWORKS)
