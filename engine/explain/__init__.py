@@ -10,10 +10,11 @@ from .batch import Quantity
 from .explanation import Explanation, explain_weight
 from .local import LocalForm, Term
 from .paths import ENUMERATE_LIMIT, Path, PathForm, PathSearch, path_form
+from .reach import path_union
 from .stepthrough import Frame, StepThrough
 from .update import Update
 
 __all__ = [
     "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "Path", "PathForm", "PathSearch", "Quantity",
-    "StepThrough", "Term", "Update", "explain_weight", "path_form",
+    "StepThrough", "Term", "Update", "explain_weight", "path_form", "path_union",
 ]

@@ -16,14 +16,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from engine import BackpropError, CheckResult, Event, Network, Trainer, WeightRef, gradient_check
-from engine.explain import Explanation, Frame, StepThrough, explain_weight
+from engine.explain import Explanation, Frame, StepThrough, explain_weight, path_union
 from engine.project import Project
 from gui.training.controller import RUNNING
 
 from .overlay import StepOverlay
 from .panel import EMPTY, ExplorerPanel
 from .path_list import ALL_PATHS
-from .reach import path_union
 
 RUNNING_NOTE = "Pause training to explore (updates when paused)."
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)

@@ -1,15 +1,11 @@
-""""Highlight all paths" against a brute-force walk, and the weight links of the rendered formulas.
-
-No window here: `path_union` is plain NumPy over the network, and the links are strings.
-"""
+""""Highlight all paths": the union of every path from a parameter to the loss, against a brute-force walk."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from engine import Network
-from gui.explorer.reach import path_union
-from gui.explorer.render import parse_link, weight_link
+from engine.explain import path_union
 
 
 def tangled_net() -> Network:
@@ -63,10 +59,3 @@ def test_the_union_of_all_paths_is_what_walking_every_path_finds():
     h1 = net.layer_by_name("h1").id
     union = path_union(net, (("b", h1), (0,)))
     assert {r[0][1] for r in union if r[0][0] == "W"} == {net.find_connection(h1, net.output_layer.id).id}
-
-
-def test_weight_links_name_weights_and_biases_and_nothing_else():
-    for ref in ((("W", 7), (3, 0)), (("b", 2), (5,))):
-        assert parse_link(weight_link(ref)) == ref
-    for link in ("", "https://example.org", "W:7", "W:x:1:2", "Q:1:2"):
-        assert parse_link(link) is None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import Network, WeightRef
+from ..graph.model import Network
+from ..history import WeightRef
 
 
 def _reaching_output(network: Network, order: list[int]) -> dict[int, np.ndarray]:
