@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from engine import BackpropError, Event, Network, WeightRef
 from gui import commands
 from gui.colors import to_bins
+from gui.model_events import Follower
 
 from .edge_layer import EdgeLayer
 from .edges import NORMALISATIONS, build_edges, colour_units, distances, inside, width_levels
@@ -49,6 +49,7 @@ class EditorScene(QGraphicsScene):
         self.edge_layer = EdgeLayer()
         self.addItem(self.edge_layer)
         self.network: Network | None = None
+        self._events = Follower(self, self._on_event)
         self._items: dict[int, LayerItem] = {}
         self._weights = NO_KEYS  # selected weights: sorted unique (connection id, i, j) rows
         self._highlighted: list[WeightRef] = []
@@ -66,15 +67,13 @@ class EditorScene(QGraphicsScene):
 
     # ================================================================== projection of the model
     def set_network(self, network: Network) -> None:
-        if self.network is not None:
-            self.network.events.unsubscribe(self._on_event)
         self.clear_selection()
         for item in self._items.values():
             self.removeItem(item)
         self._items.clear()
         self._values, self._width_values, self._highlighted = None, None, []
         self.network = network
-        network.events.subscribe(self._on_event)
+        self._events.follow(network)
         for lid in network.layers:
             self._add_item(lid)
         self._dirty.add("edges")
@@ -92,9 +91,6 @@ class EditorScene(QGraphicsScene):
         self.addItem(item)
 
     def _on_event(self, event: Event) -> None:
-        if not shiboken6.isValid(self):  # the window that owned this scene is gone, the network lives on
-            self.network.events.unsubscribe(self._on_event)
-            return
         kind, ids = event.kind, event.ids
         if kind == "layer_added":
             self._add_item(ids[0])

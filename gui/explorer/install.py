@@ -10,7 +10,6 @@ network belongs to the worker thread: nothing is computed and the panel says so 
 from __future__ import annotations
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 from engine import BackpropError, CheckResult, Event, Network, Trainer, WeightRef, gradient_check
 from engine.explain import Explanation, Frame, StepThrough, explain_weight, path_union
 from engine.project import Project
+from gui.model_events import Follower
 from gui.training.controller import RUNNING
 
 from .overlay import StepOverlay
@@ -73,6 +73,7 @@ class ExplorerUi(QObject):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
         self._network: Network | None = None
+        self._events = Follower(self, self._on_event)
         # (trainer, x, t) of the last refresh, while the network was the GUI thread's
         self._batch: tuple[Trainer, np.ndarray, np.ndarray] | None = None
         self._checked: WeightRef | None = None  # the parameter whose check the user asked for: kept up to date
@@ -146,15 +147,10 @@ class ExplorerUi(QObject):
         self.schedule()
 
     def _follow(self, network: Network) -> None:
-        if self._network is not None:
-            self._network.events.unsubscribe(self._on_event)
         self._network = network
-        network.events.subscribe(self._on_event)
+        self._events.follow(network)
 
     def _on_event(self, event: Event) -> None:
-        if not shiboken6.isValid(self):  # the window that owned this explorer is gone, the network lives on
-            self._network.events.unsubscribe(self._on_event)
-            return
         if event.kind == "layer_moved":  # a drag sends one per mouse move: only the labels move
             self.overlay.relayout()
         else:

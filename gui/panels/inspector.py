@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from engine import ACTIVATIONS, INITIALIZERS, BackpropError, Event, Network, WeightRef
 from gui import commands
+from gui.model_events import Follower
 
 MAX_LAYER_SIZE = 100_000
 Push = Callable[[commands.ModelCommand], "str | None"]
@@ -49,6 +49,7 @@ class Inspector(QWidget):
     def __init__(self, network: Network, push: Push, parent=None):
         super().__init__(parent)
         self.network: Network | None = None
+        self._events = Follower(self, self._on_event)
         self._push = push
         self._selection: tuple[list[int], list[tuple[int, int]], list[WeightRef]] = ([], [], [])
         self.pages = QStackedWidget()
@@ -124,10 +125,8 @@ class Inspector(QWidget):
 
     # ------------------------------------------------------------------ following the model and the selection
     def set_network(self, network: Network) -> None:
-        if self.network is not None:
-            self.network.events.unsubscribe(self._on_event)
         self.network = network
-        network.events.subscribe(self._on_event)
+        self._events.follow(network)
         self.show_selection([], [], [])
 
     def show_selection(self, layers: list[int], neurons: list[tuple[int, int]], weights: list[WeightRef]) -> None:
@@ -141,9 +140,6 @@ class Inspector(QWidget):
         self.lock_note.setVisible(locked)
 
     def _on_event(self, event: Event) -> None:
-        if not shiboken6.isValid(self):  # the window that owned this panel is gone, the network lives on
-            self.network.events.unsubscribe(self._on_event)
-            return
         if event.kind != "layer_moved":  # nothing shown here moves; a drag sends one event per mouse move
             self.refresh()
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, S
 
 from engine import BackpropError, Event, Trainer, TrainingError, ValidationError, WeightRef
 from engine.project import Project
+from gui.model_events import Follower
 
 from .gc_guard import GuiThreadCollector
 from .gil import FastGilHandoff
@@ -55,6 +56,7 @@ class TrainingController(QObject):
         self._collector = GuiThreadCollector(self)
         self._gil = FastGilHandoff()
         self._project: Project | None = None
+        self._events = Follower(self, self._on_network_event)
         self.session: Session | None = None
         self.set_project(project)
 
@@ -84,14 +86,12 @@ class TrainingController(QObject):
     def set_project(self, project: Project) -> None:
         """Follow another project (File > Open): any run of the previous one ends first."""
         self.shutdown()
-        if self._project is not None:
-            self._project.network.events.unsubscribe(self._on_network_event)
         self._project = project
         self.session = Session(project)
         self._data_shown = 0
         self._watched = list(project.history.watched)
         self._elapsed = 0.0
-        project.network.events.subscribe(self._on_network_event)
+        self._events.follow(project.network)
         self._set_state(STOPPED)
         self.run_reset.emit()
         self.refresh()
