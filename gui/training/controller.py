@@ -58,7 +58,15 @@ class TrainingController(QObject):
         self._project: Project | None = None
         self._events = Follower(self, self._on_network_event)
         self.session: Session | None = None
-        self.set_project(project)
+        self._adopt(project)  # quietly: nothing listens yet, and the data loads when first needed
+
+    def _adopt(self, project: Project) -> None:
+        self._project = project
+        self.session = Session(project)
+        self._data_shown = 0
+        self._watched = list(project.history.watched)
+        self._elapsed = 0.0
+        self._events.follow(project.network)
 
     # ------------------------------------------------------------ queries
     @property
@@ -84,14 +92,10 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------ project
     def set_project(self, project: Project) -> None:
-        """Follow another project (File > Open): any run of the previous one ends first."""
+        """Follow another project (File > Open): any run of the previous one ends first; the views get its data
+        and a snapshot."""
         self.shutdown()
-        self._project = project
-        self.session = Session(project)
-        self._data_shown = 0
-        self._watched = list(project.history.watched)
-        self._elapsed = 0.0
-        self._events.follow(project.network)
+        self._adopt(project)
         self._set_state(STOPPED)
         self.run_reset.emit()
         self.refresh()

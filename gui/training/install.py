@@ -176,7 +176,11 @@ class TrainingUi:
 
 
 def install_training(window: QMainWindow) -> TrainingUi:
-    """Build the Training, Data, Loss, Gradients, Decision boundary and Edge colours docks on `window`."""
+    """Build the Training, Data, Loss, Gradients, Decision boundary and Edge colours docks on `window`.
+
+    They show nothing until the window's `project_changed` hands them a project, as it does for the first one at
+    the end of the window's construction: loading the data and taking a snapshot then happens once.
+    """
     project = window.project
     controller = TrainingController(project, window)
     ui = TrainingUi(window, controller, TrainingPanel(project.settings), DatasetPanel(), RunStatus(), LossView(),
@@ -215,7 +219,4 @@ def install_training(window: QMainWindow) -> TrainingUi:
     window.project_changed.connect(ui.set_project)
     window.installEventFilter(_CloseGuard(controller, window))
     QApplication.instance().aboutToQuit.connect(controller.shutdown)
-
-    ui.dataset_panel.set_spec(project.data, project.base_dir)
-    controller.set_project(project)  # again, now that the views listen: they receive the data and a snapshot
     return ui
