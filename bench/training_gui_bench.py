@@ -1,11 +1,12 @@
 """Training with the window open and every live view on, against the engine alone, in the same process.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--seconds 4]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 10] [--seconds 1.5]
         [--memory-steps 100000]
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
-ticks of a 5 ms QTimer while training) and resident memory over a long run. The headless rate is measured before
-and after the GUI run and averaged, which cancels most of the drift of a shared machine.
+ticks of a 5 ms QTimer while training) and resident memory over a long run. This machine's speed drifts by tens of
+percent within a minute, so the window trains and the bare engine steps in alternating short rounds (the window
+paused while the engine steps): the ratio is the median of the per-round ratios, each taken under the same drift.
 """
 
 from __future__ import annotations
@@ -61,12 +62,16 @@ def project(case: Case) -> Project:
     return Project(network(case.sizes, case.out_activation), settings, case.data, History())
 
 
-def headless_rate(case: Case, seconds: float) -> float:
+def headless_trainer(case: Case) -> Trainer:
     p = project(case)
     train, val, _ = p.data.load()
     trainer = Trainer(p.network, train.X, train.y, p.settings, val.X, val.y, p.history)
     for _ in range(20):
         trainer.step()
+    return trainer
+
+
+def headless_rate(trainer: Trainer, seconds: float) -> float:
     start, steps = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         trainer.step()
@@ -107,27 +112,43 @@ class GuiRun:
             loop.exec()
         poll.stop()
 
-    def train_for(self, seconds: float) -> tuple[float, np.ndarray]:
-        """(steps per second, gaps between 5 ms timer ticks in ms) over `seconds` of training."""
-        seen = []
-        self.controller.snapshot_ready.connect(seen.append)
+    @staticmethod
+    def idle(seconds: float) -> None:
+        """Run the event loop for `seconds` with nothing of the benchmark's own waking the GUI thread."""
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def train_for(self, seconds: float, ticks: bool) -> tuple[float, np.ndarray]:
+        """Resume the run for `seconds`: (steps per second, gaps in ms between the ticks of a 5 ms timer if `ticks`).
+
+        The rate is taken between the first and the last live snapshot received, from the steps they report. The
+        tick timer is a probe with a cost of its own (its slot needs the GIL 200 times a second), so the
+        throughput is measured both with and without it.
+        """
+        seen: list[tuple[float, int]] = []
+
+        def note(snapshot) -> None:
+            if not snapshot.final:
+                seen.append((time.perf_counter(), snapshot.step))
+
+        self.controller.snapshot_ready.connect(note)
         self.controller.train()
-        self.wait(lambda: len(seen) > 2, 30)
-        ticks: list[int] = []
+        self.wait(lambda: len(seen) > 0, 30)
+        stamps: list[int] = []
         clock = QElapsedTimer()
         clock.start()
         timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=TICK_MS)
-        timer.timeout.connect(lambda: ticks.append(clock.nsecsElapsed()))
-        start_step, start = seen[-1].step, time.perf_counter()
-        timer.start()
-        deadline = start + seconds
-        self.wait(lambda: time.perf_counter() > deadline, seconds + 1)
+        timer.timeout.connect(lambda: stamps.append(clock.nsecsElapsed()))
+        if ticks:
+            timer.start()
+        self.idle(seconds)
         timer.stop()
-        end_step, end = seen[-1].step, time.perf_counter()
+        (t0, s0), (t1, s1) = seen[0], seen[-1]
         self.controller.pause()
         self.wait(lambda: self.controller.state != "running", 30)
-        self.controller.snapshot_ready.disconnect(seen.append)
-        return (end_step - start_step) / (end - start), np.diff(np.array(ticks)) / 1e6
+        self.controller.snapshot_ready.disconnect(note)
+        return (s1 - s0) / (t1 - t0), np.diff(np.array(stamps)) / 1e6
 
     def close(self) -> None:
         self.window.project.history.clear()
@@ -135,15 +156,30 @@ class GuiRun:
         self.window.close()
 
 
-def bench_case(app: QApplication, case: Case, seconds: float, folder: Path) -> dict:
-    before = headless_rate(case, seconds)
+def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folder: Path) -> dict:
+    """`rounds` rounds of: training with the window, the same with the tick probe, stepping the bare engine; the
+    order rotates from round to round, so no side always follows another."""
+    trainer = headless_trainer(case)
     run = GuiRun(app, case, folder)
-    gui_rate, gaps = run.train_for(seconds)
+    run.train_for(seconds, ticks=True)  # warm-up: first paints, the views' first ranges
+    rates: dict[str, list[float]] = {"gui": [], "probed": [], "headless": []}
+    gaps = []
+    for r in range(rounds):
+        for side in np.roll(list(rates), r):
+            if side == "headless":
+                rates[side].append(headless_rate(trainer, seconds))
+                continue
+            rate, round_gaps = run.train_for(seconds, ticks=side == "probed")
+            rates[side].append(rate)
+            gaps.append(round_gaps)
     run.close()
-    after = headless_rate(case, seconds)
-    headless = (before + after) / 2
-    return {"case": case.name, "gui": gui_rate, "headless": headless, "ratio": gui_rate / headless,
-            "p50": np.percentile(gaps, 50), "p99": np.percentile(gaps, 99), "max": gaps.max()}
+    ticks = np.concatenate(gaps)
+    headless = np.array(rates["headless"])
+    ratios = {side: np.array(rates[side]) / headless for side in ("gui", "probed")}
+    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(headless),
+            **{f"ratio_{side}": np.median(r) for side, r in ratios.items()},
+            **{f"range_{side}": (r.min(), r.max()) for side, r in ratios.items()},
+            "p50": np.percentile(ticks, 50), "p99": np.percentile(ticks, 99), "max": ticks.max()}
 
 
 def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dict:
@@ -159,7 +195,7 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
     start_rss, start, first = rss_mb(), time.perf_counter(), shown[1]
     samples = [start_rss]
     while shown[1] < first + steps:
-        run.wait(lambda: False, 1.0)
+        run.idle(1.0)
         samples.append(rss_mb())
     seconds = time.perf_counter() - start
     run.controller.pause()
@@ -172,7 +208,8 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=1.5, help="per round and side")
     parser.add_argument("--memory-steps", type=int, default=100_000)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
@@ -183,13 +220,16 @@ def main() -> None:
         big = Case("784-128-10 (random, 1000 samples)", (784, 128, 10), "cross_entropy", "softmax",
                    DataSpec("csv", str(random_csv(folder, 1000, 784, 10)),
                             {"target_column": -1, "task": "classification"}))
-        rows = [bench_case(app, case, args.seconds, folder) for case in (small, big)]
+        rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in (small, big)]
         print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
-              f"{args.seconds:g} s per measurement\n")
-        print("| network | GUI steps/s | headless steps/s | ratio | tick gap p50 ms | p99 ms | max ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+              f"{args.rounds} rounds of {args.seconds:g} s a side; medians over rounds\n")
+        print("| network | GUI steps/s | headless steps/s | ratio (range) | with the tick probe | tick gap p50 ms "
+              "| p99 ms | max ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
-            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {r['ratio']:.2f} | {r['p50']:.1f} "
+            ratio, probed = (f"{r[f'ratio_{s}']:.2f} ({r[f'range_{s}'][0]:.2f}–{r[f'range_{s}'][1]:.2f})"
+                             for s in ("gui", "probed"))
+            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {ratio} | {probed} | {r['p50']:.1f} "
                   f"| {r['p99']:.1f} | {r['max']:.1f} |")
         if args.memory_steps:
             m = bench_memory(app, small, args.memory_steps, folder)

@@ -32,12 +32,15 @@ class Ring:
         self.count += 1
         return row
 
-    def data(self) -> np.ndarray:
+    def data(self, columns: list[int] | None = None) -> np.ndarray:
+        """A copy of the rows, of only `columns` if given (copying a wide ring whole to read a few columns cost
+        0.5 ms per read at 20,000 rows)."""
+        cols = slice(None) if columns is None else columns
         cap = len(self.buf)
         if self.count <= cap:
-            return self.buf[: self.count].copy()
+            return self.buf[: self.count, cols].copy()
         start = self.count % cap
-        return np.concatenate([self.buf[start:], self.buf[:start]])
+        return np.concatenate([self.buf[start:, cols], self.buf[:start, cols]])
 
     def clear(self) -> None:
         self.count = 0
@@ -88,9 +91,9 @@ class History:
     def weight_series(self, ref: WeightRef) -> np.ndarray:
         """(n, 4) rows of step, w, dL/dw, Δw for one watched weight (rows from before it was watched dropped)."""
         k = self.watched.index(ref)
-        data = self._watch_ring.data()
-        rows = np.column_stack([data[:, 0], data[:, 1 + 3 * k : 4 + 3 * k]]) if len(data) else np.zeros((0, 4))
-        return rows[~np.isnan(rows[:, 1])]
+        rows = self._watch_ring.data([0, 1 + 3 * k, 2 + 3 * k, 3 + 3 * k])
+        missing = np.isnan(rows[:, 1])
+        return rows[~missing] if missing.any() else rows  # the filter costs 25× the test
 
     # ------------------------------------------------------------ norms
     def grad_norms(self) -> tuple[list[tuple[str, int]], np.ndarray]:

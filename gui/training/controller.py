@@ -12,6 +12,7 @@ finished its current step and said so, and only then may the GUI thread touch th
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
 from engine import BackpropError, Event, Trainer, TrainingError, ValidationError, WeightRef
 from engine.project import Project
@@ -50,7 +51,7 @@ class TrainingController(QObject):
         self._parts = frozenset(PARTS)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        # a zero timer fires after the posted events, the repaint of the views included: then the GUI's turn is over
+        # fires once the views have taken the snapshot; `_end_turn` paints them and hands the turn back
         self._turn_timer = QTimer(self, singleShot=True, interval=0)
         self._turn_timer.timeout.connect(self._end_turn)
         self._collector = GuiThreadCollector(self)
@@ -165,7 +166,7 @@ class TrainingController(QObject):
         self._project.settings.batch_size = int(size)
 
     def request_parts(self, parts: frozenset[str]) -> None:
-        """Which costly snapshot parts ("boundary", "watched") the visible views show; the worker skips the rest."""
+        """Which costly snapshot parts ("boundary", "watched") the next live snapshot should carry."""
         self._parts = parts
         if self._worker is not None:
             self._worker.parts = parts
@@ -297,6 +298,17 @@ class TrainingController(QObject):
 
     @Slot()
     def _end_turn(self) -> None:
+        """Paint what the snapshot changed, then let the worker go on.
+
+        Left to itself, Qt paints later: a scene's changes are processed from a posted event and the window's repaint
+        from another, after this zero timer. Painting then fought the running worker for the GIL (measured on
+        2-16-16-1: 133 of 316 ms of plot painting ran after the hand-back, and the window's paints took 60 % longer);
+        painted here, inside the turn, 16 of 199 ms did.
+        """
+        QCoreApplication.sendPostedEvents()
+        for window in QApplication.topLevelWidgets():  # docks the user floated are windows of their own
+            if window.isVisible():
+                QCoreApplication.sendEvent(window, QEvent(QEvent.Type.UpdateRequest))
         if self._worker is not None:
             self._worker.acknowledge()
 

@@ -66,13 +66,14 @@ class BoundaryGrid:
         h = c.forward(self.points.astype(c.dtype, copy=False)).h
         res = self.resolution
         net = trainer.network
-        neurons = []
         hidden = [net.layer(lid) for lid in c.order if net.layer(lid).kind == "hidden"]
+        # the forward pass made fresh arrays: the images are views of them (copying them cost more than the pass)
+        neurons = []
         for layer in hidden:
-            act = h[c.pos[layer.id]]
+            act = h[c.pos[layer.id]].astype(np.float64, copy=False)
             for j in range(min(layer.size, MAX_THUMBNAILS - len(neurons))):
-                neurons.append((f"{layer.name}[{j}]", act[:, j].reshape(res, res).astype(np.float64)))
-        out = h[c.output_pos].reshape(res, res, -1).astype(np.float64)
+                neurons.append((f"{layer.name}[{j}]", act[:, j].reshape(res, res)))
+        out = h[c.output_pos].reshape(res, res, -1).astype(np.float64, copy=False)
         return Boundary(self.extent, out, neurons, sum(layer.size for layer in hidden))
 
 

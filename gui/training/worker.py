@@ -7,8 +7,8 @@ without the wait, every GIL hand-back inside the GUI's code (numpy, pyqtgraph) c
 (5 ms), so a 5 ms update took 20-65 ms and timer ticks lagged 100-200 ms. The interval then stretches so that
 these turns take at most `GUI_SHARE` of the wall time, whatever the views cost: a slow GUI gets fewer, not late,
 snapshots, and the queue never grows. The costly parts (the decision boundary, a
-forward pass over a grid; the watched weights' series) ride along at most every `SLOW_INTERVAL`, and only when a
-view showing them is visible (`parts`, set by the GUI).
+forward pass over a grid; the watched weights' series) ride along at most every `SLOW_INTERVAL`, and only when the
+view whose turn is next shows them (`parts`, set by the GUI).
 
 The loop runs inside one slot, so queued signals would not reach it: the GUI talks to it through a
 `queue.SimpleQueue` of commands, a `threading.Event` to interrupt and `LiveSettings` for changes between steps.
@@ -71,6 +71,9 @@ class TrainingWorker(QObject):
         self._delivered = threading.Event()
         self._delivered.set()
         self.parts: frozenset[str] = frozenset(PARTS)  # costly parts the GUI shows; assigned whole (atomic)
+        # seconds per GUI turn, smoothed (one slow repaint is no trend), kept across commands: a resumed run
+        # starts at the pace the last one ended with, not at 30 snapshots a second
+        self._turn = 0.0
 
     # ------------------------------------------------------------ called from the GUI thread
     def submit(self, command: Command) -> None:
@@ -123,7 +126,7 @@ class TrainingWorker(QObject):
         steps = trainer.run() if cmd.kind == "run" else None
         seen = -1
         last_emit = last_slow = start
-        interval, turn = EMIT_INTERVAL, 0.0  # turn: smoothed seconds per GUI turn (one slow repaint is no trend)
+        interval = self._interval_after(self._turn)
         last_step = trainer.step_count
         while not self._interrupted.is_set():
             if self._live.version != seen:
@@ -146,10 +149,15 @@ class TrainingWorker(QObject):
                     rate=rate, elapsed=cmd.elapsed_before + now - start))
                 self._delivered.wait(TURN_TIMEOUT)  # the GUI's turn
                 last_emit, last_step = time.perf_counter(), trainer.step_count
-                turn = 0.7 * turn + 0.3 * (last_emit - now)
-                interval = min(max(EMIT_INTERVAL, turn / GUI_SHARE), MAX_INTERVAL)
+                self._turn = 0.7 * self._turn + 0.3 * (last_emit - now)
+                interval = self._interval_after(self._turn)
                 last_slow = now if slow else last_slow
         return None
+
+
+    @staticmethod
+    def _interval_after(turn: float) -> float:
+        return min(max(EMIT_INTERVAL, turn / GUI_SHARE), MAX_INTERVAL)
 
 
 def apply_requests(trainer: Trainer, requests: Requests) -> None:

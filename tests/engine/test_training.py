@@ -123,6 +123,26 @@ def test_history_is_bounded_whatever_the_run_length():
     assert history.memory_bound(t.compiled.value.size) < 1_000_000
 
 
+def test_a_weight_watched_late_has_rows_from_then_on_before_and_after_the_ring_wraps():
+    history = History(capacity=30)
+    t = trainer(history=history)
+    first, second = (("b", t.network.output_layer.id), (0,)), (("W", next(iter(t.network.connections))), (0, 0))
+    t.watch(first)
+    for _ in range(10):
+        t.step()
+    t.watch(second)
+    for _ in range(5):
+        t.step()
+    assert history.weight_series(first)[:, 0].tolist() == list(range(1, 16))
+    assert history.weight_series(second)[:, 0].tolist() == list(range(11, 16))
+    for _ in range(40):  # the ring wraps: both keep its last 30 steps, oldest first
+        t.step()
+    for ref in (first, second):
+        np.testing.assert_array_equal(history.weight_series(ref)[:, 0], np.arange(26, 56))
+    full = history._watch_ring.data()
+    np.testing.assert_array_equal(history._watch_ring.data([0, 4, 5]), full[:, [0, 4, 5]])
+
+
 def test_float32_trains_in_float32():
     t = trainer(dtype=np.float32, epochs=2)
     list(t.run())

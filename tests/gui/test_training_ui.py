@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import Canvas, destroy
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 from test_training_support import first_weight_ref, make_project
@@ -182,6 +184,58 @@ def test_a_watched_weights_plotted_series_is_the_engines_gradient_history(qtbot,
     ui.weights.unwatch_requested.emit()
     qtbot.waitUntil(lambda: not ui.weights.curves, timeout=WAIT)
     assert history.watched == []
+
+
+class _PaintLog(QObject):
+    """Notes each paint of the widgets it filters, in one log with the other events of a turn."""
+
+    def __init__(self, log: list, name: str):
+        super().__init__()
+        self.log, self.name = log, name
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.log.append(("paint", self.name))
+        return False
+
+
+def test_a_live_turn_paints_its_view_before_the_worker_goes_on(qtbot, docks, monkeypatch):
+    """Painting after the hand-back would fight the training thread for the GIL (see controller._end_turn)."""
+    from gui.training.worker import TrainingWorker
+
+    _, ui = docks()
+    log: list = []
+    monkeypatch.setattr(TrainingWorker, "acknowledge", lambda self: (log.append(("ack",)), self._delivered.set()))
+    shown = ui._show_loss
+    monkeypatch.setattr(ui, "_show_loss", lambda snap: (log.append(("shown", "loss")), shown(snap)))
+    painted = _PaintLog(log, "loss")
+    ui.loss.loss_plot.viewport().installEventFilter(painted)
+    train_a_while(qtbot, ui, steps=1)
+    ui.panel.run_actions["train"].trigger()
+    qtbot.waitUntil(lambda: log.count(("shown", "loss")) >= 3, timeout=WAIT)
+    ui.panel.run_actions["pause"].trigger()
+    wait_state(qtbot, ui, PAUSED)
+    turns = [i for i, entry in enumerate(log) if entry == ("shown", "loss")]
+    acks = [i for i, entry in enumerate(log) if entry == ("ack",)]
+    live = [(i, next(j for j in acks if j > i)) for i in turns if any(j > i for j in acks)]
+    assert len(live) >= 2
+    for start, ack in live:
+        assert ("paint", "loss") in log[start:ack], log[start : ack + 1]
+
+
+def test_the_worker_computes_the_costly_parts_only_for_the_view_whose_turn_is_next(docks):
+    _, ui = docks()
+    parts = []
+    ui.controller.request_parts = parts.append
+    ui.gradients.setCurrentWidget(ui.weights)
+    upcoming = []
+    for _ in range(8):
+        upcoming.append(ui._upcoming())
+        ui.show_snapshot(dataclasses.replace(ui._last, final=False))
+    visible = [v for v, widget in ui._views.items() if widget.isVisible()]
+    assert sorted(set(upcoming)) == sorted(visible) and "boundary" in visible and "gradients" in visible
+    wanted = {"boundary": {"boundary"}, "gradients": {"watched"}}
+    assert parts == [frozenset(wanted.get(view, set())) for view in [*upcoming[1:], ui._upcoming()]]
 
 
 def test_watch_without_a_selection_says_what_to_do(docks):
