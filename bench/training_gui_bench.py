@@ -5,8 +5,9 @@
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
 ticks of a 5 ms QTimer while training) and resident memory over a long run. This machine's speed drifts by tens of
-percent within a minute, so the window trains and the bare engine steps in alternating short rounds (the window
-paused while the engine steps): the ratio is the median of the per-round ratios, each taken under the same drift.
+percent within seconds, so the window trains and the bare engine steps in alternating short measurements (the
+window paused while the engine steps): each ratio compares a GUI measurement with the engine's just before and
+after it, and the table gives their median.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from gui.main_window import MainWindow
 from gui.training.gil import SWITCH_INTERVAL
 
 TICK_MS = 5
+DRIFT = 0.1  # the bare engine's speed may change this much between two measurements for a side to count
 
 
 @dataclass
@@ -157,28 +159,32 @@ class GuiRun:
 
 
 def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folder: Path) -> dict:
-    """`rounds` rounds of: training with the window, the same with the tick probe, stepping the bare engine; the
-    order rotates from round to round, so no side always follows another."""
+    """Measurements in a chain, engine, GUI, engine, GUI with the tick probe, engine, …: each GUI side is compared
+    with the mean of the bare engine just before and just after it. A side whose two neighbours differ by more than
+    `DRIFT` is left out of the ratio (and counted): the machine's speed changed under it."""
     trainer = headless_trainer(case)
     run = GuiRun(app, case, folder)
     run.train_for(seconds, ticks=True)  # warm-up: first paints, the views' first ranges
-    rates: dict[str, list[float]] = {"gui": [], "probed": [], "headless": []}
-    gaps = []
-    for r in range(rounds):
-        for side in np.roll(list(rates), r):
-            if side == "headless":
-                rates[side].append(headless_rate(trainer, seconds))
+    engine = [headless_rate(trainer, seconds)]
+    ratios: dict[str, list[float]] = {"gui": [], "probed": []}
+    rates, gaps, dropped = [], [], 0
+    for _ in range(rounds):
+        for side in ratios:
+            rate, side_gaps = run.train_for(seconds, ticks=side == "probed")
+            engine.append(headless_rate(trainer, seconds))
+            before, after = engine[-2:]
+            gaps.append(side_gaps)
+            if side == "gui":
+                rates.append(rate)
+            if abs(after / before - 1) > DRIFT:
+                dropped += 1
                 continue
-            rate, round_gaps = run.train_for(seconds, ticks=side == "probed")
-            rates[side].append(rate)
-            gaps.append(round_gaps)
+            ratios[side].append(rate / ((before + after) / 2))
     run.close()
     ticks = np.concatenate(gaps)
-    headless = np.array(rates["headless"])
-    ratios = {side: np.array(rates[side]) / headless for side in ("gui", "probed")}
-    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(headless),
-            **{f"ratio_{side}": np.median(r) for side, r in ratios.items()},
-            **{f"range_{side}": (r.min(), r.max()) for side, r in ratios.items()},
+    return {"case": case.name, "gui": np.median(rates), "headless": np.median(engine), "dropped": dropped,
+            "sides": 2 * rounds, **{f"ratio_{side}": np.median(r) for side, r in ratios.items()},
+            **{f"range_{side}": (min(r), max(r)) for side, r in ratios.items()},
             "p50": np.percentile(ticks, 50), "p99": np.percentile(ticks, 99), "max": ticks.max()}
 
 
@@ -222,15 +228,15 @@ def main() -> None:
                             {"target_column": -1, "task": "classification"}))
         rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in (small, big)]
         print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
-              f"{args.rounds} rounds of {args.seconds:g} s a side; medians over rounds\n")
-        print("| network | GUI steps/s | headless steps/s | ratio (range) | with the tick probe | tick gap p50 ms "
-              "| p99 ms | max ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+              f"{args.rounds} rounds of {args.seconds:g} s measurements; medians\n")
+        print("| network | GUI steps/s | headless steps/s | ratio (range) | with the tick probe | left out "
+              "| tick gap p50 ms | p99 ms | max ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             ratio, probed = (f"{r[f'ratio_{s}']:.2f} ({r[f'range_{s}'][0]:.2f}–{r[f'range_{s}'][1]:.2f})"
                              for s in ("gui", "probed"))
-            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {ratio} | {probed} | {r['p50']:.1f} "
-                  f"| {r['p99']:.1f} | {r['max']:.1f} |")
+            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {ratio} | {probed} "
+                  f"| {r['dropped']} of {r['sides']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
         if args.memory_steps:
             m = bench_memory(app, small, args.memory_steps, folder)
             print("\n| run with live views | steps | seconds | RSS start MB | half-way MB | end MB | max MB |")

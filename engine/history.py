@@ -106,12 +106,11 @@ class History:
     def record_step(self, step: int, loss: float, compiled, watch_index: np.ndarray) -> None:
         self.losses.append((step, loss))
         if self.watched:
-            row = np.empty(1 + 3 * len(self.watched))
+            row = self._watch_ring.next_row()
             row[0] = step
             row[1::3] = compiled.value[watch_index]
             row[2::3] = compiled.grad[watch_index]
             row[3::3] = compiled.delta[watch_index]
-            self._watch_ring.append(row)
         if compiled.keys != self._norm_keys:
             self._norm_keys = list(compiled.keys)
             self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))

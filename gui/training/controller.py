@@ -12,7 +12,6 @@ finished its current step and said so, and only then may the GUI thread touch th
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication
 
 from engine import BackpropError, Event, Trainer, TrainingError, ValidationError, WeightRef
 from engine.project import Project
@@ -300,15 +299,13 @@ class TrainingController(QObject):
     def _end_turn(self) -> None:
         """Paint what the snapshot changed, then let the worker go on.
 
-        Left to itself, Qt paints later: a scene's changes are processed from a posted event and the window's repaint
-        from another, after this zero timer. Painting then fought the running worker for the GIL (measured on
-        2-16-16-1: 133 of 316 ms of plot painting ran after the hand-back, and the window's paints took 60 % longer);
-        painted here, inside the turn, 16 of 199 ms did.
+        Left to itself, Qt paints later: a scene's changes are processed from a posted event, which posts the
+        window's repaint, and both may come after this zero timer. Painting then fought the running worker for the
+        GIL (measured on 2-16-16-1: 133 of 316 ms of plot painting ran after the hand-back, and the window's paints
+        took 60 % longer). Delivering the posted events here (the repaint they post included) paints inside the
+        turn: 1-16 of 160-200 ms ran after it.
         """
         QCoreApplication.sendPostedEvents()
-        for window in QApplication.topLevelWidgets():  # docks the user floated are windows of their own
-            if window.isVisible():
-                QCoreApplication.sendEvent(window, QEvent(QEvent.Type.UpdateRequest))
         if self._worker is not None:
             self._worker.acknowledge()
 
