@@ -3,24 +3,32 @@
 The output is painted as a heatmap under the data points with the signed colour map of gui/colors.py (a sigmoid
 output runs blue at 0 to red at 1, so the points' classes use the same two ends); a softmax output paints each
 pixel in its winning class's colour, paler where the network is unsure. Beside it, each hidden neuron's output
-over the same plane, which is how a learner sees the boundary being assembled from simpler pieces.
+over the same plane, which is how a learner sees the boundary being assembled from simpler pieces. The neurons are
+tiles of one image, at most `THUMBNAIL_PIXELS` a side: as one full-resolution `ImageItem` each, 32 of them cost
+6.7 ms a repaint (a colour table built per image), most of the decision-boundary view's share of the GUI's time
+while training.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from gui.colors import signed_colormap
 
 from .style import INK, PALETTE, plot_widget, side_by_side
 
 THUMBNAIL_COLUMNS_MAX = 8
+THUMBNAIL_PIXELS = 32  # a tile's side at most: tiles show at 20-40 px, and painting scales with the pixels drawn
+GAP_X, GAP_Y = 0.1, 0.55  # between tiles, as a fraction of a tile; the vertical gap holds the neuron's index
+LABEL_POINTS = 7
+NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
 
 
 def class_colors(n_classes: int) -> list[QColor]:
@@ -41,6 +49,42 @@ def softmax_image(probabilities: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+@dataclass(frozen=True)
+class Mosaic:
+    """Neuron images as tiles of one array, a layer's tiles starting a new row, the first layer at the top (the
+    view's y axis points up); room on the left for each layer's name and above each tile for its index."""
+
+    image: np.ndarray
+    origins: list[tuple[int, int]]  # (row, column) in `image` of each tile's first pixel
+    size: int  # pixels of a tile's side
+    gap: int  # pixels above each tile, where its index goes
+    layers: list[tuple[str, int]]  # each layer's name and the row in `image` of its first tile's top
+
+    def tile(self, k: int) -> np.ndarray:
+        y, x = self.origins[k]
+        return self.image[y : y + self.size, x : x + self.size]
+
+
+def mosaic(layers: list[tuple[str, list[np.ndarray]]], columns: int) -> Mosaic:
+    """Each layer's (res, res) images in rows of `columns`, each scaled by its own largest |value| to -1..1 (0 stays
+    the middle of the map for every neuron), NaN (transparent) around them."""
+    res = layers[0][1][0].shape[0]
+    gap_x, gap_y, left = max(1, round(res * GAP_X)), max(1, round(res * GAP_Y)), round(res * NAME_WIDTH)
+    rows = [math.ceil(len(images) / columns) for _, images in layers]
+    height = sum(rows) * (res + gap_y)
+    out = np.full((height, left + columns * (res + gap_x) - gap_x), np.nan)
+    origins, names, top = [], [], height
+    for (name, images), n_rows in zip(layers, rows, strict=True):
+        names.append((name, top))
+        for k, image in enumerate(images):
+            row, col = divmod(k, columns)
+            y, x = top - (row + 1) * (res + gap_y), left + col * (res + gap_x)
+            out[y : y + res, x : x + res] = image / (float(np.abs(image).max()) or 1.0)
+            origins.append((y, x))
+        top -= n_rows * (res + gap_y)
+    return Mosaic(out, origins, res, gap_y, names)
+
+
 class BoundaryView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,7 +98,14 @@ class BoundaryView(QWidget):
         item.addItem(self.points)
         self.thumbnail_view = pg.GraphicsLayoutWidget()
         self.thumbnail_view.setBackground("w")
-        self.thumbnails: list[tuple[str, pg.ImageItem]] = []
+        self.thumbnail_box = self.thumbnail_view.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False)
+        self.thumbnails = pg.ImageItem(axisOrder="row-major")
+        self.thumbnails.setColorMap(signed_colormap())
+        self.thumbnail_box.addItem(self.thumbnails)
+        self.thumbnail_names: list[str] = []
+        self.mosaic: Mosaic | None = None
+        self._labels: list[pg.TextItem] = []
+        self.thumbnail_note = self.thumbnail_view.addLabel("", row=1, col=0, color=INK)
         self.note = QLabel("The decision boundary needs a data set with two inputs.")
         self.note.setWordWrap(True)
 
@@ -101,34 +152,50 @@ class BoundaryView(QWidget):
         else:
             self.image.setImage(softmax_image(output), autoLevels=False)
         self.image.setRect(rect)
-        if [name for name, _ in neurons] != [name for name, _ in self.thumbnails]:
-            self._build_thumbnails([name for name, _ in neurons], n_hidden)
-        for (_, values), (_, thumb) in zip(neurons, self.thumbnails, strict=True):
-            m = float(np.abs(values).max()) or 1.0  # symmetric levels: 0 is grey for every activation
-            thumb.setImage(values, levels=(-m, m), autoLevels=False)
-            thumb.setRect(rect)
+        if not neurons:
+            self._clear_thumbnails()
+            return
+        columns = min(THUMBNAIL_COLUMNS_MAX, max(1, math.ceil(math.sqrt(len(neurons)))))
+        layers: dict[str, list[np.ndarray]] = {}
+        step = math.ceil(neurons[0][1].shape[0] / THUMBNAIL_PIXELS)
+        for name, values in neurons:  # "h1[3]": the snapshot names each neuron after its layer
+            layers.setdefault(name.rsplit("[", 1)[0], []).append(values[::step, ::step])
+        self.mosaic = mosaic(list(layers.items()), columns)
+        self.thumbnails.setImage(self.mosaic.image, levels=(-1.0, 1.0), autoLevels=False)
+        names = [name for name, _ in neurons]
+        if names != self.thumbnail_names:
+            self._label_thumbnails(names, n_hidden)
 
     def clear(self) -> None:
         self.image.clear()
-        for _, thumb in self.thumbnails:
-            thumb.clear()
+        self.thumbnails.clear()
 
     def _clear_thumbnails(self) -> None:
-        self.thumbnail_view.clear()
-        self.thumbnails = []
+        self.thumbnails.clear()
+        self._label_thumbnails([], 0)
 
-    def _build_thumbnails(self, names: list[str], n_hidden: int) -> None:
-        self._clear_thumbnails()
-        columns = min(THUMBNAIL_COLUMNS_MAX, max(1, math.ceil(math.sqrt(len(names)))))
-        cmap = signed_colormap()
-        for k, name in enumerate(names):
-            row, col = divmod(k, columns)
-            self.thumbnail_view.addLabel(name, row=2 * row, col=col, color=INK, size="8pt")
-            box = self.thumbnail_view.addViewBox(row=2 * row + 1, col=col, lockAspect=True, enableMouse=False)
-            thumb = pg.ImageItem(axisOrder="row-major")
-            thumb.setColorMap(cmap)
-            box.addItem(thumb)
-            self.thumbnails.append((name, thumb))
-        if n_hidden > len(names):
-            self.thumbnail_view.addLabel(f"first {len(names)} of {n_hidden} hidden neurons",
-                                         row=2 * math.ceil(len(names) / columns), col=0, colspan=columns, color=INK)
+    def _label_thumbnails(self, names: list[str], n_hidden: int) -> None:
+        """The layer's name left of its first row, each neuron's index above its tile (static text, cached)."""
+        for label in self._labels:
+            self.thumbnail_box.removeItem(label)
+        self._labels = []
+        m = self.mosaic
+        font = QFont()
+        font.setPointSize(LABEL_POINTS)
+        texts = []
+        if names:
+            texts = [(name, (0, top - m.gap - m.size / 2), (0.0, 0.5)) for name, top in m.layers]
+            texts += [(name[name.rindex("[") + 1 : -1], (x + m.size / 2, y + m.size + m.gap / 2), (0.5, 0.5))
+                      for name, (y, x) in zip(names, m.origins, strict=True)]
+        for text, (x, y), anchor in texts:
+            label = pg.TextItem(text, color=INK, anchor=anchor)
+            label.setFont(font)
+            label.setPos(x, y)
+            label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.thumbnail_box.addItem(label)
+            self._labels.append(label)
+        self.thumbnail_names = names
+        self.thumbnail_note.setText(f"first {len(names)} of {n_hidden} hidden neurons" if n_hidden > len(names)
+                                    else "")
+        if names:
+            self.thumbnail_box.autoRange(padding=0.02)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from test_training_support import first_weight_ref, make_project
 from engine.project import DataSpec
 from gui.colors import log_scale, to_bins
 from gui.main_window import MainWindow
+from gui.plots.boundary import THUMBNAIL_PIXELS
 from gui.training.controller import PAUSED, RUNNING, STOPPED
 from gui.training.install import LOCK_REASON
 
@@ -289,9 +291,15 @@ def test_the_decision_boundary_is_the_networks_output_over_the_plane(qtbot, dock
     h = np.tanh(np.column_stack([g1.ravel(), g2.ravel()]) @ w1 + hid.bias.value)
     expected = 1 / (1 + np.exp(-(h @ w2 + out.bias.value)))
     np.testing.assert_allclose(image, expected.reshape(100, 100), rtol=1e-12, atol=1e-12)
-    names = [name for name, _ in ui.boundary.thumbnails]
-    assert names == ["h1[0]", "h1[1]", "h1[2]"]
-    np.testing.assert_allclose(ui.boundary.thumbnails[1][1].image, h[:, 1].reshape(100, 100), atol=1e-12)
+    assert ui.boundary.thumbnail_names == ["h1[0]", "h1[1]", "h1[2]"]
+    step = math.ceil(100 / THUMBNAIL_PIXELS)  # thumbnails show every step-th grid point
+    for k in range(3):  # each neuron scaled by its own largest |value|, so 0 is the map's middle for all
+        tile = h[:, k].reshape(100, 100)[::step, ::step]
+        np.testing.assert_allclose(ui.boundary.mosaic.tile(k), tile / np.abs(tile).max(), atol=1e-12)
+    (y0, x0), (y1, x1), (y2, x2) = ui.boundary.mosaic.origins  # two columns, the first neuron at the top left
+    assert y0 == y1 > y2 and x0 == x2 < x1
+    shown = ui.boundary.thumbnails.image
+    assert np.isnan(shown).sum() == shown.size - 3 * tile.size  # nothing but the tiles is painted
     train, _, _ = window.project.data.load()
     np.testing.assert_array_equal(ui.boundary.points.getData()[0], train.X[:, 0])
 
