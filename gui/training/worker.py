@@ -31,12 +31,12 @@ from .snapshot import BoundaryGrid, Snapshot, take_snapshot
 
 EMIT_INTERVAL = 1 / 30
 # at most this fraction of the wall time goes to the GUI's turns (taking + showing snapshots). Measured on
-# 2-16-16-1 (bench/training_gui_bench.py): 0.10 left the run 0.84 of the bare engine's speed, 0.07 left 0.86, with
-# turns of ~6 ms that is still ~11 snapshots a second, each view redrawn ~3 times a second
+# 2-16-16-1 (bench/training_gui_bench.py): 0.10 left the run 0.84 of the bare engine's speed, 0.07 left 0.86; with
+# turns of ~6 ms, 0.07 still gives ~11 snapshots a second, each view redrawn ~3 times a second
 GUI_SHARE = 0.07
 MAX_INTERVAL = 0.5  # s; however slow the views, the status bar still moves twice a second
 TURN_TIMEOUT = 0.25  # s; a GUI busy elsewhere (a dialog, a long repaint) does not stall training for longer
-SLOW_INTERVAL = 1 / 5  # the costly parts: decision boundary (~4 ms for a 100×100 grid) and watched series
+SLOW_INTERVAL = 1 / 5  # the costly parts: decision boundary (1.3-2.5 ms, a 100×100 grid on 2-16-16-1), watched series
 KINDS = ("run", "step", "epoch")
 PARTS = ("boundary", "watched")
 log = logging.getLogger(__name__)
