@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from test_training_support import first_weight_ref, make_project
 from engine import Trainer
 from gui.training.controller import PAUSED, RUNNING, STOPPED
 from gui.training.gil import SWITCH_INTERVAL
+from gui.training.worker import EMIT_INTERVAL
 
 pytest_plugins = ("test_training_support",)  # the `controllers` fixture
 WAIT = 10_000  # ms; generous for a loaded 2-core CI machine, returns as soon as the signal arrives
@@ -267,3 +269,22 @@ def test_while_the_training_thread_lives_the_gil_changes_hands_faster_and_the_gu
     assert sys.getswitchinterval() == SWITCH_INTERVAL and not gc.isenabled()
     controller.shutdown()
     assert sys.getswitchinterval() == before and gc.isenabled()
+
+
+def test_a_resumed_run_keeps_the_pace_a_slow_gui_set(qtbot, controllers):
+    """The worker spaces snapshots so the GUI's turns stay a small share of the time; after Pause and Resume it
+    must not start over at 30 a second (every resume would then steal a burst of turns from training)."""
+    controller = controllers(make_project())
+    arrivals = []
+
+    def slow_view(snapshot) -> None:
+        if not snapshot.final:
+            arrivals.append(time.perf_counter())
+            time.sleep(0.04)  # a view that takes 40 ms to show a snapshot
+
+    controller.snapshot_ready.connect(slow_view)
+    run_until(qtbot, controller, lambda snapshot: len(arrivals) >= 3)
+    arrivals.clear()
+    resumed = time.perf_counter()
+    run_until(qtbot, controller, lambda snapshot: len(arrivals) >= 1)
+    assert arrivals[0] - resumed > 5 * EMIT_INTERVAL  # paced by the 40 ms turns (~0.3 s), not by EMIT_INTERVAL
