@@ -24,7 +24,7 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from engine import History, Network, Trainer, TrainSettings, layered
@@ -44,6 +44,15 @@ class Case:
     loss: str
     out_activation: str
     data: DataSpec
+
+
+def cases(folder: Path) -> tuple[Case, Case]:
+    """The small net (Python-bound steps of ~70 µs) and the large one (BLAS-bound, ~1.5 ms)."""
+    small = Case("2-16-16-1 (circles, 800 samples)", (2, 16, 16, 1), "bce", "sigmoid",
+                 DataSpec("generator", "circles", {"n_samples": 1000, "seed": 0}))
+    big = Case("784-128-10 (random, 1000 samples)", (784, 128, 10), "cross_entropy", "softmax",
+               DataSpec("csv", str(random_csv(folder, 1000, 784, 10)), {"target_column": -1, "task": "classification"}))
+    return small, big
 
 
 def network(sizes: tuple[int, ...], out_activation: str) -> Network:
@@ -123,7 +132,7 @@ class GuiRun:
         loop.exec()
 
     def train_for(self, seconds: float, ticks: bool) -> tuple[float, np.ndarray]:
-        """Resume the run for `seconds`: (steps per second, gaps in ms between the ticks of a 5 ms timer if `ticks`).
+        """Resume the run for `seconds`: (steps per second, perf_counter times of a 5 ms timer's ticks if `ticks`).
 
         The rate is taken between the first and the last live snapshot received, from the steps they report. The
         tick timer is a probe with a cost of its own (its slot needs the GIL 200 times a second), so the
@@ -138,11 +147,9 @@ class GuiRun:
         self.controller.snapshot_ready.connect(note)
         self.controller.train()
         self.wait(lambda: len(seen) > 0, 30)
-        stamps: list[int] = []
-        clock = QElapsedTimer()
-        clock.start()
+        stamps: list[float] = []
         timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=TICK_MS)
-        timer.timeout.connect(lambda: stamps.append(clock.nsecsElapsed()))
+        timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
         if ticks:
             timer.start()
         self.idle(seconds)
@@ -151,7 +158,7 @@ class GuiRun:
         self.controller.pause()
         self.wait(lambda: self.controller.state != "running", 30)
         self.controller.snapshot_ready.disconnect(note)
-        return (s1 - s0) / (t1 - t0), np.diff(np.array(stamps)) / 1e6
+        return (s1 - s0) / (t1 - t0), np.array(stamps)
 
     def close(self) -> None:
         self.window.project.history.clear()
@@ -176,10 +183,10 @@ def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folde
     gaps, dropped = [], 0
     for _ in range(rounds):
         for side in ratios:
-            rate, side_gaps = run.train_for(seconds, ticks=side == "probed")
+            rate, side_ticks = run.train_for(seconds, ticks=side == "probed")
             engine.append(headless_rate(trainer, seconds))
             before, after = engine[-2:]
-            gaps.append(side_gaps)
+            gaps.append(np.diff(side_ticks) * 1e3)
             rates[side].append(rate)
             if abs(after / before - 1) > DRIFT:
                 dropped += 1
@@ -233,11 +240,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        small = Case("2-16-16-1 (circles, 800 samples)", (2, 16, 16, 1), "bce", "sigmoid",
-                     DataSpec("generator", "circles", {"n_samples": 1000, "seed": 0}))
-        big = Case("784-128-10 (random, 1000 samples)", (784, 128, 10), "cross_entropy", "softmax",
-                   DataSpec("csv", str(random_csv(folder, 1000, 784, 10)),
-                            {"target_column": -1, "task": "classification"}))
+        small, big = cases(folder)
         rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in (small, big)]
         print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
               f"{args.rounds} rounds of {args.seconds:g} s measurements; medians\n")
