@@ -11,13 +11,21 @@ from engine import compiled, encode_targets, gradient_check
 from engine.gradcheck import all_refs
 from engine.losses import get_loss
 
+EPS = 1e-6
+
 
 def assert_matches(net, loss, x, y):
-    results = gradient_check(net, x, y, loss, eps=1e-6)
+    """Relative error below 1e-6, or an absolute one within what rounding leaves of a central difference: L's
+    last bits over the step, |L|·10 ulp / ε (hypothesis found a piecewise-linear net with L = 6.5, where the
+    difference is exact but for 1.3e-9 of rounding, over a fixed 1e-9 bound)."""
+    lossfn = get_loss(loss)
+    c = compiled(net)
+    value = c.loss(c.forward(x), encode_targets(lossfn, y, net.output_layer.size, net.dtype), lossfn)
+    rounding = 10 * np.finfo(np.float64).eps * max(1.0, abs(value)) / EPS
+    results = gradient_check(net, x, y, loss, eps=EPS)
     assert len(results) == len(all_refs(net))
     for r in results:
-        # relative error where the gradient is not tiny; absolute where both are ~0 (rounding dominates there)
-        assert r.rel_error < 1e-6 or abs(r.backprop - r.numeric) < 1e-9, (r.name, r.backprop, r.numeric)
+        assert r.rel_error < 1e-6 or abs(r.backprop - r.numeric) < rounding, (r.name, r.backprop, r.numeric)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
