@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from engine import Network, Trainer, WeightRef
 
-BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs 1.3-2.5 ms on 2-16-16-1
+BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs well under a millisecond on a small net
 MAX_THUMBNAILS = 64  # hidden neurons shown as thumbnails; wider layers are cut off (and say so)
-_blas = ThreadpoolController()  # finds the BLAS NumPy loaded, once (a few ms)
 
 
 @dataclass(frozen=True)
@@ -64,12 +62,8 @@ class BoundaryGrid:
         self.points = np.column_stack([g1.ravel(), g2.ravel()])
 
     def evaluate(self, trainer: Trainer) -> Boundary:
-        """The forward pass runs on one BLAS thread: on a small net the grid is the only product large enough for
-        OpenBLAS to wake its second thread, which then spins between evaluations. Measured while training
-        2-16-16-1 with the boundary shown: 1.46 cores busy, against 1.00 with one thread, at the same speed."""
         c = trainer.compiled
-        with _blas.limit(limits=1, user_api="blas"):
-            h = c.forward(self.points.astype(c.dtype, copy=False)).h
+        h = c.forward(self.points.astype(c.dtype, copy=False)).h
         res = self.resolution
         net = trainer.network
         hidden = [net.layer(lid) for lid in c.order if net.layer(lid).kind == "hidden"]

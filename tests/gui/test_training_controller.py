@@ -288,25 +288,3 @@ def test_a_resumed_run_keeps_the_pace_a_slow_gui_set(qtbot, controllers):
     resumed = time.perf_counter()
     run_until(qtbot, controller, lambda snapshot: len(arrivals) >= 1)
     assert arrivals[0] - resumed > 5 * EMIT_INTERVAL  # paced by the 40 ms turns (~0.3 s), not by EMIT_INTERVAL
-
-
-def test_the_boundary_grid_is_evaluated_on_one_blas_thread(controllers, monkeypatch):
-    """On a small net the grid is the only product big enough to wake OpenBLAS's other threads, which then spun
-    for ~0.45 of a core between evaluations, against the GUI thread (gui/training/snapshot.py)."""
-    from threadpoolctl import threadpool_info
-
-    from engine.compile import Compiled
-    from gui.training.snapshot import BoundaryGrid
-
-    def blas_threads() -> list[int]:
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-    during = []
-    forward = Compiled.forward
-    monkeypatch.setattr(Compiled, "forward", lambda self, x: (during.append(blas_threads()), forward(self, x))[1])
-    project = make_project()
-    trainer = controllers(project).trainer()
-    before = blas_threads()
-    boundary = BoundaryGrid(project.data.load()[0].X).evaluate(trainer)
-    assert during == [[1] * len(before)] and blas_threads() == before
-    assert boundary.output.shape == (100, 100, 1)
