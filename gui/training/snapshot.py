@@ -13,7 +13,7 @@ import numpy as np
 
 from engine import Network, Trainer, WeightRef
 
-BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs well under a millisecond on a small net
+BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs 1.3-2.5 ms on 2-16-16-1
 MAX_THUMBNAILS = 64  # hidden neurons shown as thumbnails; wider layers are cut off (and say so)
 
 
