@@ -288,3 +288,23 @@ def test_a_resumed_run_keeps_the_pace_a_slow_gui_set(qtbot, controllers):
     resumed = time.perf_counter()
     run_until(qtbot, controller, lambda snapshot: len(arrivals) >= 1)
     assert arrivals[0] - resumed > 5 * EMIT_INTERVAL  # paced by the 40 ms turns (~0.3 s), not by EMIT_INTERVAL
+
+
+def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, monkeypatch):
+    """In one piece the grid woke OpenBLAS's second thread, which then spun against the worker (snapshot.py): each
+    chunk's rows times the widest weight matrix stay under OpenBLAS's threading threshold, and the chunks together
+    give the one-piece pass."""
+    from engine.compile import Compiled
+    from gui.training.snapshot import BLAS_ONE_THREAD, BoundaryGrid
+
+    project = make_project(hidden=(16, 16))
+    trainer = controllers(project).trainer()
+    grid = BoundaryGrid(project.data.load()[0].X)
+    rows = []
+    forward = Compiled.forward
+    monkeypatch.setattr(Compiled, "forward", lambda self, x: (rows.append(len(x)), forward(self, x))[1])
+    boundary = grid.evaluate(trainer)
+    monkeypatch.undo()
+    assert len(rows) > 1 and max(rows) * 16 * 16 <= BLAS_ONE_THREAD and sum(rows) == len(grid.points)
+    whole = trainer.compiled.forward(grid.points).h[trainer.compiled.output_pos]
+    np.testing.assert_allclose(boundary.output.reshape(-1, 1), whole, rtol=1e-12, atol=1e-15)
