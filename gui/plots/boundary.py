@@ -102,7 +102,7 @@ class BoundaryView(QWidget):
         self.thumbnails = pg.ImageItem(axisOrder="row-major")
         self.thumbnails.setColorMap(signed_colormap())
         self.thumbnail_box.addItem(self.thumbnails)
-        self.thumbnail_names: list[str] = []
+        self._shape: list[tuple[str, int]] = []  # (layer name, neurons shown) of the labelled mosaic
         self.mosaic: Mosaic | None = None
         self._labels: list[pg.TextItem] = []
         self.thumbnail_note = self.thumbnail_view.addLabel("", row=1, col=0, color=INK)
@@ -142,8 +142,9 @@ class BoundaryView(QWidget):
 
     # ------------------------------------------------------------ the network over the plane
     def set_boundary(self, extent: tuple[float, float, float, float], output: np.ndarray,
-                     neurons: list[tuple[str, np.ndarray]], n_hidden: int) -> None:
-        """`output` (res, res, n_outputs) rows along x2; `neurons` (name, (res, res)) per hidden neuron."""
+                     layers: list[tuple[str, list[np.ndarray]]], n_hidden: int) -> None:
+        """`output` (res, res, n_outputs) rows along x2; `layers` each hidden layer's name and its neurons' (res, res)
+        images."""
         x0, x1, y0, y1 = extent
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         if output.shape[-1] == 1:
@@ -152,19 +153,21 @@ class BoundaryView(QWidget):
         else:
             self.image.setImage(softmax_image(output), autoLevels=False)
         self.image.setRect(rect)
-        if not neurons:
+        if not layers:
             self._clear_thumbnails()
             return
-        columns = min(THUMBNAIL_COLUMNS_MAX, max(1, math.ceil(math.sqrt(len(neurons)))))
-        layers: dict[str, list[np.ndarray]] = {}
-        step = math.ceil(neurons[0][1].shape[0] / THUMBNAIL_PIXELS)
-        for name, values in neurons:  # "h1[3]": the snapshot names each neuron after its layer
-            layers.setdefault(name.rsplit("[", 1)[0], []).append(values[::step, ::step])
-        self.mosaic = mosaic(list(layers.items()), columns)
+        shape = [(name, len(images)) for name, images in layers]
+        columns = min(THUMBNAIL_COLUMNS_MAX, max(1, math.ceil(math.sqrt(sum(n for _, n in shape)))))
+        step = math.ceil(layers[0][1][0].shape[0] / THUMBNAIL_PIXELS)
+        self.mosaic = mosaic([(name, [image[::step, ::step] for image in images]) for name, images in layers], columns)
         self.thumbnails.setImage(self.mosaic.image, levels=(-1.0, 1.0), autoLevels=False)
-        names = [name for name, _ in neurons]
-        if names != self.thumbnail_names:
-            self._label_thumbnails(names, n_hidden)
+        if shape != self._shape:
+            self._label_thumbnails(shape, n_hidden)
+
+    @property
+    def thumbnail_names(self) -> list[str]:
+        """The neurons shown, named as on the canvas ("h1[3]")."""
+        return [f"{name}[{k}]" for name, n in self._shape for k in range(n)]
 
     def clear(self) -> None:
         self.image.clear()
@@ -174,7 +177,7 @@ class BoundaryView(QWidget):
         self.thumbnails.clear()
         self._label_thumbnails([], 0)
 
-    def _label_thumbnails(self, names: list[str], n_hidden: int) -> None:
+    def _label_thumbnails(self, shape: list[tuple[str, int]], n_hidden: int) -> None:
         """The layer's name left of its first row, each neuron's index above its tile (static text, cached)."""
         for label in self._labels:
             self.thumbnail_box.removeItem(label)
@@ -183,10 +186,11 @@ class BoundaryView(QWidget):
         font = QFont()
         font.setPointSize(LABEL_POINTS)
         texts = []
-        if names:
+        if shape:
             texts = [(name, (0, top - m.gap - m.size / 2), (0.0, 0.5)) for name, top in m.layers]
-            texts += [(name[name.rindex("[") + 1 : -1], (x + m.size / 2, y + m.size + m.gap / 2), (0.5, 0.5))
-                      for name, (y, x) in zip(names, m.origins, strict=True)]
+            indices = [str(k) for _, n in shape for k in range(n)]
+            texts += [(index, (x + m.size / 2, y + m.size + m.gap / 2), (0.5, 0.5))
+                      for index, (y, x) in zip(indices, m.origins, strict=True)]
         for text, (x, y), anchor in texts:
             label = pg.TextItem(text, color=INK, anchor=anchor)
             label.setFont(font)
@@ -194,8 +198,8 @@ class BoundaryView(QWidget):
             label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.thumbnail_box.addItem(label)
             self._labels.append(label)
-        self.thumbnail_names = names
-        self.thumbnail_note.setText(f"first {len(names)} of {n_hidden} hidden neurons" if n_hidden > len(names)
-                                    else "")
-        if names:
+        self._shape = shape
+        shown = sum(n for _, n in shape)
+        self.thumbnail_note.setText(f"first {shown} of {n_hidden} hidden neurons" if n_hidden > shown else "")
+        if shape:
             self.thumbnail_box.autoRange(padding=0.02)

@@ -130,7 +130,7 @@ class TrainingUi:
 
     def _show_boundary(self, snap: Snapshot) -> None:
         if (b := self._fresh.pop("boundary", None)) is not None:
-            self.boundary.set_boundary(b.extent, b.output, b.neurons, b.n_hidden)
+            self.boundary.set_boundary(b.extent, b.output, b.layers, b.n_hidden)
 
     def _show_edges(self, snap: Snapshot) -> None:
         self.edges.show_snapshot(snap)

@@ -27,7 +27,8 @@ class Boundary:
 
     extent: tuple[float, float, float, float]  # x1 min, x1 max, x2 min, x2 max
     output: np.ndarray
-    neurons: list[tuple[str, np.ndarray]]  # ("h1[3]", (res, res) image) per hidden neuron, up to MAX_THUMBNAILS
+    layers: list[tuple[str, list[np.ndarray]]]  # each hidden layer's name and its neurons' (res, res) images, up to
+    # MAX_THUMBNAILS images in all
     n_hidden: int  # hidden neurons in the network, shown or not
 
 
@@ -83,13 +84,14 @@ class BoundaryGrid:
         net = trainer.network
         hidden = [net.layer(lid) for lid in c.order if net.layer(lid).kind == "hidden"]
         # the forward pass made fresh arrays: the images are views of them (copying them cost more than the pass)
-        neurons = []
+        layers, shown = [], 0
         for layer in hidden:
             act = h[c.pos[layer.id]].astype(np.float64, copy=False)
-            for j in range(min(layer.size, MAX_THUMBNAILS - len(neurons))):
-                neurons.append((f"{layer.name}[{j}]", act[:, j].reshape(res, res)))
+            if count := min(layer.size, MAX_THUMBNAILS - shown):
+                layers.append((layer.name, [act[:, j].reshape(res, res) for j in range(count)]))
+                shown += count
         out = h[c.output_pos].reshape(res, res, -1).astype(np.float64, copy=False)
-        return Boundary(self.extent, out, neurons, sum(layer.size for layer in hidden))
+        return Boundary(self.extent, out, layers, sum(layer.size for layer in hidden))
 
 
 def connection_name(network: Network, key: tuple[str, int]) -> str:
