@@ -157,7 +157,6 @@ class TrainingWorker(QObject):
                 last_slow = now if slow else last_slow
         return None
 
-
     @staticmethod
     def _interval_after(turn: float) -> float:
         return min(max(EMIT_INTERVAL, turn / GUI_SHARE), MAX_INTERVAL)

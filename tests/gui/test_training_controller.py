@@ -308,3 +308,18 @@ def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, m
     assert len(rows) > 1 and max(rows) * 16 * 16 <= BLAS_ONE_THREAD and sum(rows) == len(grid.points)
     whole = trainer.compiled.forward(grid.points).h[trainer.compiled.output_pos]
     np.testing.assert_allclose(boundary.output.reshape(-1, 1), whole, rtol=1e-12, atol=1e-15)
+
+
+def test_a_net_too_wide_for_one_blas_thread_gets_its_grid_in_one_piece(controllers, monkeypatch):
+    """Its training steps multithread anyway; in chunks of a few rows the grid only got slower (snapshot.py)."""
+    from engine.compile import Compiled
+    from gui.training.snapshot import BoundaryGrid
+
+    project = make_project(hidden=(128, 128))
+    trainer = controllers(project).trainer()
+    grid = BoundaryGrid(project.data.load()[0].X)
+    rows = []
+    forward = Compiled.forward
+    monkeypatch.setattr(Compiled, "forward", lambda self, x: (rows.append(len(x)), forward(self, x))[1])
+    grid.evaluate(trainer)
+    assert rows == [len(grid.points)]
