@@ -234,3 +234,22 @@ def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_whe
     render(scene, QRectF(1100, -250, 150, 500))  # zoomed in on the output layer: all its 1,280 edges
     assert not scene.edge_layer.lod_active
     assert scene.edge_layer.drawn == 128 * 10
+
+
+def test_a_zoomed_in_view_draws_the_edges_that_cross_it_after_a_layer_moves_and_none_when_none_do(qtbot):
+    """The layer keeps which edges cross the visible rect between paints; moving a layer must renew it. A view
+    that no edge crosses once raised inside `paint`, which PySide6 turns into a segfault."""
+    net = layered((784, 128, 10), spacing=600.0)
+    scene = EditorScene(net, QUndoStack())
+    window = QRectF(1100, -250, 150, 500)
+    render(scene, window)
+    assert scene.edge_layer.drawn == 128 * 10
+    out = net.output_layer
+    x, y = out.position
+    net.move_layer(out.id, (x, y + 5000))  # far below: its edges pass under the window
+    image = render(scene, window)
+    assert scene.edge_layer.drawn == 0
+    assert all(image.pixelColor(px, py).name() == "#ffffff" for px in range(0, 800, 40) for py in range(0, 600, 40))
+    net.move_layer(out.id, (x, y))
+    render(scene, window)
+    assert scene.edge_layer.drawn == 128 * 10
