@@ -1,7 +1,7 @@
 """Training with the window open and every live view on, against the engine alone, in the same process.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 12] [--seconds 1.5]
-        [--memory-steps 100000]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 30] [--seconds 0.5]
+        [--net small|big|both] [--memory-steps 100000]
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
 ticks of a 5 ms QTimer while training) and resident memory over a long run. This machine's speed drifts by tens of
@@ -134,27 +134,29 @@ class GuiRun:
     def train_for(self, seconds: float, ticks: bool) -> tuple[float, np.ndarray]:
         """Resume the run for `seconds`: (steps per second, perf_counter times of a 5 ms timer's ticks if `ticks`).
 
-        The rate is taken between the first and the last live snapshot received, from the steps they report. The
-        tick timer is a probe with a cost of its own (its slot needs the GIL 200 times a second), so the
-        throughput is measured both with and without it.
+        The rate is the trainer's step count read at both ends of the window, which opens once the first live
+        snapshot has arrived (the loop is past its start). The tick timer is a probe with a cost of its own (its
+        slot needs the GIL 200 times a second), so the throughput is measured both with and without it.
         """
-        seen: list[tuple[float, int]] = []
+        seen: list[int] = []
 
         def note(snapshot) -> None:
             if not snapshot.final:
-                seen.append((time.perf_counter(), snapshot.step))
+                seen.append(snapshot.step)
 
         self.controller.snapshot_ready.connect(note)
         self.controller.train()
         self.wait(lambda: len(seen) > 0, 30)
+        trainer = self.controller.session.trainer_or_none
         stamps: list[float] = []
         timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=TICK_MS)
         timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
         if ticks:
             timer.start()
+        t0, s0 = time.perf_counter(), trainer.step_count
         self.idle(seconds)
+        t1, s1 = time.perf_counter(), trainer.step_count
         timer.stop()
-        (t0, s0), (t1, s1) = seen[0], seen[-1]
         self.controller.pause()
         self.wait(lambda: self.controller.state != "running", 30)
         self.controller.snapshot_ready.disconnect(note)
@@ -169,42 +171,51 @@ class GuiRun:
 def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folder: Path) -> dict:
     """Measurements in a chain, engine, GUI, engine, GUI with the tick probe, engine, …
 
-    Two ratios come of it. Each GUI measurement against the mean of the bare engine just before and just after it,
-    left out (and counted) when those two differ by more than `DRIFT`: the machine's speed changed under it. And
-    the best GUI rate against the best engine rate: this machine's noise only ever slows a measurement down, so
-    the best of many is each side's undisturbed speed (timeit's reasoning), whatever share of them was disturbed.
+    Each GUI measurement is divided by the mean of the bare engine just before and just after it. The median of
+    all those ratios is one result; the median of the *steady* ones, whose two engine neighbours differ by at most
+    `DRIFT` (the machine's speed did not change under them), is the other. Besides, the best GUI rate against the
+    best engine rate: this machine's noise only ever slows a measurement down, so the best of many is each side's
+    undisturbed speed (timeit's reasoning), whatever share of them was disturbed.
     """
     trainer = headless_trainer(case)
     run = GuiRun(app, case, folder)
     run.train_for(seconds, ticks=True)  # warm-up: first paints, the views' first ranges
     engine = [headless_rate(trainer, seconds)]
-    rates: dict[str, list[float]] = {"gui": [], "probed": []}
-    ratios: dict[str, list[float]] = {"gui": [], "probed": []}
-    gaps, dropped = [], 0
+    sides = ("gui", "probed")
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    ratios: dict[str, list[float]] = {side: [] for side in sides}
+    steady: dict[str, list[float]] = {side: [] for side in sides}
+    gaps = []
     for _ in range(rounds):
-        for side in ratios:
+        for side in sides:
             rate, side_ticks = run.train_for(seconds, ticks=side == "probed")
             engine.append(headless_rate(trainer, seconds))
             before, after = engine[-2:]
             gaps.append(np.diff(side_ticks) * 1e3)
             rates[side].append(rate)
-            if abs(after / before - 1) > DRIFT:
-                dropped += 1
-                continue
             ratios[side].append(rate / ((before + after) / 2))
+            if abs(after / before - 1) <= DRIFT:
+                steady[side].append(ratios[side][-1])
     run.close()
     ticks = np.concatenate(gaps)
-    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(engine), "dropped": dropped,
-            "sides": 2 * rounds, **{f"ratio_{side}": summary(r) for side, r in ratios.items()},
+    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(engine),
+            **{f"all_{side}": quartiles(ratios[side]) for side in sides},
+            **{f"steady_{side}": summary(steady[side], rounds) for side in sides},
             **{f"best_{side}": max(r) / max(engine) for side, r in rates.items()},
             "p50": np.percentile(ticks, 50), "p99": np.percentile(ticks, 99), "max": ticks.max()}
 
 
-def summary(ratios: list[float]) -> str:
-    """"median (min–max)", or why there is none: a median of two noisy ratios reads as a result and is not one."""
+def quartiles(ratios: list[float]) -> str:
+    q1, median, q3 = np.percentile(ratios, [25, 50, 75])
+    return f"{median:.2f} ({q1:.2f}–{q3:.2f})"
+
+
+def summary(ratios: list[float], of: int) -> str:
+    """"median (min–max), k of n", or why there is none: a median of two noisy ratios reads as a result and is not
+    one."""
     if len(ratios) < MIN_KEPT:
-        return f"too noisy ({len(ratios)} kept)"
-    return f"{np.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+        return f"too noisy ({len(ratios)} of {of})"
+    return f"{np.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}), {len(ratios)} of {of}"
 
 
 def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dict:
@@ -233,23 +244,25 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=12)
-    parser.add_argument("--seconds", type=float, default=1.5, help="per round and side")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=0.5, help="per measurement")
+    parser.add_argument("--net", choices=("small", "big", "both"), default="both")
     parser.add_argument("--memory-steps", type=int, default=100_000)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small, big = cases(folder)
-        rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in (small, big)]
+        chosen = {"small": (small,), "big": (big,), "both": (small, big)}[args.net]
+        rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in chosen]
         print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
-              f"{args.rounds} rounds of {args.seconds:g} s measurements; medians\n")
-        print("| network | GUI steps/s | headless steps/s | ratio (range) | with the tick probe | left out "
-              "| best / best | with the probe | tick gap p50 ms | p99 ms | max ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              f"{args.rounds} rounds of {args.seconds:g} s measurements; ratios are medians\n")
+        print("| network | GUI steps/s | headless steps/s | ratio, steady (range), kept | ratio, all (IQR) "
+              "| with the probe: steady | all | best / best | with the probe | tick gap p50 ms | p99 ms | max ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
-            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {r['ratio_gui']} | {r['ratio_probed']} "
-                  f"| {r['dropped']} of {r['sides']} | {r['best_gui']:.2f} | {r['best_probed']:.2f} "
+            print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {r['steady_gui']} | {r['all_gui']} "
+                  f"| {r['steady_probed']} | {r['all_probed']} | {r['best_gui']:.2f} | {r['best_probed']:.2f} "
                   f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
         if args.memory_steps:
             m = bench_memory(app, small, args.memory_steps, folder)
