@@ -58,9 +58,11 @@ class Compiled:
         sizes = [p.value.size for _, p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.slices = {key: slice(self.offsets[k], self.offsets[k + 1]) for k, key in enumerate(self.keys)}
-        self.value = self._flat([p.value for _, p in params], self.dtype)
-        self.grad = np.zeros_like(self.value)
-        self.delta = np.zeros_like(self.value)
+        # w, dL/dw and Δw of all parameters, back to back in one block: a watched weight's three numbers are one
+        # gather for the history (`watch_index`), not three
+        self.buffers = np.zeros(3 * int(self.offsets[-1]), self.dtype)
+        self.value, self.grad, self.delta = self.buffers.reshape(3, -1)
+        self.value[:] = self._flat([p.value for _, p in params], self.dtype)
         mask = self._flat([p.mask for _, p in params], bool)
         trainable = mask & ~self._flat([p.frozen for _, p in params], bool)
         # None means "all ones", which lets the hot path skip a multiply on plain dense networks
@@ -92,6 +94,11 @@ class Compiled:
         """Position of one weight or bias in the flat buffers."""
         shape = self.network.param(key).shape
         return int(self.offsets[self.keys.index(key)] + np.ravel_multi_index(index, shape))
+
+    def watch_index(self, refs: list) -> np.ndarray:
+        """Positions in `buffers` of (w, dL/dw, Δw) for each weight ref, in that order, weight after weight."""
+        k = np.array([self.flat_index(*ref) for ref in refs], np.int64).reshape(-1, 1)
+        return (k + self.value.size * np.arange(3)).ravel()
 
     def _plan(self, lid: int) -> LayerPlan:
         layer = self.network.layer(lid)

@@ -104,13 +104,13 @@ class History:
 
     # ------------------------------------------------------------ recording (the trainer calls these)
     def record_step(self, step: int, loss: float, compiled, watch_index: np.ndarray) -> None:
+        """`watch_index`: `compiled.watch_index(self.watched)`, kept by the caller (building it costs more than
+        the rest of this)."""
         self.losses.append((step, loss))
         if self.watched:
             row = self._watch_ring.next_row()
             row[0] = step
-            row[1::3] = compiled.value[watch_index]
-            row[2::3] = compiled.grad[watch_index]
-            row[3::3] = compiled.delta[watch_index]
+            row[1:] = compiled.buffers[watch_index]
         if compiled.keys != self._norm_keys:
             self._norm_keys = list(compiled.keys)
             self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))

@@ -219,7 +219,7 @@ class Trainer:
     def _watched_index(self, c: Compiled) -> np.ndarray:
         key = (id(c), tuple(self.history.watched))
         if key != self._watch_key:
-            self._watch_index = np.array([c.flat_index(*ref) for ref in self.history.watched], np.int64)
+            self._watch_index = c.watch_index(self.history.watched)
             self._watch_key = key
         return self._watch_index
 
