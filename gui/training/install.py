@@ -78,7 +78,8 @@ class TrainingUi:
 
         Qt paints every dirty widget of a window in one pass, so updating all views from one snapshot made one
         long block in the GUI thread; taking turns keeps each block short (the timer-gap benchmark measures it)
-        and costs a view only its refresh rate: with four views shown, each redraws ~7 times a second.
+        and costs a view only its refresh rate: with four views shown and turns of ~8 ms (2-16-16-1), the worker's
+        `GUI_SHARE` allows ~9 turns a second, so each view redraws about twice a second.
         """
         self.status.show_progress(snap.epoch, snap.epoch_budget, snap.steps_per_second, snap.elapsed)
         if snap.watched is not None:
