@@ -7,7 +7,9 @@ Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI 
 ticks of a 5 ms QTimer while training) and resident memory over a long run. This machine's speed drifts by tens of
 percent within seconds, so the window trains and the bare engine steps in alternating short measurements (the
 window paused while the engine steps): each ratio compares a GUI measurement with the engine's just before and
-after it, and the table gives their median, and the best GUI rate against the best engine rate besides.
+after it, and the table gives their median, and the best GUI rate against the best engine rate besides. The
+process starts as the app does (`create_app`: BLAS on every core but one); the last column says what that limit
+costs the bare engine, from interleaved measurements with BLAS on every core.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
+from threadpoolctl import threadpool_limits
 
 from engine import History, Network, Trainer, TrainSettings, layered
 from engine.project import DataSpec, Project
+from gui.app import blas_threads, create_app
 from gui.main_window import MainWindow
 from gui.training.gil import SWITCH_INTERVAL
 
@@ -89,6 +93,27 @@ def headless_rate(trainer: Trainer, seconds: float) -> float:
         trainer.step()
         steps += 1
     return steps / (time.perf_counter() - start)
+
+
+def all_cores_gain(case: Case, pairs: int, seconds: float) -> float:
+    """How much faster the bare engine steps with BLAS on every core than on the app's `blas_threads()`: the median
+    over interleaved pairs, each side first in every other pair. Run before the case's window exists, so no other
+    thread is inside BLAS meanwhile."""
+    trainer = headless_trainer(case)
+
+    def on_all_cores() -> float:
+        with threadpool_limits(limits=len(os.sched_getaffinity(0)), user_api="blas"):
+            return headless_rate(trainer, seconds)
+
+    gains = []
+    for k in range(pairs):
+        if k % 2:
+            full = on_all_cores()
+            gains.append(full / headless_rate(trainer, seconds))
+        else:
+            limited = headless_rate(trainer, seconds)
+            gains.append(on_all_cores() / limited)
+    return float(np.median(gains))
 
 
 def rss_mb() -> float:
@@ -177,6 +202,7 @@ def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folde
     best engine rate: this machine's noise only ever slows a measurement down, so the best of many is each side's
     undisturbed speed (timeit's reasoning), whatever share of them was disturbed.
     """
+    gain = all_cores_gain(case, rounds // 2, seconds)
     trainer = headless_trainer(case)
     run = GuiRun(app, case, folder)
     run.train_for(seconds, ticks=True)  # warm-up: first paints, the views' first ranges
@@ -198,7 +224,7 @@ def bench_case(app: QApplication, case: Case, rounds: int, seconds: float, folde
                 steady[side].append(ratios[side][-1])
     run.close()
     ticks = np.concatenate(gaps)
-    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(engine),
+    return {"case": case.name, "gui": np.median(rates["gui"]), "headless": np.median(engine), "gain": gain,
             **{f"all_{side}": quartiles(ratios[side]) for side in sides},
             **{f"steady_{side}": summary(steady[side], rounds) for side in sides},
             **{f"best_{side}": max(r) / max(engine) for side, r in rates.items()},
@@ -249,21 +275,23 @@ def main() -> None:
     parser.add_argument("--net", choices=("small", "big", "both"), default="both")
     parser.add_argument("--memory-steps", type=int, default=100_000)
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = create_app(sys.argv)  # as the app starts: BLAS on every core but one
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small, big = cases(folder)
         chosen = {"small": (small,), "big": (big,), "both": (small, big)}[args.net]
         rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in chosen]
-        print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
-              f"{args.rounds} rounds of {args.seconds:g} s measurements; ratios are medians\n")
+        print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), BLAS on "
+              f"{blas_threads()} of {len(os.sched_getaffinity(0))} cores (gui/app.py), {args.rounds} rounds of "
+              f"{args.seconds:g} s measurements; ratios are medians\n")
         print("| network | GUI steps/s | headless steps/s | ratio, steady (range), kept | ratio, all (IQR) "
-              "| with the probe: steady | all | best / best | with the probe | tick gap p50 ms | p99 ms | max ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| with the probe: steady | all | best / best | with the probe | tick gap p50 ms | p99 ms | max ms "
+              "| headless on all cores / on the app's |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             print(f"| {r['case']} | {r['gui']:,.0f} | {r['headless']:,.0f} | {r['steady_gui']} | {r['all_gui']} "
                   f"| {r['steady_probed']} | {r['all_probed']} | {r['best_gui']:.2f} | {r['best_probed']:.2f} "
-                  f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
+                  f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['gain']:.2f} |")
         if args.memory_steps:
             m = bench_memory(app, small, args.memory_steps, folder)
             print("\n| run with live views | steps | seconds | RSS start MB | half-way MB | end MB | max MB |")

@@ -23,11 +23,11 @@ import numpy as np
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication
 from training_gui_bench import GuiRun, cases
 
 import gui.training.install as install
 import gui.training.worker as worker
+from gui.app import create_app
 
 spans: list[tuple[str, float, float]] = []  # (what, start, end), perf_counter seconds, from both threads
 WAIT = "[worker waits: GUI turn]"
@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=5, help="how many of the longest gaps to take apart")
     args = parser.parse_args()
     instrument()
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = create_app(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         small, big = cases(Path(tmp))
         run = GuiRun(app, small if args.net == "small" else big, Path(tmp))

@@ -1,9 +1,14 @@
-"""Application-wide setup: names (QSettings derives the user's settings location from them) and icons."""
+"""Application-wide setup: names (QSettings derives the user's settings location from them), icons, and a core
+kept for the GUI thread."""
 
 from __future__ import annotations
 
+import os
+
+import numpy  # noqa: F401  (loads BLAS: threadpoolctl limits only the libraries already loaded)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+from threadpoolctl import threadpool_limits
 
 from engine.resources import resource_path
 
@@ -16,7 +21,26 @@ def icon(name: str) -> QIcon:
     return QIcon(str(resource_path("icons", f"{name}.svg")))
 
 
+def blas_threads() -> int:
+    """Every core this process may run on but one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+def reserve_gui_core() -> None:
+    """Let BLAS use every core but one, so that the GUI thread never has to take a core from it.
+
+    Measured on the 2-core VM (docs/benchmarks.md): OpenBLAS's second thread did not make 784-128-10 train faster
+    (one thread 904–1,012 steps/s, two 474–976, interleaved), but it spins on the second core between products,
+    the core the GUI thread needs while a run is shown: with it the window trained at 0.76–0.94 of the bare engine's
+    speed from run to run, without it at 0.93. Called once at start-up, before any thread calls BLAS: changing the
+    count while another thread is inside a BLAS call can hang OpenBLAS (OpenBLAS#660, scipy#20294).
+    """
+    threadpool_limits(limits=blas_threads(), user_api="blas")
+
+
 def create_app(argv: list[str]) -> QApplication:
+    reserve_gui_core()
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

@@ -10,6 +10,7 @@ import pytest
 from conftest import destroy
 from PySide6.QtCore import QCoreApplication, QPointF, QSettings
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
+from threadpoolctl import threadpool_limits
 
 from engine import Network
 from engine.export import FORMATS, export_network
@@ -257,7 +258,8 @@ def test_python_m_gui_opens_the_app_on_a_project(qapp, monkeypatch):
     monkeypatch.setattr(type(qapp), "exec", run)
     names = QCoreApplication.organizationName(), QCoreApplication.applicationName()
     try:
-        assert main(["backprop-studio", str(example_path("XOR"))]) == 0
+        with threadpool_limits(limits=None):  # main() limits BLAS for the process: give the other tests it back
+            assert main(["backprop-studio", str(example_path("XOR"))]) == 0
     finally:
         QCoreApplication.setOrganizationName(names[0])
         QCoreApplication.setApplicationName(names[1])
