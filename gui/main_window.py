@@ -261,6 +261,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
+        # a run stops first: the project it trains may be saved next (here, not in an event filter on the window,
+        # which would run Python, and take the GIL from the worker, for every paint of the window while training)
+        self.training.controller.shutdown()
         if not self.files.maybe_save():
             event.ignore()
             return

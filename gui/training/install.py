@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
 
 from engine.datasets import Dataset
@@ -28,19 +28,6 @@ from .snapshot import Snapshot
 LOCK_REASON = "Pause training to edit the network"
 STATUS_MS = 8000
 Area = Qt.DockWidgetArea
-
-
-class _CloseGuard(QObject):
-    """Stops training when the window is about to close, before its closeEvent (which may save the project)."""
-
-    def __init__(self, controller: TrainingController, window: QMainWindow):
-        super().__init__(window)
-        self._controller = controller
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self._controller.shutdown()
-        return False
 
 
 @dataclass
@@ -230,6 +217,5 @@ def install_training(window: QMainWindow) -> TrainingUi:
     ui.weights.watch_requested.connect(ui.watch_selected)
     ui.weights.unwatch_requested.connect(lambda: controller.unwatch(controller.watched))
     window.project_changed.connect(ui.set_project)
-    window.installEventFilter(_CloseGuard(controller, window))
     QApplication.instance().aboutToQuit.connect(controller.shutdown)
     return ui
