@@ -1,6 +1,6 @@
 """Training with the window open and every live view on, against the engine alone, in the same process.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 30] [--seconds 0.5]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 60] [--seconds 0.5]
         [--net small|big|both] [--memory-steps 100000]
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
@@ -270,7 +270,7 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=0.5, help="per measurement")
     parser.add_argument("--net", choices=("small", "big", "both"), default="both")
     parser.add_argument("--memory-steps", type=int, default=100_000)
