@@ -25,7 +25,7 @@ from gui.colors import N_BINS, bin_colors, magnitude_colormap, signed_colormap
 
 from .edges import WIDTH_LEVELS, EdgeArrays, crossing, strength
 from .items.style import HIGHLIGHT, SELECTED
-from .painting import draw_lines
+from .painting import draw_lines, guarded_paint
 
 LOD_LIMIT = 10_000
 LOD_KEEP = 2_000
@@ -126,6 +126,7 @@ class EdgeLayer(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         order, keys = self._order, self._keys
         self.lod_active = False

@@ -1,10 +1,15 @@
-"""Hand NumPy coordinate blocks straight to QPainter: no Python object per line or point.
+"""Painting helpers: NumPy coordinate blocks straight to QPainter, and a guard for our paint overrides.
 
 QLineF is four doubles and QPointF two, laid out exactly like a C-contiguous float64 (n, 4) or (n, 2) array, so
-PySide6 (≥ 6.4.3) can take a pointer to the array's memory and a count (pyqtgraph does the same internally).
+PySide6 (≥ 6.4.3) can take a pointer to the array's memory and a count (pyqtgraph does the same internally): no
+Python object per line or point.
 """
 
 from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
 
 import numpy as np
 import shiboken6
@@ -22,3 +27,25 @@ def draw_points(painter: QPainter, points: np.ndarray) -> None:
     """`points`: C-contiguous float64 (n, 2); with a wide round-capped pen each point is a disc."""
     if len(points):
         painter.drawPoints(shiboken6.wrapInstance(points.ctypes.data, QPointF), len(points))
+
+
+log = logging.getLogger(__name__)
+
+
+def guarded_paint(paint: Callable) -> Callable:
+    """Wrap a Python override that Qt calls to paint (`paint`, `drawBackground`): a bug in it is logged, never raised.
+
+    An exception escaping such an override while Python code is further up the stack — as in every training turn,
+    whose `sendPostedEvents()` paints the views — is stored by shiboken and re-raised there; one raised by NumPy
+    (an IndexError from an empty array, say) instead crashed the process in PySide6 6.11 (a segfault in
+    `PepException_GetArgs`, reproduced outside the app). A half-drawn item and a log entry are better than either.
+    """
+
+    @functools.wraps(paint)
+    def guarded(self, *args) -> None:
+        try:
+            paint(self, *args)
+        except Exception:
+            log.exception("painting %s failed", type(self).__name__)
+
+    return guarded

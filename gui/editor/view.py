@@ -18,6 +18,7 @@ from gui.app import icon
 
 from .interactions import ConnectLayers, DrawWeight, Interaction, MoveLayers, Pan
 from .items import LayerItem, NeuronItem, PortItem
+from .painting import guarded_paint
 from .palette import palette_entry
 from .scene import EditorScene
 
@@ -279,6 +280,7 @@ class EditorView(QGraphicsView):
             return True
         return super().viewportEvent(event)
 
+    @guarded_paint
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, QColor("#f6f7f9"))
         if self.current_scale() < 0.35:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from engine import GraphError
 from engine.explain import Frame
 from gui.editor.items.style import HIGHLIGHT, TEXT
+from gui.editor.painting import guarded_paint
 from gui.editor.scene import EditorScene
 
 MAX_EDGE_LABELS = 200  # only the latest Δw labels: more would cover the canvas without being readable
@@ -129,6 +130,7 @@ class StepOverlay(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for rect, text, current in self._labels:

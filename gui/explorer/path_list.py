@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOpti
 
 from engine import WeightRef
 from engine.explain import Explanation, Path
+from gui.editor.painting import guarded_paint
 
 from .render import NEGATIVE, POSITIVE, factor_chain, factor_lines, fmt, remainder_text
 
@@ -29,6 +30,7 @@ def path_refs(e: Explanation, path: Path) -> list[WeightRef]:
 
 
 class _BarDelegate(QStyledItemDelegate):
+    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         share = index.data(BAR_ROLE)
         if share is not None:

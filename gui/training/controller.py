@@ -305,9 +305,11 @@ class TrainingController(QObject):
         took 60 % longer). Delivering the posted events here (the repaint they post included) paints inside the
         turn: 1-16 of 160-200 ms ran after it.
         """
-        QCoreApplication.sendPostedEvents()
-        if self._worker is not None:
-            self._worker.acknowledge()
+        try:
+            QCoreApplication.sendPostedEvents()
+        finally:  # a paint that raised (re-raised here) must not leave the worker waiting out its turn's timeout
+            if self._worker is not None:
+                self._worker.acknowledge()
 
     @Slot(object)
     def _on_finished(self, outcome: Outcome) -> None:

@@ -7,6 +7,7 @@ offscreen platform never delivers, so it would block the test.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -49,6 +50,15 @@ def no_blocking_dialogs(monkeypatch):
         monkeypatch.setattr(QMessageBox, name, unexpected)
     for name in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, name, unexpected)
+
+
+@pytest.fixture(autouse=True)
+def no_paint_errors(caplog):
+    """Our paint overrides log their exceptions instead of raising them (gui/editor/painting.py): a test during
+    which one did fails, as it would have if the exception had reached it."""
+    yield
+    failed = [r for r in caplog.get_records("call") if r.name == "gui.editor.painting" and r.levelno >= logging.ERROR]
+    assert not failed, f"a paint override raised: {failed[0].getMessage()}\n{failed[0].exc_text or ''}"
 
 
 @pytest.fixture

@@ -219,8 +219,10 @@ def render(scene: EditorScene, source: QRectF, size=(800, 600)) -> QImage:
     image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(0xFFFFFFFF)
     painter = QPainter(image)
-    scene.render(painter, QRectF(image.rect()), source)
-    painter.end()
+    try:
+        scene.render(painter, QRectF(image.rect()), source)
+    finally:  # an item's paint that raises must fail the test, not leave the image painted on (a crash)
+        painter.end()
     return image
 
 

@@ -323,3 +323,25 @@ def test_a_net_too_wide_for_one_blas_thread_gets_its_grid_in_one_piece(controlle
     monkeypatch.setattr(Compiled, "forward", lambda self, x: (rows.append(len(x)), forward(self, x))[1])
     grid.evaluate(trainer)
     assert rows == [len(grid.points)]
+
+
+def test_a_turn_hands_back_to_the_worker_even_when_painting_raises(controllers, monkeypatch):
+    """Otherwise each turn would end only at the worker's timeout, and training would crawl."""
+    import gui.training.controller as module
+
+    controller = controllers(make_project("xor", hidden=(4,)))
+    acknowledged = []
+
+    class Worker:
+        def acknowledge(self) -> None:
+            acknowledged.append(1)
+
+    monkeypatch.setattr(controller, "_worker", Worker())
+
+    def paint_fails() -> None:
+        raise RuntimeError("a view's paint failed")
+
+    monkeypatch.setattr(module.QCoreApplication, "sendPostedEvents", staticmethod(paint_fails))
+    with pytest.raises(RuntimeError, match="a view's paint failed"):
+        controller._end_turn()
+    assert acknowledged == [1]

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from engine import ACTIVATIONS, Layer
 
-from ..painting import draw_points
+from ..painting import draw_points, guarded_paint
 from .neuron_item import NeuronItem
 from .style import (
     COLUMN_PAD,
@@ -48,6 +48,7 @@ class PortItem(QGraphicsItem):
         r = PORT_R + 2
         return QRectF(-r, -r, 2 * r, 2 * r)
 
+    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(self._border, 1.5))
@@ -130,6 +131,7 @@ class LayerItem(QGraphicsItem):
         path.addRect(self._column_rect())
         return path
 
+    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         fill, border = KIND_COLORS[self.layer.kind]
         selected = self.isSelected()
