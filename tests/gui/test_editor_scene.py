@@ -240,7 +240,7 @@ def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_whe
 
 def test_a_zoomed_in_view_draws_the_edges_that_cross_it_after_a_layer_moves_and_none_when_none_do(qtbot):
     """The layer keeps which edges cross the visible rect between paints; moving a layer must renew it. A view
-    that no edge crosses once raised inside `paint` (a traceback per repaint; selected edges went undrawn)."""
+    that no edge crosses once raised inside `paint` (NumPy's IndexError: a crash during a training turn)."""
     net = layered((784, 128, 10), spacing=600.0)
     scene = EditorScene(net, QUndoStack())
     window = QRectF(1100, -250, 150, 500)
