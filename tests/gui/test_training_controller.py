@@ -290,14 +290,12 @@ def test_a_resumed_run_keeps_the_pace_a_slow_gui_set(qtbot, controllers):
     assert arrivals[0] - resumed > 5 * EMIT_INTERVAL  # paced by the 40 ms turns (~0.3 s), not by EMIT_INTERVAL
 
 
-def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, monkeypatch):
-    """In one piece the grid woke OpenBLAS's second thread, which then spun against the worker (snapshot.py): each
-    chunk's rows times the widest weight matrix stay under OpenBLAS's threading threshold, and the chunks together
-    give the one-piece pass."""
+def evaluate_grid(controllers, monkeypatch, hidden: tuple[int, ...]):
+    """(trainer, grid, boundary, the rows of each forward pass the grid's evaluation made) for a 2-input net."""
     from engine.compile import Compiled
-    from gui.training.snapshot import BLAS_ONE_THREAD, BoundaryGrid
+    from gui.training.snapshot import BoundaryGrid
 
-    project = make_project(hidden=(16, 16))
+    project = make_project(hidden=hidden)
     trainer = controllers(project).trainer()
     grid = BoundaryGrid(project.data.load()[0].X)
     rows = []
@@ -305,6 +303,16 @@ def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, m
     monkeypatch.setattr(Compiled, "forward", lambda self, x: (rows.append(len(x)), forward(self, x))[1])
     boundary = grid.evaluate(trainer)
     monkeypatch.undo()
+    return trainer, grid, boundary, rows
+
+
+def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, monkeypatch):
+    """In one piece the grid woke OpenBLAS's second thread, which then spun against the worker (snapshot.py): each
+    chunk's rows times the widest weight matrix stay under OpenBLAS's threading threshold, and the chunks together
+    give the one-piece pass."""
+    from gui.training.snapshot import BLAS_ONE_THREAD
+
+    trainer, grid, boundary, rows = evaluate_grid(controllers, monkeypatch, hidden=(16, 16))
     assert len(rows) > 1 and max(rows) * 16 * 16 <= BLAS_ONE_THREAD and sum(rows) == len(grid.points)
     whole = trainer.compiled.forward(grid.points).h[trainer.compiled.output_pos]
     np.testing.assert_allclose(boundary.output.reshape(-1, 1), whole, rtol=1e-12, atol=1e-15)
@@ -312,16 +320,7 @@ def test_the_boundary_grid_keeps_every_product_on_one_blas_thread(controllers, m
 
 def test_a_net_too_wide_for_one_blas_thread_gets_its_grid_in_one_piece(controllers, monkeypatch):
     """Its training steps multithread anyway; in chunks of a few rows the grid only got slower (snapshot.py)."""
-    from engine.compile import Compiled
-    from gui.training.snapshot import BoundaryGrid
-
-    project = make_project(hidden=(128, 128))
-    trainer = controllers(project).trainer()
-    grid = BoundaryGrid(project.data.load()[0].X)
-    rows = []
-    forward = Compiled.forward
-    monkeypatch.setattr(Compiled, "forward", lambda self, x: (rows.append(len(x)), forward(self, x))[1])
-    grid.evaluate(trainer)
+    _, grid, _, rows = evaluate_grid(controllers, monkeypatch, hidden=(128, 128))
     assert rows == [len(grid.points)]
 
 

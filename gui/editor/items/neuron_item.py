@@ -11,8 +11,6 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ..painting import guarded_paint
-
 
 class NeuronItem(QGraphicsItem):
     """Identified by (layer id, index) only; the layer item re-numbers its neurons when the layer is resized."""
@@ -55,7 +53,6 @@ class NeuronItem(QGraphicsItem):
         path.addEllipse(self.boundingRect())
         return path
 
-    @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Never called (no contents): the layer paints its neurons."""
 
