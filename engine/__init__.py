@@ -18,7 +18,18 @@ from .errors import (
 )
 from .gradcheck import CheckResult, gradient_check
 from .graph.build import layered
-from .graph.events import Event
+from .graph.events import (
+    ConnectionAdded,
+    ConnectionChanged,
+    ConnectionRemoved,
+    LayerAdded,
+    LayerChanged,
+    LayerMoved,
+    LayerRemoved,
+    LayerResized,
+    NetworkEvent,
+    ValuesChanged,
+)
 from .graph.model import Connection, Layer, Network, RemovedNeuron
 from .graph.validate import problems, validate
 from .history import History, WeightRef
@@ -28,9 +39,10 @@ from .optim import OPTIMIZERS, make_optimizer
 from .training import StepResult, Trainer, TrainSettings
 
 __all__ = [
-    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "CheckResult", "Compiled",
-    "Connection", "CycleError", "DataError", "DivergenceError", "Event", "ExportError", "GraphError", "History",
-    "Layer", "Network", "ProjectError", "RemovedNeuron", "StepResult", "Trace", "TrainSettings", "Trainer",
-    "TrainingError", "ValidationError", "WeightRef", "compiled", "encode_targets", "gradient_check", "layered",
-    "make_optimizer", "problems", "validate",
+    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "CheckResult", "Compiled", "Connection",
+    "ConnectionAdded", "ConnectionChanged", "ConnectionRemoved", "CycleError", "DataError", "DivergenceError",
+    "ExportError", "GraphError", "History", "Layer", "LayerAdded", "LayerChanged", "LayerMoved", "LayerRemoved",
+    "LayerResized", "Network", "NetworkEvent", "ProjectError", "RemovedNeuron", "StepResult", "Trace",
+    "TrainSettings", "Trainer", "TrainingError", "ValidationError", "ValuesChanged", "WeightRef", "compiled",
+    "encode_targets", "gradient_check", "layered", "make_optimizer", "problems", "validate",
 ]

@@ -4,10 +4,16 @@ Compiling packs every parameter (and its gradient, applied update and optimiser 
 and turns the model's arrays into views of it. The optimiser then updates all parameters with a handful of
 vector operations, whatever the number of layers, while the model keeps reading and editing its own arrays.
 A plan is valid while `network.version` is unchanged; `compiled(network)` recompiles when it is not.
+
+Who owns the arrays: the network's plan (`compiled(network)`) owns the one set of buffers that trains, and the
+network's `Param` arrays are views of it. Everything else that runs passes — an explanation, a gradient check, an
+optimiser preview — runs them on `plan.private_copy()`, buffers of its own that nobody else sees, so it cannot
+disturb the weights, the gradients the views show, or the moments of a run.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +55,6 @@ class Compiled:
         self.output_pos = self.pos[network.output_layer.id]
         self.dtype = network.dtype
         self._pack()
-        self.plans = [self._plan(lid) for lid in self.order if network.layer(lid).kind != "input"]
 
     # ------------------------------------------------------------ flat buffers
     def _pack(self) -> None:
@@ -58,19 +63,39 @@ class Compiled:
         sizes = [p.value.size for _, p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.slices = {key: slice(self.offsets[k], self.offsets[k + 1]) for k, key in enumerate(self.keys)}
+        self.shapes = {key: p.shape for key, p in params}
         # w, dL/dw and Δw of all parameters, back to back in one block: a watched weight's three numbers are one
         # gather for the history (`watch_index`), not three
-        self.buffers = np.zeros(3 * int(self.offsets[-1]), self.dtype)
-        self.value, self.grad, self.delta = self.buffers.reshape(3, -1)
-        self.value[:] = self._flat([p.value for _, p in params], self.dtype)
+        buffers = np.zeros(3 * int(self.offsets[-1]), self.dtype)
+        buffers[: self.offsets[-1]] = self._flat([p.value for _, p in params], self.dtype)
+        self._bind(buffers)
         mask = self._flat([p.mask for _, p in params], bool)
         trainable = mask & ~self._flat([p.frozen for _, p in params], bool)
         # None means "all ones", which lets the hot path skip a multiply on plain dense networks
         self.mask = None if mask.all() else mask.astype(self.dtype)
         self.trainable = None if trainable.all() else trainable.astype(self.dtype)
         self.state: dict[str, np.ndarray] | None = None
-        for (_, p), sl in zip(params, self.slices.values(), strict=True):
-            p.value, p.grad, p.delta = (arr[sl].reshape(p.shape) for arr in (self.value, self.grad, self.delta))
+        for key, p in params:
+            p.value, p.grad, p.delta = (self.view(arr, key) for arr in (self.value, self.grad, self.delta))
+
+    def _bind(self, buffers: np.ndarray) -> None:
+        """Make `buffers` this plan's w, dL/dw and Δw, and the layer plans' matrices views of them."""
+        self.buffers = buffers
+        self.value, self.grad, self.delta = buffers.reshape(3, -1)
+        self.plans = [self._plan(lid) for lid in self.order if self.network.layer(lid).kind != "input"]
+
+    def view(self, flat: np.ndarray, key: tuple[str, int]) -> np.ndarray:
+        """One parameter's part of a flat buffer (values, gradients, updates or a moment), in its own shape."""
+        return flat[self.slices[key]].reshape(self.shapes[key])
+
+    def private_copy(self) -> Compiled:
+        """The same plan on buffers of its own (values, last gradients, updates and moments copied), which no
+        view and no run sees; the network stays bound to this plan's buffers."""
+        other = copy.copy(self)
+        other._bind(self.buffers.copy())
+        if self.state is not None:
+            other.state = {name: arr.copy() for name, arr in self.state.items()}
+        return other
 
     @staticmethod
     def _flat(arrays: list[np.ndarray], dtype) -> np.ndarray:
@@ -102,9 +127,10 @@ class Compiled:
 
     def _plan(self, lid: int) -> LayerPlan:
         layer = self.network.layer(lid)
-        incoming = [(self.pos[c.source], c.weight.value, c.weight.grad) for c in self.network.incoming(lid)]
-        return LayerPlan(self.pos[lid], lid, get_activation(layer.activation), layer.bias.value,
-                         layer.bias.grad, incoming)
+        incoming = [(self.pos[c.source], self.view(self.value, ("W", c.id)), self.view(self.grad, ("W", c.id)))
+                    for c in self.network.incoming(lid)]
+        return LayerPlan(self.pos[lid], lid, get_activation(layer.activation), self.view(self.value, ("b", lid)),
+                         self.view(self.grad, ("b", lid)), incoming)
 
     # ------------------------------------------------------------ passes
     def forward(self, x: np.ndarray) -> Trace:

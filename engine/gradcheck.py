@@ -44,11 +44,10 @@ def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str,
     The default step balances truncation error against rounding: 1e-6 in float64, 1e-3 in float32 (whose
     resolution is ~1e-7, so a 1e-6 step would measure mostly rounding noise).
     """
-    c = compiled(network)
+    c = compiled(network).private_copy()  # perturbing a weight must never touch the buffers that train
     eps = eps if eps is not None else (1e-6 if network.dtype == np.float64 else 1e-3)
     lossfn = get_loss(loss)
     t = encode_targets(lossfn, y, network.output_layer.size, network.dtype)
-    saved_grad = c.grad.copy()
     c.backward(c.forward(x), t, lossfn)
     results = []
     for ref in refs if refs is not None else all_refs(network):
@@ -60,5 +59,4 @@ def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str,
         minus = c.loss(c.forward(x), t, lossfn)
         c.value[k] = original
         results.append(CheckResult(ref, network.ref_name(ref), float(c.grad[k]), (plus - minus) / (2 * eps)))
-    c.grad[...] = saved_grad
     return results

@@ -8,8 +8,6 @@ backprop's Σ_n h_i⁽ⁿ⁾ · dL/da_j⁽ⁿ⁾. For one sample the mean is tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,20 +21,11 @@ from ..history import WeightRef
 from ..losses import encode_targets, get_loss
 
 
-@contextmanager
-def borrowed_plan(network: Network) -> Iterator[Compiled]:
-    """The network's own compiled plan, its gradients put back afterwards.
-
-    An explanation runs backprop on its own batch, which writes the plan's gradient buffer; when it is done, the
-    model's dL/dw must again be those of the last training step (the GUI colours edges by them). Sharing the one
-    plan, rather than compiling another, keeps the parameters bound to the buffers that training updates.
-    """
-    plan = compiled(network)
-    saved = plan.grad.copy()
-    try:
-        yield plan
-    finally:
-        plan.grad[...] = saved
+def private_plan(network: Network) -> Compiled:
+    """The network's compiled plan on buffers of its own (`Compiled.private_copy`): an explanation runs backprop on
+    its own batch, and must leave the last training step's dL/dw (the edges are coloured by them), the weights and
+    a run's moments exactly as they were, by construction rather than by putting them back."""
+    return compiled(network).private_copy()
 
 
 @dataclass(frozen=True, eq=False)

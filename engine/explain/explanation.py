@@ -11,7 +11,7 @@ from ..gradcheck import CheckResult, gradient_check
 from ..graph.model import Network
 from ..history import WeightRef
 from ..optim import Optimizer, make_optimizer
-from .batch import PerSample, Quantity, batch_arrays, borrowed_plan
+from .batch import PerSample, Quantity, batch_arrays, private_plan
 from .local import LocalForm, local_form
 from .paths import PathForm, path_form
 from .update import Update, preview_step
@@ -59,15 +59,15 @@ def explain_weight(network: Network, ref: WeightRef, x, y, loss: str, sample: in
     if not (isinstance(max_paths, (int, np.integer)) and max_paths >= 0):
         raise BackpropError(f"max_paths must be a whole number ≥ 0, not {max_paths!r}")
     optimizer = optimizer or make_optimizer("sgd", lr=lr)
-    with borrowed_plan(network) as plan:
-        ps = PerSample(network, plan, x, y, loss)
-        pos, j, source = _target(ps, key, index)
-        k = plan.flat_index(key, index)
-        gradient = float(ps.grad[k])
-        local = local_form(ps, pos, j, source)
-        paths = path_form(ps, pos, j, source, max_paths)
-        preview = preview_step(plan, optimizer, ps.grad, slice(k, k + 1))
-        update = preview.update(0, bool(network.param(key).frozen[index]))
+    plan = private_plan(network)
+    ps = PerSample(network, plan, x, y, loss)
+    pos, j, source = _target(ps, key, index)
+    k = plan.flat_index(key, index)
+    gradient = float(ps.grad[k])
+    local = local_form(ps, pos, j, source)
+    paths = path_form(ps, pos, j, source, max_paths)
+    preview = preview_step(plan, optimizer, ps.grad, slice(k, k + 1))
+    update = preview.update(0, bool(network.param(key).frozen[index]))
     checked = gradient_check(network, x, y, loss, [ref])[0] if check else None
     return Explanation(ref, network.ref_name(ref), loss, ps.n, sample, gradient, local, paths, update, checked)
 

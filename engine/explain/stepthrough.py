@@ -16,7 +16,7 @@ import numpy as np
 from ..graph.model import Network
 from ..history import WeightRef
 from ..optim import Optimizer, make_optimizer
-from .batch import PerSample, borrowed_plan
+from .batch import PerSample, private_plan
 from .text import number
 from .update import StepPreview, preview_step
 
@@ -43,10 +43,10 @@ class StepThrough:
                  optimizer: Optimizer | None = None):
         x = np.asarray(x_row, network.dtype).reshape(1, -1)
         y = np.asarray(y_row).reshape(1, -1)
-        with borrowed_plan(network) as plan:
-            ps = PerSample(network, plan, x, y, loss)
-            frames = [*_forward(ps), _loss(ps), *_backward(ps)]
-            frames += _update(ps, preview_step(plan, optimizer or make_optimizer("sgd", lr=lr), ps.grad))
+        plan = private_plan(network)
+        ps = PerSample(network, plan, x, y, loss)
+        frames = [*_forward(ps), _loss(ps), *_backward(ps)]
+        frames += _update(ps, preview_step(plan, optimizer or make_optimizer("sgd", lr=lr), ps.grad))
         self.frames: tuple[Frame, ...] = tuple(frames)
 
     def phase(self, name: str) -> tuple[Frame, ...]:

@@ -1,32 +1,65 @@
-"""A minimal observer so views (the GUI canvas, the inspector) can follow the model without the model knowing them."""
+"""What an edit of the network changed, as one event class per kind of change.
+
+Views follow `network.events` (a `Signal[NetworkEvent]`) and dispatch on the class: `isinstance(event,
+LayerMoved)`. Whether compiled plans went stale is the network's `version`, not the event's kind.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Event:
-    """`kind` is past tense (``layer_added``); `ids` are the layers/connections it concerns."""
-
-    kind: str
-    ids: tuple[int, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
+class NetworkEvent:
+    pass
 
 
-class Events:
-    def __init__(self) -> None:
-        self._subscribers: list[Callable[[Event], None]] = []
+@dataclass(frozen=True)
+class LayerAdded(NetworkEvent):
+    layer: int
 
-    def subscribe(self, callback: Callable[[Event], None]) -> None:
-        self._subscribers.append(callback)
 
-    def unsubscribe(self, callback: Callable[[Event], None]) -> None:
-        self._subscribers.remove(callback)
+@dataclass(frozen=True)
+class LayerRemoved(NetworkEvent):
+    layer: int
 
-    def emit(self, kind: str, *ids: int, **data: Any) -> None:
-        event = Event(kind, ids, data)
-        for callback in list(self._subscribers):
-            callback(event)
+
+@dataclass(frozen=True)
+class LayerChanged(NetworkEvent):
+    """Name, activation or frozen biases."""
+
+    layer: int
+
+
+@dataclass(frozen=True)
+class LayerResized(NetworkEvent):
+    layer: int
+
+
+@dataclass(frozen=True)
+class LayerMoved(NetworkEvent):
+    """A position on the canvas: nothing that trains changes (a drag sends one per mouse move)."""
+
+    layer: int
+
+
+@dataclass(frozen=True)
+class ConnectionAdded(NetworkEvent):
+    connection: int
+
+
+@dataclass(frozen=True)
+class ConnectionRemoved(NetworkEvent):
+    connection: int
+
+
+@dataclass(frozen=True)
+class ConnectionChanged(NetworkEvent):
+    """Mask (a weight cut or drawn), frozen weights, or the initialiser."""
+
+    connection: int
+
+
+@dataclass(frozen=True)
+class ValuesChanged(NetworkEvent):
+    """Weights or biases set by hand, imported, reset or converted to another dtype."""

@@ -18,7 +18,19 @@ import numpy as np
 from ..activations import get_activation
 from ..errors import CycleError, GraphError
 from ..init import check_initializer, initialize
-from .events import Events
+from ..observe import Signal
+from .events import (
+    ConnectionAdded,
+    ConnectionChanged,
+    ConnectionRemoved,
+    LayerAdded,
+    LayerChanged,
+    LayerMoved,
+    LayerRemoved,
+    LayerResized,
+    NetworkEvent,
+    ValuesChanged,
+)
 from .params import Param
 
 KINDS = ("input", "hidden", "output")
@@ -61,7 +73,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.layers: dict[int, Layer] = {}
         self.connections: dict[int, Connection] = {}
-        self.events = Events()
+        self.events: Signal[NetworkEvent] = Signal()
         self.version = 0
         self.compiled_plan = None  # owned by engine.compile: one plan per structure version, shared by all callers
         self._next_id = 1
@@ -208,7 +220,7 @@ class Network:
         bias = None if kind == "input" else Param(np.zeros(size, self.dtype))
         layer = Layer(lid, name, kind, activation, bias, int(size), tuple(position))
         self.layers[lid] = layer
-        self._changed("layer_added", lid)
+        self._changed(LayerAdded(lid))
         return layer
 
     def remove_layer(self, layer_id: int) -> tuple[Layer, list[Connection]]:
@@ -218,12 +230,12 @@ class Network:
         for c in attached:
             self.remove_connection(c.id)
         del self.layers[layer_id]
-        self._changed("layer_removed", layer_id)
+        self._changed(LayerRemoved(layer_id))
         return layer, attached
 
     def restore_layer(self, layer: Layer, connections: list[Connection] = ()) -> None:
         self.layers[layer.id] = layer
-        self._changed("layer_added", layer.id)
+        self._changed(LayerAdded(layer.id))
         for c in connections:
             self.restore_connection(c)
 
@@ -234,7 +246,7 @@ class Network:
         if any(lay.name == name and lay.id != layer_id for lay in self.layers.values()):
             raise GraphError(f"a layer named {name!r} exists already")
         self.layer(layer_id).name = name
-        self.events.emit("layer_changed", layer_id)
+        self.events.emit(LayerChanged(layer_id))
 
     def set_activation(self, layer_id: int, activation: str) -> None:
         layer = self.layer(layer_id)
@@ -242,11 +254,11 @@ class Network:
             raise GraphError(f"the input layer {layer.name!r} has no activation")
         self._check_activation(activation, layer.kind, layer.name)
         layer.activation = activation
-        self._changed("layer_changed", layer_id)
+        self._changed(LayerChanged(layer_id))
 
     def move_layer(self, layer_id: int, position: tuple[float, float]) -> None:
         self.layer(layer_id).position = (float(position[0]), float(position[1]))
-        self.events.emit("layer_moved", layer_id)
+        self.events.emit(LayerMoved(layer_id))
 
     def resize_layer(self, layer_id: int, size: int) -> list[RemovedNeuron]:
         """Grow or shrink at the end; surviving neurons keep their weights. Returns what a shrink removed."""
@@ -274,7 +286,7 @@ class Network:
             slices = restore.weights.get(c.id) if restore else None
             c.weight.insert(axis, index, slices or self._fresh_slice(c, axis))
         layer.size += 1
-        self._changed("layer_resized", layer_id)
+        self._changed(LayerResized(layer_id))
         return index
 
     def remove_neuron(self, layer_id: int, index: int) -> RemovedNeuron:
@@ -288,7 +300,7 @@ class Network:
             if layer_id in (c.source, c.target):
                 record.weights[c.id] = c.weight.delete(0 if c.source == layer_id else 1, index)
         layer.size -= 1
-        self._changed("layer_resized", layer_id)
+        self._changed(LayerResized(layer_id))
         return record
 
     def _fresh_slice(self, c: Connection, axis: int) -> dict[str, np.ndarray]:
@@ -307,18 +319,18 @@ class Network:
         values = initialize(init, mask, np.random.default_rng([self.seed, cid]), self.dtype)
         c = Connection(cid, source, target, Param(values, mask), init, dense)
         self.connections[cid] = c
-        self._changed("connection_added", cid)
+        self._changed(ConnectionAdded(cid))
         return c
 
     def remove_connection(self, connection_id: int) -> Connection:
         c = self.connections.pop(self.connection(connection_id).id)
-        self._changed("connection_removed", connection_id)
+        self._changed(ConnectionRemoved(connection_id))
         return c
 
     def restore_connection(self, c: Connection) -> None:
         self._check_link(c.source, c.target)
         self.connections[c.id] = c
-        self._changed("connection_added", c.id)
+        self._changed(ConnectionAdded(c.id))
 
     def add_weight(self, source: int, i: int, target: int, j: int) -> Connection:
         """Draw one neuron-to-neuron weight, inside the existing connection of the two layers or a new sparse one."""
@@ -342,12 +354,12 @@ class Network:
             w.grad[i, j] = 0.0
             for arr in w.state.values():
                 arr[i, j] = 0.0
-        self._changed("connection_changed", connection_id)
+        self._changed(ConnectionChanged(connection_id))
 
     def set_frozen(self, key: tuple[str, int], index: tuple[int, ...], frozen: bool) -> None:
         param = self.param(key)
         param.frozen[index] = frozen
-        self._changed("connection_changed" if key[0] == "W" else "layer_changed", key[1])
+        self._changed(ConnectionChanged(key[1]) if key[0] == "W" else LayerChanged(key[1]))
 
     def set_value(self, key: tuple[str, int], index: tuple[int, ...], value: float) -> None:
         """Set one weight or bias by hand (the inspector does this)."""
@@ -357,7 +369,7 @@ class Network:
         if not np.isfinite(value):
             raise GraphError(f"a weight must be a finite number, not {value}")
         param.value[index] = value
-        self.events.emit("values_changed", key[1])
+        self.events.emit(ValuesChanged())
 
     def assign(self, params: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]) -> None:
         """Overwrite whole parameters at once — an import, an undo — as {key: (value, mask, frozen)}.
@@ -376,15 +388,15 @@ class Network:
                 param.frozen[...] = frozen
                 for arr in (param.grad, param.delta, *param.state.values()):
                     arr[~mask] = 0.0
-                self._changed("connection_changed" if key[0] == "W" else "layer_changed", key[1])
+                self._changed(ConnectionChanged(key[1]) if key[0] == "W" else LayerChanged(key[1]))
             param.value[...] = value
-        self.events.emit("values_changed")
+        self.events.emit(ValuesChanged())
 
     def set_init(self, connection_id: int, init: str) -> None:
         c = self.connection(connection_id)
         check_initializer(init)
         c.init = init
-        self.events.emit("connection_changed", connection_id)
+        self.events.emit(ConnectionChanged(connection_id))
 
     def reinitialize(self, seed: int | None = None) -> None:
         """Fresh weights for every connection and zero biases, deterministically from the seed (Reset weights)."""
@@ -399,19 +411,20 @@ class Network:
                 arr[...] = 0.0
             if param.value.ndim == 1:
                 param.value[...] = 0.0
-        self.events.emit("values_changed")
+        self.events.emit(ValuesChanged())
 
     def set_dtype(self, dtype) -> None:
         """Switch every parameter to float64 (exact gradients) or float32 (speed)."""
         self.dtype = np.dtype(dtype)
         for _, param in self.parameters():
             param.astype(self.dtype)
-        self._changed("values_changed")
+        self._changed(ValuesChanged())
 
     # ----------------------------------------------------------------- helpers
-    def _changed(self, kind: str, *ids: int) -> None:
+    def _changed(self, event: NetworkEvent) -> None:
+        """An edit that makes compiled plans stale."""
         self.version += 1
-        self.events.emit(kind, *ids)
+        self.events.emit(event)
 
     def _take_id(self) -> int:
         ident = self._next_id

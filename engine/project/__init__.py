@@ -5,12 +5,12 @@ raises `ProjectError` naming the JSON field at fault; saving is atomic.
 """
 
 from .data import DataSpec
-from .examples import EXAMPLES, example_path, new_project
+from .examples import EXAMPLES, empty_project, example_path, new_project, open_example
 from .files import SUFFIX, load_project, save_project
 from .migrate import FORMAT, VERSION
 from .project import Project
 
 __all__ = [
-    "EXAMPLES", "FORMAT", "SUFFIX", "VERSION", "DataSpec", "Project", "example_path", "load_project",
-    "new_project", "save_project",
+    "EXAMPLES", "FORMAT", "SUFFIX", "VERSION", "DataSpec", "Project", "empty_project", "example_path",
+    "load_project", "new_project", "open_example", "save_project",
 ]

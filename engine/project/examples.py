@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ProjectError
+from ..graph.model import Network
 from ..resources import resource_path
 from .files import load_project
 from .project import Project
@@ -30,9 +31,19 @@ def example_path(name: str) -> Path:
         raise ProjectError(f"there is no example named {name!r}; the examples are: {', '.join(EXAMPLES)}") from None
 
 
-def new_project() -> Project:
-    """The project the app opens on: the circles example, detached from its file so that Save asks where to
-    save rather than overwriting the shipped example."""
-    project = load_project(example_path(NEW_PROJECT_EXAMPLE))
-    project.path = None
+def open_example(name: str) -> Project:
+    """An example, detached from its file (`Project.detach`)."""
+    project = load_project(example_path(name))
+    project.detach()
     return project
+
+
+def new_project() -> Project:
+    """The starter the app opens on: the circles example, ready to train."""
+    return open_example(NEW_PROJECT_EXAMPLE)
+
+
+def empty_project() -> Project:
+    """An empty canvas (File → New) with the starter's data set and settings, so a network built on it trains."""
+    starter = new_project()
+    return Project(Network(seed=starter.network.seed), starter.settings, starter.data)

@@ -90,6 +90,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             os.unlink(tmp)
     project.path = path
     project.data = data
+    project.data_dir = None  # the CSV path is relative to the file now
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:

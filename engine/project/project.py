@@ -24,11 +24,19 @@ class Project:
     # `Trainer.progress()` of the last trainer (shuffling, position in the epoch, patience), so a reload resumes
     # bit-identically; ignored once it no longer matches the history and optimizer_t (after a reset, say)
     progress: dict | None = None
+    # where a relative CSV path is looked up while the project has no file of its own (see `detach`)
+    data_dir: Path | None = None
 
     @property
     def base_dir(self) -> Path | None:
         """The directory a relative CSV path in `data` is relative to."""
-        return self.path.parent if self.path is not None else None
+        return self.path.parent if self.path is not None else self.data_dir
+
+    def detach(self) -> None:
+        """Forget the file (Save must then ask where, never overwrite a shipped example) but keep finding the
+        data beside it: an example's relative CSV path must not be looked up from the working directory."""
+        self.data_dir = self.base_dir
+        self.path = None
 
     def make_trainer(self, train: Dataset, val: Dataset) -> Trainer:
         """A trainer that continues this project's run rather than starting a new one: the history goes on

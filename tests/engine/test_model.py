@@ -6,7 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import CycleError, GraphError, Network, Trainer, TrainSettings, ValidationError, layered, validate
+from engine import (
+    CycleError,
+    GraphError,
+    LayerChanged,
+    LayerMoved,
+    LayerResized,
+    Network,
+    Trainer,
+    TrainSettings,
+    ValidationError,
+    layered,
+    validate,
+)
 
 
 def mlp(*sizes, seed=0):
@@ -114,14 +126,13 @@ def test_cut_restores_with_a_fresh_value_and_set_value_checks():
 def test_edits_emit_events_and_bump_the_version():
     net, (_i, h, _o) = mlp(2, 3, 1)
     seen = []
-    net.events.subscribe(lambda e: seen.append((e.kind, e.ids)))
+    net.events.connect(seen.append)
     v = net.version
     net.resize_layer(h.id, 4)
     net.set_activation(h.id, "relu")
     net.rename_layer(h.id, "hidden")
     net.move_layer(h.id, (10, 20))
-    assert seen == [("layer_resized", (h.id,)), ("layer_changed", (h.id,)), ("layer_changed", (h.id,)),
-                    ("layer_moved", (h.id,))]
+    assert seen == [LayerResized(h.id), LayerChanged(h.id), LayerChanged(h.id), LayerMoved(h.id)]
     assert net.version > v and h.position == (10.0, 20.0)
 
 

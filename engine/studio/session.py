@@ -8,10 +8,10 @@ the shuffling order. Only the GUI thread calls this, and only while the worker i
 
 from __future__ import annotations
 
-from engine import Trainer, problems
-from engine.datasets import Dataset
-from engine.project import Project
-
+from ..datasets import Dataset
+from ..graph.validate import problems
+from ..project import Project
+from ..training import Trainer
 from .snapshot import BoundaryGrid
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import Network, Trainer, WeightRef
+from ..graph.model import Network
+from ..history import WeightRef
+from ..training import Trainer
 
 BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs 1.3-2.5 ms on 2-16-16-1
 # OpenBLAS multiplies on one thread while M·N·K ≤ 65,536 × GEMM_MULTITHREAD_THRESHOLD (4 by default). A net so wide
@@ -49,6 +51,8 @@ class Snapshot:
     norms: np.ndarray  # (n, 1 + len(norm_names)): step, ‖dL/dW‖ per parameter array
     grads: dict[int, np.ndarray]  # connection id -> dL/dW of the last step
     weights: dict[int, np.ndarray]  # connection id -> W
+    biases: dict[int, np.ndarray]  # layer id -> b
+    bias_grads: dict[int, np.ndarray]  # layer id -> dL/db of the last step
     weight_grads: np.ndarray  # dL/dw of every present (uncut) weight, for the histogram
     boundary: Boundary | None = None  # None: not taken this time (or no two-input data set)
     final: bool = False  # the state after a command or an edit (every view should show it), not a live one
@@ -114,6 +118,7 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
     pass over the grid), `watched` the watched weights' series (History copies its whole ring per weight)."""
     net, hist = trainer.network, trainer.history
     conns = list(net.connections.values())
+    layers = [layer for layer in net.layers.values() if layer.bias is not None]
     keys, norms = hist.grad_norms()
     return Snapshot(
         step=trainer.step_count,
@@ -129,6 +134,8 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
         norms=norms,
         grads={c.id: c.weight.grad.astype(np.float64) for c in conns},
         weights={c.id: c.weight.value.astype(np.float64) for c in conns},
+        biases={layer.id: layer.bias.value.astype(np.float64) for layer in layers},
+        bias_grads={layer.id: layer.bias.grad.astype(np.float64) for layer in layers},
         weight_grads=np.concatenate([c.weight.grad[c.weight.mask] for c in conns]).astype(np.float64)
         if conns else np.zeros(0),
         boundary=grid.evaluate(trainer) if grid is not None else None,

@@ -1,0 +1,14 @@
+"""What the desktop app shows, without Qt: the document that owns it, the snapshots views draw, the run state.
+
+The GUI is a set of views over a `Document`; tests and scripts can drive the same document headless.
+"""
+
+from .document import Document, DocumentEvents
+from .session import Session
+from .snapshot import Boundary, BoundaryGrid, Snapshot, connection_name, take_snapshot
+from .state import LoadedData, RunState, Selection, Status
+
+__all__ = [
+    "Boundary", "BoundaryGrid", "Document", "DocumentEvents", "LoadedData", "RunState", "Selection", "Session",
+    "Snapshot", "Status", "connection_name", "take_snapshot",
+]
