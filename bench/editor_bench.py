@@ -20,7 +20,9 @@ from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 from PySide6.QtWidgets import QApplication
 
-from engine import Network, layered
+from engine import Network, TrainSettings, layered
+from engine.project import DataSpec, Project
+from engine.studio import Document
 from gui import commands
 from gui.editor import EditorScene
 from gui.editor.layout import layered_positions
@@ -58,12 +60,12 @@ def render(scene: EditorScene, image: QImage, source: QRectF) -> None:
     painter.end()
 
 
-def build_ms(net: Network, repeats: int) -> float:
+def build_ms(document: Document, repeats: int) -> float:
     """Scene construction only: each scene built is let go of (unsubscribed, items removed) outside the timing."""
     times = []
     for _ in range(repeats + 1):
         start = time.perf_counter()
-        scene = EditorScene(net, QUndoStack())
+        scene = EditorScene(document, QUndoStack())
         times.append(time.perf_counter() - start)
         scene.set_network(Network())
     return 1000 * statistics.median(times[1:])
@@ -71,8 +73,9 @@ def build_ms(net: Network, repeats: int) -> float:
 
 def measure(sizes: tuple[int, ...], repeats: int) -> dict[str, float | int]:
     net = network(sizes)
-    build = build_ms(net, repeats)
-    scene = EditorScene(net, QUndoStack())
+    document = Document(Project(net, TrainSettings(), DataSpec("generator", "circles")))  # one, as in the window
+    build = build_ms(document, repeats)
+    scene = EditorScene(document, QUndoStack())
     image = QImage(*IMAGE, QImage.Format.Format_ARGB32_Premultiplied)
     source = scene.itemsBoundingRect()
     middle = list(net.layers)[len(net.layers) // 2]

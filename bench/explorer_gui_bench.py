@@ -32,7 +32,8 @@ from PySide6.QtWidgets import QApplication
 
 from engine import History, Network, TrainSettings
 from engine.project import DataSpec, Project
-from gui.explorer import ExplorerUi, install_explorer
+from engine.studio import RunState
+from gui.explorer import ExplorerFeature
 from gui.main_window import MainWindow
 
 
@@ -68,7 +69,7 @@ def wait_until(app: QApplication, condition: Callable[[], bool], timeout: float 
 class Clock:
     """Times from an action to the panel's text being set (the panel's own method returning) and to idle."""
 
-    def __init__(self, app: QApplication, ui: ExplorerUi):
+    def __init__(self, app: QApplication, ui: ExplorerFeature):
         self.app, self.ui = app, ui
         self.set_at: float | None = None
         panel = ui.panel
@@ -112,12 +113,12 @@ def bench(app: QApplication, sizes: tuple[int, ...], repeats: int, folder: Path)
     window = MainWindow(project(sizes, folder), settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
     window.resize(1280, 800)
     window.show()
-    ui = getattr(window, "explorer", None) or install_explorer(window)
+    ui = window.explorer
     ui.dock.raise_()
     controller = window.training.controller
     for _ in range(3):  # Adam's moments and a last batch, as after real training
         controller.step()
-        wait_until(app, lambda: controller.state == "paused")
+        wait_until(app, lambda: window.document.run_state is RunState.PAUSED)
     window.view.fit()
     net = window.network
     first, last = net.connections.values()

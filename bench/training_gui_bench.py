@@ -134,7 +134,8 @@ class GuiRun:
         self.window.show()
         net = self.window.project.network
         first = next(iter(net.connections.values()))
-        self.ui.controller.watch([(("W", first.id), (0, j)) for j in range(4)])
+        self.document = self.window.document
+        self.document.set_watched([(("W", first.id), (0, j)) for j in range(4)])
         self.controller = self.ui.controller
 
     @staticmethod
@@ -169,10 +170,10 @@ class GuiRun:
             if not snapshot.final:
                 seen.append(snapshot.step)
 
-        self.controller.snapshot_ready.connect(note)
+        self.document.events.snapshot_published.connect(note)
         self.controller.train()
         self.wait(lambda: len(seen) > 0, 30)
-        trainer = self.controller.session.trainer_or_none
+        trainer = self.document.session.trainer_or_none
         stamps: list[float] = []
         timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=TICK_MS)
         timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
@@ -183,8 +184,8 @@ class GuiRun:
         t1, s1 = time.perf_counter(), trainer.step_count
         timer.stop()
         self.controller.pause()
-        self.wait(lambda: self.controller.state != "running", 30)
-        self.controller.snapshot_ready.disconnect(note)
+        self.wait(lambda: self.document.idle, 30)
+        self.document.events.snapshot_published.disconnect(note)
         return (s1 - s0) / (t1 - t0), np.array(stamps)
 
     def close(self) -> None:
@@ -251,7 +252,7 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
     def count(snapshot) -> None:
         shown[:] = [shown[0] + 1, snapshot.step]
 
-    run.controller.snapshot_ready.connect(count)
+    run.document.events.snapshot_published.connect(count)
     run.controller.train()
     run.wait(lambda: shown[0] > 2, 30)
     start_rss, start, first = rss_mb(), time.perf_counter(), shown[1]
@@ -261,7 +262,7 @@ def bench_memory(app: QApplication, case: Case, steps: int, folder: Path) -> dic
         samples.append(rss_mb())
     seconds = time.perf_counter() - start
     run.controller.pause()
-    run.wait(lambda: run.controller.state != "running", 30)
+    run.wait(lambda: run.document.idle, 30)
     run.close()
     half = samples[len(samples) // 2]
     return {"case": case.name, "steps": shown[1] - first, "seconds": seconds, "start": start_rss, "half": half,

@@ -49,7 +49,7 @@ def timed(owner, name: str, label: str | None = None) -> None:
 
 def instrument() -> None:
     for name in ("show_snapshot", "_show_loss", "_show_gradients", "_show_boundary", "_show_edges"):
-        timed(install.TrainingUi, name)
+        timed(install.TrainingFeature, name)
     timed(pg.GraphicsView, "paintEvent")
     for item in (pg.AxisItem, pg.ImageItem, pg.PlotCurveItem, pg.ScatterPlotItem):
         timed(item, "paint")

@@ -1,24 +1,18 @@
-"""Application-wide setup: names (QSettings derives the user's settings location from them), icons, and a core
-kept for the GUI thread."""
+"""Application-wide setup: names (QSettings derives the user's settings location from them), the window icon,
+and a core kept for the GUI thread."""
 
 from __future__ import annotations
 
 import os
 
 import numpy  # noqa: F401  (loads BLAS: threadpoolctl limits only the libraries already loaded)
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
 
-from engine.resources import resource_path
+from .icons import icon
 
 ORGANIZATION = "BackpropStudio"
 APPLICATION = "Backprop Studio"
-
-
-def icon(name: str) -> QIcon:
-    """One of our icons in resources/icons/, by file name without ".svg"."""
-    return QIcon(str(resource_path("icons", f"{name}.svg")))
 
 
 def blas_threads() -> int:

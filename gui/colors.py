@@ -11,11 +11,30 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+INK = "#333333"
+TRAIN = "#1f77b4"
+VALIDATION = "#ff7f0e"
+BATCH = "#9ecae1"
+# tab10: distinguishable, and the same series keeps its colour in every plot that shows it
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf"]
 N_BINS = 64
 # dark blue (tiny) → teal → yellow → red (large): readable on the light canvas and in grayscale prints
 _MAGNITUDE_STOPS = ["#1b2a6b", "#1f7a8c", "#7fc97f", "#f6d743", "#e4572e", "#a4161a"]
 # blue (negative) → light grey (0) → red (positive), for colouring by the weight's sign and size
 _SIGNED_STOPS = ["#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b"]
+
+
+def series_color(k: int) -> QColor:
+    return QColor(PALETTE[k % len(PALETTE)])
+
+
+def class_colors(n_classes: int) -> list[QColor]:
+    """Two classes take the ends of the signed map (matching a sigmoid heatmap), more take the palette."""
+    if n_classes <= 2:
+        cmap = signed_colormap()
+        return [cmap.map(x, mode=pg.ColorMap.QCOLOR) for x in (0.0, 1.0)]
+    return [series_color(k) for k in range(n_classes)]
 
 
 def magnitude_colormap() -> pg.ColorMap:

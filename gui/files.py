@@ -17,7 +17,17 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from engine import BackpropError
 from engine.export import FORMATS, export_network, import_npz
-from engine.project import EXAMPLES, SUFFIX, Project, example_path, load_project, new_project, save_project
+from engine.project import (
+    EXAMPLES,
+    SUFFIX,
+    Project,
+    empty_project,
+    example_path,
+    load_project,
+    new_project,
+    save_project,
+)
+from engine.studio import RunState
 from gui import commands
 
 if TYPE_CHECKING:
@@ -34,9 +44,8 @@ def _unless_training(action: Callable) -> Callable:
 
     @functools.wraps(action)
     def guarded(self: ProjectFiles, *args, **kwargs):
-        scene = self.window.scene
-        if scene.structure_locked:
-            QMessageBox.information(self.window, "Training is running", scene.lock_reason)
+        if self.window.document.run_state is RunState.RUNNING:
+            QMessageBox.information(self.window, "Training is running", "Pause training first.")
             return False
         return action(self, *args, **kwargs)
 
@@ -71,8 +80,15 @@ class ProjectFiles(QObject):
     # ------------------------------------------------------------------ opening
     @_unless_training
     def new(self) -> None:
+        """An empty canvas (with the starter's data set and settings, so what is built on it trains)."""
         if self.maybe_save():
-            self.window.set_project(new_project())
+            self.window.set_project(empty_project())
+
+    @_unless_training
+    def new_from_starter(self) -> None:
+        """The ready-made circles classifier the app opens on."""
+        if self.maybe_save():
+            self.window.set_project(new_project(), title="Untitled")
 
     @_unless_training
     def open(self) -> None:
@@ -99,7 +115,7 @@ class ProjectFiles(QObject):
             return
         project = self._load(example_path(name), f"Cannot open the example {name!r}")
         if project is not None:
-            project.path = None  # Save must ask where, never overwrite the shipped example
+            project.detach()  # Save must ask where, never overwrite the shipped example; its CSV stays found
             self.window.set_project(project, title=f"{name} (example)")
 
     def _load(self, path: str | Path, title: str) -> Project | None:
@@ -130,7 +146,6 @@ class ProjectFiles(QObject):
         except (BackpropError, OSError) as exc:
             QMessageBox.critical(self.window, "Cannot save the project", f"{path}\n\n{exc}")
             return False
-        project.path = Path(path)
         self.window.mark_saved()
         self.window.update_title()
         self._remember(Path(path))

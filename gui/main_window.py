@@ -1,95 +1,107 @@
 """The main window: the canvas in the middle, docks around it, menus, and the undo stack. Thin by design.
 
-It composes parts that do not know each other (editor, inspector, and later the training docks and the
-chain-rule explorer) and wires their signals. Other parts add their docks with `add_dock` and reach the model
-through `window.project`, `window.network`, `window.scene` and `window.undo_stack`; `project_changed` tells
-them when New/Open replaced the project (and with it the network).
+It composes the app: it makes the document (the one owner of the project, the selection, the run state and the
+trained weights' state), builds each view and feature with the document and what else it needs passed in, and
+places the docks and menus the features hand back. No feature reaches into another; they meet in the document.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle, QWidget
 
+from engine import Network
 from engine.project import Project, new_project
+from engine.studio import Document, RunState, Status
 
-from .app import icon
+from .docks import DockSpec
 from .editor import EditorScene, EditorView, Palette
 from .editor.layout import layered_positions
-from .explorer.install import install_explorer
+from .editor.scene import LOCK_REASON
+from .explorer import ExplorerFeature
 from .files import ProjectFiles
+from .follow import follow
+from .icons import icon
 from .panels.inspector import Inspector
-from .training.install import install_training
+from .training import TrainingFeature
 
 APP_NAME = "Backprop Studio"
+STATUS_MS = 8000
+Area = Qt.DockWidgetArea
 
 
 class MainWindow(QMainWindow):
-    project_changed = Signal(object)  # the new Project, after New / Open / an example replaced the old one
-
     def __init__(self, project: Project | None = None, settings: QSettings | None = None):
         super().__init__()
         self.settings = settings or QSettings()
-        self.project = project or new_project()
-        self._project_title: str | None = None
-        self._changed_outside_undo = False  # training, Reset weights, training and data settings
+        self._docks: dict[str, QDockWidget] = {}
+        self.document = Document(project or new_project(), title="Untitled" if project is None else None)
         self.setWindowIcon(icon("backprop-studio"))
         self.undo_stack = QUndoStack(self)
-        self.scene = EditorScene(self.project.network, self.undo_stack, self)
+        self.scene = EditorScene(self.document, self.undo_stack, self)
         self.view = EditorView(self.scene)
         self.setCentralWidget(self.view)
         self.files = ProjectFiles(self, self.settings)
-        self._build_menus()
         self.palette = Palette()
-        self.inspector = Inspector(self.project.network, self.scene.push)
-        self.add_dock(self.palette, "Palette", Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspector", scroll=True)
+        self.inspector = Inspector(self.document, self.scene.push, LOCK_REASON)
+        self.training = TrainingFeature(self.document, self.scene, self.view)
+        self.explorer = ExplorerFeature(self.document, self.scene)
+        self._build_menus()
+        self.place(DockSpec(self.palette, "Palette", Area.LeftDockWidgetArea, "palette"))
+        self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
+        for spec in self.training.docks:
+            self.place(spec)
+        self.explorer.attach(self.place(self.explorer.dock_spec))
+        self._docks["training"].raise_()  # Training stays the tab in front of Data and Chain rule
+        self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
-        self.training = install_training(self)
-        self.explorer = install_explorer(self)
         self.resize(1280, 800)
         self._default_dock_sizes()
         self.statusBar().showMessage("Drag from the palette to add layers, from a port to connect them. "
                                      "F1: the editor guide.")
-        self.set_project(self.project, title="Untitled" if project is None else None)
+        self._arrange_if_overlapping(self.document.network)
+        self.document.refresh()
+        self._restore_view_state()
+        self.update_title()
         self._restore_window_state()
 
     @property
-    def network(self):
-        return self.project.network
+    def project(self) -> Project:
+        return self.document.project
+
+    @property
+    def network(self) -> Network:
+        return self.document.network
 
     # ------------------------------------------------------------------ composition
-    def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str,
-                 tab_with: QDockWidget | None = None, scroll: bool = False) -> QDockWidget:
-        """Add a dock panel (other parts of the app add theirs this way); it appears in View → Panels.
-
-        `tab_with` stacks it as a tab over another dock; `scroll` lets a tall form shrink below its natural height
-        (inside a scroll area), so that all the docks together still fit a laptop screen.
-        """
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)  # saveState/restoreState key docks by object name
-        if scroll:
+    def place(self, spec: DockSpec) -> QDockWidget:
+        """Add a feature's dock where its spec says; it appears in View → Panels (Alt+1 … Alt+9)."""
+        dock = QDockWidget(spec.title, self)
+        dock.setObjectName(spec.name)  # saveState/restoreState key docks by object name
+        widget: QWidget = spec.widget
+        if spec.scroll:  # a tall form may shrink below its natural height, so all docks still fit a laptop
             area_widget = QScrollArea()
             area_widget.setWidgetResizable(True)
             area_widget.setFrameShape(QFrame.Shape.NoFrame)
             area_widget.setWidget(widget)
             widget = area_widget
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        if tab_with is not None:
-            self.tabifyDockWidget(tab_with, dock)
+        self.addDockWidget(spec.area, dock)
+        if spec.tab_with is not None:
+            self.tabifyDockWidget(self._docks[spec.tab_with], dock)
         self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place
         toggle = dock.toggleViewAction()
-        toggle.setStatusTip(f"Show or hide the {title} panel")
+        toggle.setStatusTip(f"Show or hide the {spec.title} panel")
         number = len(self.panels_menu.actions()) + 1
         if number <= 9:
             toggle.setShortcut(f"Alt+{number}")
         self.panels_menu.addAction(toggle)
+        self._docks[spec.name] = dock
         return dock
 
     def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
-        """A menu of another part of the app (Training, Explore), placed before Help."""
+        """A feature's menu (Training, Explore), placed before Help."""
         menu = QMenu(title, self)
         menu.addActions(actions)
         self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
@@ -97,50 +109,52 @@ class MainWindow(QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         """The canvas gets most of a first-time window; a returning user's own layout is restored over this."""
-        docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
+        docks = self._docks
         self.resizeDocks([docks["palette"], docks["inspector"]], [220, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["inspector"], docks["training"]], [220, 560], Qt.Orientation.Vertical)
         self.resizeDocks([docks["loss"]], [260], Qt.Orientation.Vertical)
         self.resizeDocks([docks["palette"], docks["edge_colours"]], [170, 300], Qt.Orientation.Vertical)
 
     def _wire(self) -> None:
-        scene = self.scene
         # bound methods, not lambdas: Qt drops those connections when the window goes, while its children may
         # still signal as they are destroyed after it (the undo stack does)
-        scene.selection_changed.connect(self._selection_changed)
-        scene.structure_lock_changed.connect(self._locked)
-        scene.edit_refused.connect(self._refused)
+        self.scene.edit_refused.connect(self._refused)
         self.palette.entry_activated.connect(self.view.add_entry_at_center)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        events = self.document.events
+        follow(self, events.status_changed, self._show_status)
+        follow(self, events.run_state_changed, self._run_state_changed)
+        follow(self, events.modified_changed, self._clean_changed)
 
-    def _clean_changed(self, clean: bool) -> None:
+    def _clean_changed(self, _clean: bool) -> None:
         self.setWindowModified(self.is_modified())
 
     def is_modified(self) -> bool:
-        """Unsaved work: an edit on the undo stack, or a change made outside it (see `mark_modified`)."""
-        return self._changed_outside_undo or not self.undo_stack.isClean()
+        """Unsaved work: an edit on the undo stack, or a change the document made outside it (training,
+        Reset weights, training and data settings)."""
+        return self.document.modified or not self.undo_stack.isClean()
 
     def mark_modified(self) -> None:
-        """Training and settings change the project without an undo step; the trained weights are work too,
-        so closing or replacing the project must still offer to save them."""
-        self._changed_outside_undo = True
-        self.setWindowModified(True)
+        self.document.mark_modified()
 
     def mark_saved(self) -> None:
-        self._changed_outside_undo = False
+        self.document.mark_saved()
         self.undo_stack.setClean()
         self.setWindowModified(False)
-
-    def _selection_changed(self) -> None:
-        self.inspector.show_selection(*self.scene.selection())
 
     def _refused(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 6000)
 
-    def _locked(self, locked: bool, reason: str) -> None:
-        self.inspector.set_locked(locked, reason)
+    def _show_status(self, status: Status) -> None:
+        if status.text:
+            self.statusBar().showMessage(status.text, STATUS_MS)
+        else:
+            self.statusBar().clearMessage()
+
+    def _run_state_changed(self, state: RunState) -> None:
+        locked = state is RunState.RUNNING
         self.palette.setEnabled(not locked)
-        self.palette.setToolTip(reason if locked else "")
+        self.palette.setToolTip(LOCK_REASON if locked else "")
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "", standard=None) -> QAction:
@@ -159,7 +173,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         menu = bar.addMenu("&File")
         new = self._action(menu, "&New", files.new, QKeySequence.StandardKey.New,
-                           "Start a new project (the ready-made circles classifier)", sp.SP_FileIcon)
+                           "Start a new project on an empty canvas", sp.SP_FileIcon)
+        self._action(menu, "New from &Starter", files.new_from_starter, "Ctrl+Shift+N",
+                     "Start a new project from the ready-made circles classifier")
         opened = self._action(menu, "&Open…", files.open, QKeySequence.StandardKey.Open, "Open a project file",
                               sp.SP_DialogOpenButton)
         recent = menu.addMenu("Open &Recent")
@@ -197,6 +213,8 @@ class MainWindow(QMainWindow):
         self.panels_menu = menu.addMenu("&Panels")
 
         self._help_menu = menu = bar.addMenu("&Help")
+        self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
+        self.add_menu("E&xplore", self.explorer.actions)
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
                      "Mouse gestures and keyboard shortcuts of the canvas")
         self._action(menu, "&About", self._show_about, None, "About Backprop Studio")
@@ -219,25 +237,24 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ the project
     def set_project(self, project: Project, title: str | None = None) -> None:
-        """Show `project` (New, Open, an example): a fresh undo history, the canvas and panels on its network."""
-        self.project = project
-        net = project.network
-        if len({layer.position for layer in net.layers.values()}) < len(net.layers):
-            for lid, position in layered_positions(net).items():  # overlapping layers: lay out once, no undo step
-                net.move_layer(lid, position)
+        """Show `project` (New, Open, an example): any run ends, the undo history starts over, the document
+        changes and every view follows it."""
+        self.training.shutdown()
+        self._arrange_if_overlapping(project.network)
         self.undo_stack.clear()
-        self._changed_outside_undo = False
-        self.scene.set_network(net)
-        self.inspector.set_network(net)
+        self.document.replace(project, title)
         self._restore_view_state()
-        self._project_title = title
         self.update_title()
-        self.project_changed.emit(project)
+
+    @staticmethod
+    def _arrange_if_overlapping(network: Network) -> None:
+        """A file without positions (written by hand or by a script) is laid out once, with no undo step."""
+        if len({layer.position for layer in network.layers.values()}) < len(network.layers):
+            for lid, position in layered_positions(network).items():
+                network.move_layer(lid, position)
 
     def project_name(self) -> str:
-        if self.project.path is not None:
-            return self.project.path.name
-        return self._project_title or "Untitled"
+        return self.document.title
 
     def update_title(self) -> None:
         self.setWindowTitle(f"{self.project_name()}[*] — {APP_NAME}")  # Qt shows [*] as * while modified
@@ -263,7 +280,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # a run stops first: the project it trains may be saved next (here, not in an event filter on the window,
         # which would run Python, and take the GIL from the worker, for every paint of the window while training)
-        self.training.controller.shutdown()
+        self.training.shutdown()
         if not self.files.maybe_save():
             event.ignore()
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
-from gui.app import icon
+from gui.icons import icon
 
 MIME_TYPE = "application/x-backprop-studio-palette"
 KEY_ROLE = Qt.ItemDataRole.UserRole

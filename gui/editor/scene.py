@@ -17,10 +17,26 @@ from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from engine import BackpropError, Event, Network, WeightRef
+from engine import (
+    BackpropError,
+    ConnectionAdded,
+    ConnectionChanged,
+    ConnectionRemoved,
+    LayerAdded,
+    LayerChanged,
+    LayerMoved,
+    LayerRemoved,
+    LayerResized,
+    Network,
+    NetworkEvent,
+    ValuesChanged,
+    WeightRef,
+)
+from engine.project import Project
+from engine.studio import Document, RunState, Selection
 from gui import commands
 from gui.colors import to_bins
-from gui.model_events import Follower
+from gui.follow import Follower, follow
 
 from .edge_layer import EdgeLayer
 from .edges import NORMALISATIONS, build_edges, colour_units, distances, inside, width_levels
@@ -28,6 +44,7 @@ from .items import LayerItem, NeuronItem, PortItem
 from .layout import layered_positions
 
 SCENE_EXTENT = 200_000.0
+LOCK_REASON = "Pause training to edit the network"
 NO_KEYS = np.zeros((0, 3), np.int64)
 
 
@@ -41,8 +58,9 @@ class EditorScene(QGraphicsScene):
     edit_refused = Signal(str)  # an edit was refused: the engine's (or the lock's) reason
     structure_lock_changed = Signal(bool, str)
 
-    def __init__(self, network: Network, undo_stack: QUndoStack, parent=None):
+    def __init__(self, document: Document, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
+        self.document = document
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # BSP re-indexing kills dynamic scenes
         self.setSceneRect(-SCENE_EXTENT / 2, -SCENE_EXTENT / 2, SCENE_EXTENT, SCENE_EXTENT)
         self.undo_stack = undo_stack
@@ -63,7 +81,22 @@ class EditorScene(QGraphicsScene):
         self._dirty_layers: set[int] = set()
         self._dirty: set[str] = set()
         self.selectionChanged.connect(self.selection_changed)
-        self.set_network(network)
+        self.selection_changed.connect(self._publish_selection)
+        self.set_network(document.network)
+        follow(self, document.events.project_replaced, self._project_replaced)
+        follow(self, document.events.run_state_changed, self._run_state_changed)
+
+    def _project_replaced(self, project: Project) -> None:
+        self.set_network(project.network)
+
+    def _run_state_changed(self, state: RunState) -> None:
+        running = state is RunState.RUNNING
+        self.set_structure_locked(running, LOCK_REASON if running else "")
+
+    def _publish_selection(self) -> None:
+        """The document owns the selection; the canvas is where it is made."""
+        layers, neurons, weights = self.selection()
+        self.document.select(Selection(tuple(layers), tuple(neurons), tuple(weights)))
 
     # ================================================================== projection of the model
     def set_network(self, network: Network) -> None:
@@ -73,7 +106,7 @@ class EditorScene(QGraphicsScene):
         self._items.clear()
         self._values, self._width_values, self._highlighted = None, None, []
         self.network = network
-        self._events.follow(network)
+        self._events.follow(network.events)
         for lid in network.layers:
             self._add_item(lid)
         self._dirty.add("edges")
@@ -90,22 +123,22 @@ class EditorScene(QGraphicsScene):
         self._items[layer_id] = item
         self.addItem(item)
 
-    def _on_event(self, event: Event) -> None:
-        kind, ids = event.kind, event.ids
-        if kind == "layer_added":
-            self._add_item(ids[0])
-        elif kind == "layer_removed":
-            self.removeItem(self._items.pop(ids[0]))
-        elif kind == "layer_changed":
-            self._items[ids[0]].update()
-        elif kind == "layer_moved":
-            self._moved(ids[0])
-        elif kind == "layer_resized":
-            self._dirty_layers.add(ids[0])
-            self._forget_weights_of(ids[0])
-        if kind.startswith("connection_") or kind in ("layer_added", "layer_removed", "layer_resized"):
+    def _on_event(self, event: NetworkEvent) -> None:
+        if isinstance(event, LayerAdded):
+            self._add_item(event.layer)
+        elif isinstance(event, LayerRemoved):
+            self.removeItem(self._items.pop(event.layer))
+        elif isinstance(event, LayerChanged):
+            self._items[event.layer].update()
+        elif isinstance(event, LayerMoved):
+            self._moved(event.layer)
+        elif isinstance(event, LayerResized):
+            self._dirty_layers.add(event.layer)
+            self._forget_weights_of(event.layer)
+        if isinstance(event, (ConnectionAdded, ConnectionRemoved, ConnectionChanged, LayerAdded, LayerRemoved,
+                              LayerResized)):
             self._dirty.add("edges")
-        elif kind == "values_changed":
+        elif isinstance(event, ValuesChanged):
             self._dirty.add("colours")
         if not self._batch:
             self._flush()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QCursor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QLabel, QToolTip
 
-from gui.app import icon
+from gui.icons import icon
 
 from .interactions import ConnectLayers, DrawWeight, Interaction, MoveLayers, Pan
 from .items import LayerItem, NeuronItem, PortItem

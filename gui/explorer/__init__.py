@@ -3,6 +3,6 @@
 The engine half (`engine.explain`) computes; this package shows it in a dock and on the canvas.
 """
 
-from .install import ExplorerUi, install_explorer
+from .install import ExplorerFeature
 
-__all__ = ["ExplorerUi", "install_explorer"]
+__all__ = ["ExplorerFeature"]

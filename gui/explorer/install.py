@@ -1,24 +1,26 @@
-"""The one entry point the main window calls: build the chain-rule explorer and keep it in step with the app.
+"""The chain-rule explorer feature: its dock and actions, kept in step with the document.
 
-`ExplorerUi` is the switchboard between the canvas (selection in; highlights and step-through labels out), the
-training controller (the trainer, its last batch, its optimiser; whether the network is free to use) and the
-panel. Every trigger — a new selection, a training step, a pause, an edit in the inspector, New/Open — only
-schedules one refresh on a zero timer, so a burst of triggers costs one explanation. While training runs, the
-network belongs to the worker thread: nothing is computed and the panel says so until the next pause.
+`ExplorerFeature` is the switchboard between the document (selection, run state, the trainer with its last batch
+and optimiser), the canvas (highlights and step-through labels out) and the panel. Every trigger — a new
+selection, a training step, a pause, an edit, New/Open — only schedules one refresh on a zero timer, so a burst of
+triggers costs one explanation. While training runs, the network belongs to the worker thread: nothing is computed
+and the panel says so until the next pause.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget
 
-from engine import BackpropError, CheckResult, Event, Network, Trainer, WeightRef, gradient_check
+from engine import BackpropError, CheckResult, LayerMoved, Network, NetworkEvent, Trainer, WeightRef, gradient_check
 from engine.explain import Explanation, Frame, StepThrough, explain_weight, path_union
 from engine.project import Project
-from gui.model_events import Follower
-from gui.training.controller import RUNNING
+from engine.studio import Document, RunState, Selection
+from gui.docks import Area, DockSpec
+from gui.editor import EditorScene
+from gui.follow import Follower, follow
 
 from .overlay import StepOverlay
 from .panel import EMPTY, ExplorerPanel
@@ -28,9 +30,9 @@ RUNNING_NOTE = "Pause training to explore (updates when paused)."
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
 
 
-def explained_target(network: Network, layers: list[int], neurons: list[tuple[int, int]],
-                     weights: list[WeightRef]) -> tuple[WeightRef | None, str]:
+def explained_target(network: Network, selection: Selection) -> tuple[WeightRef | None, str]:
     """The parameter the selection asks about (a weight first, else a neuron's bias) and a note for the reader."""
+    weights, neurons = selection.weights, selection.neurons
     if weights:
         note = f"{len(weights)} weights are selected: this is the first." if len(weights) > 1 else ""
         return weights[0], note
@@ -55,42 +57,48 @@ def frame_refs(network: Network, frame: Frame) -> list[WeightRef]:
     return [(("b", out.id), (k,)) for k in range(out.size)]
 
 
-class ExplorerUi(QObject):
-    def __init__(self, window: QMainWindow):
-        super().__init__(window)
-        self.window = window
-        self.controller = window.training.controller
+class ExplorerFeature(QObject):
+    def __init__(self, document: Document, scene: EditorScene):
+        super().__init__(scene)
+        self.document = document
+        self.scene = scene
         self.panel = ExplorerPanel()
-        # a tab beside Training and Data: the explorer needs height, and the inspector stays in view above it;
-        # Training stays the tab in front until the user (or Explore > Explain Selection) raises this one
-        training = window.findChild(QDockWidget, "training")
-        self.dock: QDockWidget = window.add_dock(self.panel, "Chain rule", Qt.DockWidgetArea.RightDockWidgetArea,
-                                                 "explorer", tab_with=training)
-        if training is not None:
-            training.raise_()
+        self.dock: QDockWidget | None = None  # placed by the window (`attach`)
         self.on_screen = False  # a dock behind another's tab is still `isVisible()`: `visibilityChanged` tells
-        self.overlay = StepOverlay(window.scene)
+        self.overlay = StepOverlay(scene)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
-        self._network: Network | None = None
-        self._events = Follower(self, self._on_event)
+        self._events = Follower(self, self._on_event, document.network.events)
         # (trainer, x, t) of the last refresh, while the network was the GUI thread's
         self._batch: tuple[Trainer, np.ndarray, np.ndarray] | None = None
         self._checked: WeightRef | None = None  # the parameter whose check the user asked for: kept up to date
         self._hover = None  # what the mouse over the panel asks to highlight
         self._union: list[WeightRef] | None = None  # every path of the shown explanation, computed on demand
         self._step_stale = True  # the step-through is rebuilt when its tab is next shown
-        self._follow(window.network)
+        self._wire()
 
-    def wire(self) -> None:
-        panel, scene, controller = self.panel, self.window.scene, self.controller
-        scene.selection_changed.connect(self._selection_changed)
-        controller.state_changed.connect(self.schedule)
-        controller.snapshot_ready.connect(self.schedule)
-        self.window.training.panel.learning_rate_edited.connect(self.schedule)
-        self.window.training.panel.batch_size_edited.connect(self.schedule)
-        self.window.project_changed.connect(self.set_project)
-        self.dock.visibilityChanged.connect(self._visibility_changed)
+    @property
+    def dock_spec(self) -> DockSpec:
+        """A tab beside Training and Data: the explorer needs height, and the inspector stays in view above it."""
+        return DockSpec(self.panel, "Chain rule", Area.RightDockWidgetArea, "explorer", tab_with="training")
+
+    def attach(self, dock: QDockWidget) -> None:
+        """The window placed the dock: follow whether it is on screen."""
+        self.dock = dock
+        dock.visibilityChanged.connect(self._visibility_changed)
+        self.schedule()
+
+    @property
+    def network(self) -> Network:
+        return self.document.network
+
+    def _wire(self) -> None:
+        panel, events = self.panel, self.document.events
+        follow(self, events.selection_changed, self._selection_changed)
+        follow(self, events.run_state_changed, self.schedule)
+        follow(self, events.snapshot_published, self.schedule)
+        follow(self, events.settings_changed, self.schedule)
+        follow(self, events.project_replaced, self.set_project)
         panel.sample_changed.connect(self.schedule)
         panel.check_requested.connect(self.check)
         panel.highlight_all_toggled.connect(self._mark_canvas)
@@ -98,7 +106,7 @@ class ExplorerUi(QObject):
         panel.weight_clicked.connect(self._select_weight)
         panel.tab_changed.connect(self._tab_changed)
         panel.step.frame_changed.connect(self._frame_changed)
-        self.window.add_menu("E&xplore", self._menu_actions())
+        self.actions = self._menu_actions()
 
     def _menu_actions(self) -> list[QAction]:
         """The Explore menu: window-wide E and Shift+E bring the explorer up; the rest work while the focus is in
@@ -109,15 +117,15 @@ class ExplorerUi(QObject):
                   self.step_through))
         actions = []
         for text, key, tip, slot in specs:
-            action = QAction(text, self.window)
+            action = QAction(text, self.panel)
             action.setShortcut(QKeySequence(key))
             action.setToolTip(tip)
             action.setStatusTip(tip)
             action.triggered.connect(slot)
             actions.append(action)
         step = self.panel.step.actions_by_name
-        return [*actions, _separator(self.window), self.panel.check_action, self.panel.highlight_action,
-                _separator(self.window), *(step[name] for name in ("first", "previous", "play", "next", "last"))]
+        return [*actions, _separator(self.panel), self.panel.check_action, self.panel.highlight_action,
+                _separator(self.panel), *(step[name] for name in ("first", "previous", "play", "next", "last"))]
 
     def explain_selection(self) -> None:
         self._raise_tab(0)
@@ -126,8 +134,9 @@ class ExplorerUi(QObject):
         self._raise_tab(1)
 
     def _raise_tab(self, index: int) -> None:
-        self.dock.show()
-        self.dock.raise_()
+        if self.dock is not None:
+            self.dock.show()
+            self.dock.raise_()
         self.panel.tabs.setCurrentIndex(index)
         self.panel.tabs.currentWidget().setFocus()
 
@@ -141,23 +150,19 @@ class ExplorerUi(QObject):
         return self._timer.isActive()
 
     def set_project(self, project: Project) -> None:
-        self._follow(project.network)
+        self._events.follow(project.network.events)
         self._checked = None
         self.panel.step.set_frames((), "", keep=False)
         self.schedule()
 
-    def _follow(self, network: Network) -> None:
-        self._network = network
-        self._events.follow(network)
-
-    def _on_event(self, event: Event) -> None:
-        if event.kind == "layer_moved":  # a drag sends one per mouse move: only the labels move
+    def _on_event(self, event: NetworkEvent) -> None:
+        if isinstance(event, LayerMoved):  # a drag sends one per mouse move: only the labels move
             self.overlay.relayout()
         else:
             self.schedule()
 
-    def _selection_changed(self) -> None:
-        ref, _ = explained_target(self.window.network, *self.window.scene.selection())
+    def _selection_changed(self, selection: Selection) -> None:
+        ref, _ = explained_target(self.network, selection)
         if ref != self._checked:
             self._checked = None
         self._hover = None
@@ -178,7 +183,7 @@ class ExplorerUi(QObject):
         panel = self.panel
         if not self.on_screen:
             return  # hidden: `visibilityChanged` brings it up to date when it is shown again
-        if self.controller.busy or self.controller.state == RUNNING:
+        if self.document.run_state is RunState.RUNNING:
             panel.show_notice(RUNNING_NOTE)
             panel.set_busy(True)
             panel.step.stop()
@@ -186,7 +191,7 @@ class ExplorerUi(QObject):
         panel.set_busy(False)
         self._union = None
         try:
-            trainer = self.controller.trainer()
+            trainer = self.document.trainer()
             x, t = trainer.last_batch()
         except BackpropError as exc:
             self._batch = None
@@ -205,8 +210,8 @@ class ExplorerUi(QObject):
         self._mark_canvas()
 
     def _explain(self) -> None:
-        network, panel = self.window.network, self.panel
-        ref, note = explained_target(network, *self.window.scene.selection())
+        network, panel = self.network, self.panel
+        ref, note = explained_target(network, self.document.selection)
         if ref is None:
             panel.show_empty(note)
             return
@@ -224,12 +229,12 @@ class ExplorerUi(QObject):
     def _gradient_check(self, e: Explanation) -> CheckResult:
         trainer, x, t = self._batch
         rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
-        return gradient_check(self.window.network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
+        return gradient_check(self.network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
 
     def check(self) -> None:
         """Backprop against central differences for the parameter shown; redone with every refresh after that."""
         e = self.panel.explanation
-        if e is None or self._batch is None or self.controller.busy:
+        if e is None or self._batch is None or not self.document.idle:
             return
         try:
             result = self._gradient_check(e)
@@ -240,7 +245,7 @@ class ExplorerUi(QObject):
         self.panel.show_check(result)
 
     def _build_steps(self) -> None:
-        view, network = self.panel.step, self.window.network
+        view, network = self.panel.step, self.network
         if self._batch is None:
             return
         self._step_stale = False
@@ -290,21 +295,21 @@ class ExplorerUi(QObject):
         elif hover is not None:
             refs = hover
         elif stepping and frame is not None:
-            refs = frame_refs(self.window.network, frame)
-        self.window.scene.highlight_weights(refs)
+            refs = frame_refs(self.network, frame)
+        self.scene.highlight_weights(refs)
 
     def _all_paths(self, e: Explanation | None) -> list[WeightRef]:
         if e is None:
             return []
         if self._union is None:
             try:
-                self._union = path_union(self.window.network, e.ref)
+                self._union = path_union(self.network, e.ref)
             except BackpropError:  # the weight went with an edit the next refresh has not seen yet
                 self._union = []
         return self._union
 
     def _select_weight(self, ref: WeightRef) -> None:
-        scene = self.window.scene
+        scene = self.scene
         scene.clear_selection()
         scene.select_weights([ref])
 
@@ -313,13 +318,3 @@ def _separator(parent: QObject) -> QAction:
     action = QAction(parent)
     action.setSeparator(True)
     return action
-
-
-def install_explorer(window: QMainWindow) -> ExplorerUi:
-    """Add the "Chain rule" dock and wire it to the canvas, the training controller and the project."""
-    ui = ExplorerUi(window)
-    ui.wire()
-    if window.isVisible():  # installed on a window already on screen: a dock added now would stay hidden
-        ui.dock.show()
-    ui.schedule()
-    return ui

@@ -83,7 +83,8 @@ def heading(e: Explanation) -> str:
     symbol = "∂L/∂b" if is_bias(e) else "∂L/∂w"
     return (f'<span style="font-size: large"><b>{symbol}</b> for <b>{escape(e.name)}</b> = '
             f"<b>{signed(e.gradient, 8)}</b></span><br>"
-            f'<span style="color:{MUTED}">{escape(LOSSES[e.loss].label)} loss · {scope(e)}</span>')
+            f'<span style="color:{MUTED}">{escape(LOSSES[e.loss].label)} loss · {scope(e)} of the last step · '
+            f"at the current weights (after that step's update; the inspector's dL/dw is from before it)</span>")
 
 
 def local_form(e: Explanation) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,9 +37,10 @@ from PySide6.QtWidgets import (
 
 from engine import BackpropError
 from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
-from engine.project import DataSpec
-from gui.plots.boundary import class_colors
-from gui.plots.style import TRAIN
+from engine.project import DataSpec, Project
+from engine.studio import Document, LoadedData, RunState
+from gui.colors import TRAIN, class_colors
+from gui.follow import follow
 
 CSV = "csv:"
 AUTO = "auto"
@@ -142,10 +143,9 @@ class CsvDialog(QDialog):
 
 
 class DatasetPanel(QWidget):
-    data_edited = Signal(object)  # the new DataSpec, after it loaded successfully
-
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
+        self.document = document
         self.source = QComboBox()
         for name in GENERATOR_PARAMS:
             self.source.addItem(f"{name} (generated)", f"generator:{name}")
@@ -193,8 +193,6 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.preview, 1)
 
-        self.spec: DataSpec | None = None
-        self.base_dir: Path | None = None
         self._csv: tuple[str, dict] = ("", {})  # path and load_csv mapping of the CSV choice
         self.source.currentIndexChanged.connect(self._source_changed)
         self.csv_choose.clicked.connect(self.choose_csv)
@@ -202,11 +200,23 @@ class DatasetPanel(QWidget):
         self.val_fraction.valueChanged.connect(self.apply)
         self.split_seed.valueChanged.connect(self.apply)
         self.standardize.toggled.connect(self.apply)
+        events = document.events
+        follow(self, events.project_replaced, self._project_replaced)
+        follow(self, events.data_loaded, self._data_loaded)
+        follow(self, events.run_state_changed, self._run_state_changed)
+        self._project_replaced(document.project)
 
-    # ------------------------------------------------------------ from the project
-    def set_spec(self, spec: DataSpec, base_dir: Path | None = None) -> None:
-        """Show the project's data recipe (and preview it) without emitting an edit."""
-        self.spec, self.base_dir = spec, base_dir
+    @property
+    def base_dir(self) -> Path | None:
+        return self.document.project.base_dir
+
+    # ------------------------------------------------------------ from the document
+    def _project_replaced(self, project: Project) -> None:
+        """Show the project's data recipe without emitting an edit; the preview follows when the data loads."""
+        spec = project.data
+        self.error.setText("")
+        self.summary.setText("")
+        self.preview.getPlotItem().clear()
         widgets = (self.source, self.val_fraction, self.split_seed, self.standardize)
         blocked = [w.blockSignals(True) for w in widgets]
         key = CSV if spec.kind == "csv" else f"{spec.kind}:{spec.name}"
@@ -219,7 +229,12 @@ class DatasetPanel(QWidget):
         if spec.kind == "csv":
             self._csv = (spec.name, dict(spec.params))
         self._build_params(spec.params if spec.kind == "generator" else {})
-        self._preview(spec)
+
+    def _data_loaded(self, data: LoadedData) -> None:
+        self._show_preview(data.train, data.val)
+
+    def _run_state_changed(self, state: RunState) -> None:
+        self.setEnabled(state is not RunState.RUNNING)
 
     # ------------------------------------------------------------ edits
     def current_spec(self) -> DataSpec:
@@ -239,10 +254,18 @@ class DatasetPanel(QWidget):
         if spec.kind == "csv" and not spec.name:
             self.error.setText("Choose a CSV file.")
             return False
-        if not self._preview(spec):
+        try:
+            train, val, _ = spec.load(self.base_dir)
+        except BackpropError as exc:
+            self.error.setText(str(exc))
             return False
-        self.spec = spec
-        self.data_edited.emit(spec)
+        self.error.setText("")
+        try:
+            self.document.set_data(spec)
+        except BackpropError as exc:
+            self.error.setText(str(exc))
+            return False
+        self._show_preview(train, val)
         return True
 
     def choose_csv(self) -> None:
@@ -301,13 +324,7 @@ class DatasetPanel(QWidget):
         self.csv_path.setText(self._csv[0] or "no file chosen")
 
     # ------------------------------------------------------------ preview
-    def _preview(self, spec: DataSpec) -> bool:
-        try:
-            train, val, _ = spec.load(self.base_dir)
-        except BackpropError as exc:
-            self.error.setText(str(exc))
-            return False
-        self.error.setText("")
+    def _show_preview(self, train: Dataset, val: Dataset) -> None:
         self.summary.setText(describe(train, val))
         plot = self.preview.getPlotItem()
         plot.clear()
@@ -320,7 +337,6 @@ class DatasetPanel(QWidget):
                     item = pg.ScatterPlotItem(x, y, size=6, pen=pg.mkPen("#333333", width=0.5),
                                               brush=[pg.mkBrush(c) for c in colors])
                 plot.addItem(item)
-        return True
 
 
 def describe(train: Dataset, val: Dataset) -> str:

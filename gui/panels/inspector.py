@@ -1,8 +1,9 @@
 """The inspector: the selection's properties, each editable through an undoable command.
 
-It keeps no copy of the model: every refresh reads the network again, and every edit is a command handed to
-`push` (the canvas's gate, which refuses edits while training runs and reports the engine's refusals). A
-refused edit shows its reason here and the fields fall back to what the model holds.
+It keeps no copy of the model: every refresh reads the document again (the selection, and the values from the
+network while idle or from the latest snapshot while the worker owns the network), and every edit is a command
+handed to `push` (the canvas's gate, which refuses edits while training runs and reports the engine's refusals).
+A refused edit shows its reason here and the fields fall back to what the model holds.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import ACTIVATIONS, INITIALIZERS, BackpropError, Event, Network, WeightRef
+from engine import ACTIVATIONS, INITIALIZERS, BackpropError, LayerMoved, Network, NetworkEvent, WeightRef
+from engine.project import Project
+from engine.studio import Document, RunState, Selection, Snapshot
 from gui import commands
-from gui.model_events import Follower
+from gui.follow import Follower, follow
 
 MAX_LAYER_SIZE = 100_000
+# the inspector and the Chain rule dock show two different gradients of one weight: say which each is
+LAST_STEP_TIP = ("{} of the last training step: on that step's mini-batch, at the weights before its update "
+                 "(what the step used). The Chain rule dock explains the gradient at the current weights.")
 Push = Callable[[commands.ModelCommand], "str | None"]
 
 
@@ -46,12 +52,12 @@ def _number(text: str) -> float | None:
 
 
 class Inspector(QWidget):
-    def __init__(self, network: Network, push: Push, parent=None):
+    def __init__(self, document: Document, push: Push, lock_reason: str, parent=None):
         super().__init__(parent)
-        self.network: Network | None = None
+        self.document = document
         self._events = Follower(self, self._on_event)
         self._push = push
-        self._selection: tuple[list[int], list[tuple[int, int]], list[WeightRef]] = ([], [], [])
+        self._lock_reason = lock_reason
         self.pages = QStackedWidget()
         self.summary = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
         self.pages.addWidget(self.summary)
@@ -68,7 +74,17 @@ class Inspector(QWidget):
         for widget in (self.lock_note, self.pages, self.error):
             layout.addWidget(widget)
         layout.addStretch(1)
-        self.set_network(network)
+        self._events.follow(document.network.events)
+        events = document.events
+        follow(self, events.project_replaced, self._project_replaced)
+        follow(self, events.selection_changed, self._selection_changed)
+        follow(self, events.run_state_changed, self._run_state_changed)
+        follow(self, events.snapshot_published, self._snapshot_published)
+        self.refresh()
+
+    @property
+    def network(self) -> Network:
+        return self.document.network
 
     # ------------------------------------------------------------------ pages
     def _build_layer_page(self) -> None:
@@ -94,9 +110,9 @@ class Inspector(QWidget):
         self.neuron_label = QLabel()
         self.bias_edit = QLineEdit(toolTip="The neuron's bias b; press Enter to apply")
         self.bias_frozen = QCheckBox("Frozen", toolTip="A frozen bias keeps its value during training")
-        self.bias_grad = QLabel(toolTip="dL/db from the last training step")
+        self.bias_grad = QLabel(toolTip=LAST_STEP_TIP.format("dL/db"))
         for label, widget in (("Neuron", self.neuron_label), ("Bias", self.bias_edit), ("", self.bias_frozen),
-                              ("dL/db", self.bias_grad)):
+                              ("dL/db (last step)", self.bias_grad)):
             form.addRow(label, widget)
         self.bias_edit.editingFinished.connect(lambda: self._set_value(self.bias_edit, self._bias_ref()))
         self.bias_frozen.clicked.connect(lambda on: self._run(commands.set_frozen, self._bias_ref(), on))
@@ -109,13 +125,13 @@ class Inspector(QWidget):
         self.cut_check = QCheckBox("Cut", toolTip="A cut weight is exactly 0 and never learns; "
                                                   "restoring it draws a fresh initial value")
         self.frozen_check = QCheckBox("Frozen", toolTip="A frozen weight keeps its value during training")
-        self.grad_label = QLabel(toolTip="dL/dw from the last training step")
+        self.grad_label = QLabel(toolTip=LAST_STEP_TIP.format("dL/dw"))
         self.connection_label = QLabel(wordWrap=True)
         self.init_combo = QComboBox(toolTip="How this connection's new weights are drawn "
                                             "(neurons added later, weights restored, Reset weights)")
         self.init_combo.addItems(list(INITIALIZERS))
         for label, widget in (("Weight", self.weight_label), ("Value", self.value_edit), ("", self.cut_check),
-                              ("", self.frozen_check), ("dL/dw", self.grad_label),
+                              ("", self.frozen_check), ("dL/dw (last step)", self.grad_label),
                               ("Connection", self.connection_label), ("Initialiser", self.init_combo)):
             form.addRow(label, widget)
         self.value_edit.editingFinished.connect(lambda: self._set_value(self.value_edit, self._weight_ref()))
@@ -124,28 +140,46 @@ class Inspector(QWidget):
         self.init_combo.activated.connect(self._set_init)
 
     # ------------------------------------------------------------------ following the model and the selection
-    def set_network(self, network: Network) -> None:
-        self.network = network
-        self._events.follow(network)
-        self.show_selection([], [], [])
-
-    def show_selection(self, layers: list[int], neurons: list[tuple[int, int]], weights: list[WeightRef]) -> None:
-        self._selection = (list(layers), list(neurons), list(weights))
+    def _project_replaced(self, project: Project) -> None:
+        self._events.follow(project.network.events)
         self.error.clear()
         self.refresh()
 
-    def set_locked(self, locked: bool, reason: str = "") -> None:
-        self.pages.setEnabled(not locked)
-        self.lock_note.setText(reason)
-        self.lock_note.setVisible(locked)
+    def _selection_changed(self, selection: Selection) -> None:
+        self.error.clear()
+        self.refresh()
 
-    def _on_event(self, event: Event) -> None:
-        if event.kind != "layer_moved":  # nothing shown here moves; a drag sends one event per mouse move
+    def _run_state_changed(self, state: RunState) -> None:
+        locked = state is RunState.RUNNING
+        self.pages.setEnabled(not locked)
+        self.lock_note.setText(self._lock_reason if locked else "")
+        self.lock_note.setVisible(locked)
+        self.refresh()
+
+    def _snapshot_published(self, snapshot: Snapshot) -> None:
+        if self.document.selection.count == 1 and not self.document.selection.layers:
+            self.refresh()  # a weight's or a bias's value and gradient follow training (throttled by the worker)
+
+    def _on_event(self, event: NetworkEvent) -> None:
+        if not isinstance(event, LayerMoved):  # nothing shown here moves; a drag sends one event per mouse move
             self.refresh()
+
+    def _live(self, key: tuple[str, int], param) -> tuple:
+        """(values, gradients) of a parameter array: the network's own while idle; while the worker owns the
+        network, the latest snapshot's copies (the values the worker has published)."""
+        snap = self.document.snapshot
+        if self.document.idle or snap is None:
+            return param.value, param.grad
+        kind, ident = key
+        values, grads = (snap.weights, snap.grads) if kind == "W" else (snap.biases, snap.bias_grads)
+        if ident in values and values[ident].shape == param.shape:
+            return values[ident], grads[ident]
+        return param.value, param.grad
 
     def refresh(self) -> None:
         """Show the selection as the model has it now (a selected thing may just have been deleted)."""
-        layers, neurons, weights = self._selection
+        selection = self.document.selection
+        layers, neurons, weights = selection.layers, selection.neurons, selection.weights
         count = len(layers) + len(neurons) + len(weights)
         try:
             if count == 1 and layers:
@@ -199,9 +233,10 @@ class Inspector(QWidget):
         for widget in (self.bias_edit, self.bias_frozen):
             widget.setEnabled(has_bias)
         if has_bias:
-            _quiet(self.bias_edit, lambda: self.bias_edit.setText(f"{layer.bias.value[j]:.6g}"))
+            values, grads = self._live(("b", layer_id), layer.bias)
+            _quiet(self.bias_edit, lambda: self.bias_edit.setText(f"{values[j]:.6g}"))
             _quiet(self.bias_frozen, lambda: self.bias_frozen.setChecked(bool(layer.bias.frozen[j])))
-            self.bias_grad.setText(f"{layer.bias.grad[j]:.4g}")
+            self.bias_grad.setText(f"{grads[j]:.4g}")
         else:
             self.bias_edit.setText("—")
             self.bias_grad.setText("—")
@@ -214,11 +249,12 @@ class Inspector(QWidget):
         w = c.weight
         present = bool(w.mask[i, j])
         self.weight_label.setText(net.weight_name(cid, i, j))
-        _quiet(self.value_edit, lambda: self.value_edit.setText(f"{w.value[i, j]:.6g}"))
+        values, grads = self._live(("W", cid), w)
+        _quiet(self.value_edit, lambda: self.value_edit.setText(f"{values[i, j]:.6g}"))
         self.value_edit.setEnabled(present)
         _quiet(self.cut_check, lambda: self.cut_check.setChecked(not present))
         _quiet(self.frozen_check, lambda: self.frozen_check.setChecked(bool(w.frozen[i, j])))
-        self.grad_label.setText(f"{w.grad[i, j]:.4g}")
+        self.grad_label.setText(f"{grads[i, j]:.4g}")
         kind = "dense" if c.dense else "drawn weights"
         self.connection_label.setText(f"{net.layer(c.source).name} → {net.layer(c.target).name} ({kind}, "
                                       f"{int(w.mask.sum())} of {w.value.size} weights)")
@@ -228,8 +264,9 @@ class Inspector(QWidget):
     def _single(self, kind: int):
         """The one selected layer (0), neuron (1) or weight (2); None when the selection is anything else (an
         editor's focus-out may arrive after the selection changed)."""
-        selection = self._selection
-        return selection[kind][0] if len(selection[kind]) == 1 and sum(map(len, selection)) == 1 else None
+        selection = self.document.selection
+        chosen = (selection.layers, selection.neurons, selection.weights)[kind]
+        return chosen[0] if len(chosen) == 1 and selection.count == 1 else None
 
     def _bias_ref(self) -> WeightRef | None:
         neuron = self._single(1)

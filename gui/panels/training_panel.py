@@ -1,8 +1,8 @@
 """How to train: loss, optimiser and its settings, budget and stop condition, and the run buttons.
 
-The panel edits the project's `TrainSettings` in place for everything that takes effect at the next run, and
-only *asks* (signals) for the learning rate and batch size, which the controller hands to a running loop. It
-knows nothing of threads: `set_state` tells it what is allowed.
+Every edit goes to the document (`Document.edit_settings`), which says whether it is allowed now; the learning
+rate and batch size also reach a running loop (the training controller follows `settings_changed`). The panel
+shows the document's settings, run state and status line and keeps none of them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import LOSSES, OPTIMIZERS, TrainSettings
+from engine import LOSSES, OPTIMIZERS, BackpropError, TrainSettings
+from engine.studio import Document, RunState, Status
+from gui.follow import follow
 
 # action name -> (text, shortcut, tip)
 ACTIONS = {
@@ -79,13 +81,11 @@ class NumberBox(QDoubleSpinBox):
 
 
 class TrainingPanel(QWidget):
-    settings_edited = Signal()  # loss, optimiser, its settings, budget, target, seed: they apply at the next run
-    learning_rate_edited = Signal(float)
-    batch_size_edited = Signal(int)
     action_triggered = Signal(str)  # one of ACTIONS
 
-    def __init__(self, settings: TrainSettings, parent: QWidget | None = None):
+    def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
+        self.document = document
         self.run_actions: dict[str, QAction] = {}
         buttons = QGridLayout()
         for k, (name, (text, shortcut, tip)) in enumerate(ACTIONS.items()):
@@ -119,6 +119,7 @@ class TrainingPanel(QWidget):
         self.hyper_box = QGroupBox("Optimiser settings")
         self.hyper_form = QFormLayout(self.hyper_box)
         self.hyper: dict[str, QWidget] = {}
+        self._hyper_shown: dict = {}  # the optimiser settings the hyper-parameter form was built for
 
         form = QFormLayout()
         form.addRow("Loss", self.loss)
@@ -139,8 +140,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.hyper_box)
         layout.addStretch(1)
 
-        self.settings = settings
-        self.set_settings(settings)
+        self.set_settings(document.project.settings)
         self.loss.currentIndexChanged.connect(self._edited)
         self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
         self.epochs.valueChanged.connect(self._edited)
@@ -148,14 +148,23 @@ class TrainingPanel(QWidget):
         self.target.valueChanged.connect(self._edited)
         self.patience.valueChanged.connect(self._edited)
         self.seed.valueChanged.connect(self._edited)
-        self.lr.valueChanged.connect(self.learning_rate_edited)
-        self.batch_size.valueChanged.connect(self.batch_size_edited)
-        self.set_state("stopped")
+        self.lr.valueChanged.connect(lambda lr: self._edit(lr=lr))
+        self.batch_size.valueChanged.connect(lambda size: self._edit(batch_size=size))
+        events = document.events
+        follow(self, events.project_replaced, lambda project: self.set_settings(project.settings))
+        follow(self, events.settings_changed, self.set_settings)  # e.g. F5 extended the epoch budget
+        follow(self, events.run_state_changed, self.set_state)
+        follow(self, events.status_changed, self.show_status)
+        self.set_state(document.run_state)
+        self.show_status(document.status)
+
+    @property
+    def settings(self) -> TrainSettings:
+        return self.document.project.settings
 
     # ------------------------------------------------------------ from the project
     def set_settings(self, settings: TrainSettings) -> None:
         """Show `settings` (a new project was opened) without emitting edits."""
-        self.settings = settings
         widgets = (self.loss, self.optimizer, self.lr, self.batch_size, self.epochs, self.target_on, self.target,
                    self.patience, self.seed)
         blocked = [w.blockSignals(True) for w in widgets]
@@ -170,37 +179,47 @@ class TrainingPanel(QWidget):
         self.seed.setValue(settings.seed)
         for widget, was in zip(widgets, blocked, strict=True):
             widget.blockSignals(was)
-        self._build_hyper_form()
+        if self._hyper_shown != self._form_values():  # rebuilding would take the focus from a field being edited
+            self._build_hyper_form()
 
     # ------------------------------------------------------------ state
-    def set_state(self, state: str) -> None:
-        """"running" locks everything but the learning rate and batch size; "paused" turns Train into Resume."""
-        running = state == "running"
+    def set_state(self, state: RunState) -> None:
+        """Running locks everything but the learning rate and batch size; paused turns Train into Resume."""
+        running = state is RunState.RUNNING
         for widget in (self.loss, self.optimizer, self.epochs, self.target_on, self.target, self.patience, self.seed,
                        self.hyper_box):
             widget.setEnabled(not running)
         self.target.setEnabled(not running and self.target_on.isChecked())
-        self.run_actions["train"].setText("Resume" if state == "paused" else "Train")
+        self.run_actions["train"].setText("Resume" if state is RunState.PAUSED else "Train")
         for name in ("train", "step", "step_epoch"):
             self.run_actions[name].setEnabled(not running)
         self.run_actions["pause"].setEnabled(running)
-        self.run_actions["stop"].setEnabled(state != "stopped")
+        self.run_actions["stop"].setEnabled(state is not RunState.STOPPED)
 
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b2182b;" if error else "")
-        self.message.setText(text)
+    def show_status(self, status: Status) -> None:
+        self.message.setStyleSheet("color: #b2182b;" if status.error else "")
+        self.message.setText(status.text)
+
+    def _edit(self, **changes) -> None:
+        try:
+            self.document.edit_settings(**changes)
+        except BackpropError as exc:
+            self.document.post(str(exc), error=True)
 
     # ------------------------------------------------------------ edits
     def _hyper_values(self) -> dict:
         return {**OPTIMIZERS[self.settings.optimizer].defaults, **self.settings.optimizer_params}
 
+    def _form_values(self) -> dict:
+        """The optimiser's settings but the learning rate, which has its own box above the form."""
+        return {name: value for name, value in self._hyper_values().items() if name != "lr"}
+
     def _build_hyper_form(self) -> None:
         while self.hyper_form.rowCount():
             self.hyper_form.removeRow(0)
         self.hyper = {}
-        for name, value in self._hyper_values().items():
-            if name == "lr":
-                continue
+        self._hyper_shown = self._form_values()
+        for name, value in self._hyper_shown.items():
             if isinstance(value, bool):
                 widget = QCheckBox()
                 widget.setChecked(value)
@@ -215,25 +234,18 @@ class TrainingPanel(QWidget):
             self.hyper[name] = widget
 
     def _hyper_edited(self, name: str, value: float | bool) -> None:
-        self.settings.optimizer_params[name] = value
-        self.settings_edited.emit()
+        self._edit(optimizer_params={**self.settings.optimizer_params, name: value})
 
     def _optimizer_changed(self) -> None:
         """A new optimiser starts from its own defaults; only the learning rate carries over."""
-        self.settings.optimizer = self.optimizer.currentData()
-        self.settings.optimizer_params = {"lr": self.lr.value()}
+        self._edit(optimizer=self.optimizer.currentData(), optimizer_params={"lr": self.lr.value()})
         self._build_hyper_form()
-        self.settings_edited.emit()
 
     def _edited(self) -> None:
-        s = self.settings
-        s.loss = self.loss.currentData()
-        s.epochs = self.epochs.value()
-        s.target_loss = self.target.value() if self.target_on.isChecked() else None
         self.target.setEnabled(self.target_on.isChecked())
-        s.patience = self.patience.value() or None
-        s.seed = self.seed.value()
-        self.settings_edited.emit()
+        self._edit(loss=self.loss.currentData(), epochs=self.epochs.value(),
+                   target_loss=self.target.value() if self.target_on.isChecked() else None,
+                   patience=self.patience.value() or None, seed=self.seed.value())
 
 
 class RunStatus(QWidget):

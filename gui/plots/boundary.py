@@ -17,26 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
-from gui.colors import signed_colormap
+from gui.colors import INK, class_colors, signed_colormap
 
-from .style import INK, PALETTE, plot_widget, side_by_side
+from .style import plot_widget, side_by_side
 
 THUMBNAIL_COLUMNS_MAX = 8
 THUMBNAIL_PIXELS = 32  # a tile's side at most: tiles show at 20-40 px, and painting scales with the pixels drawn
 GAP_X, GAP_Y = 0.1, 0.55  # between tiles, as a fraction of a tile; the vertical gap holds the neuron's index
 LABEL_POINTS = 7
 NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
-
-
-def class_colors(n_classes: int) -> list[QColor]:
-    """Two classes take the ends of the signed map (matching a sigmoid heatmap), more take the palette."""
-    if n_classes <= 2:
-        cmap = signed_colormap()
-        return [cmap.map(x, mode=pg.ColorMap.QCOLOR) for x in (0.0, 1.0)]
-    return [QColor(PALETTE[k % len(PALETTE)]) for k in range(n_classes)]
 
 
 def softmax_image(probabilities: np.ndarray) -> np.ndarray:
@@ -151,7 +143,8 @@ class BoundaryView(QWidget):
             levels = (0.0, 1.0) if self._task == "classification" else self._y_levels
             self.image.setImage(output[..., 0], levels=levels, autoLevels=False)
         else:
-            self.image.setImage(softmax_image(output), autoLevels=False)
+            # RGB bytes: levels (0, 255), not the (0, 1) a one-output boundary left behind (it turned all white)
+            self.image.setImage(softmax_image(output), levels=(0, 255), autoLevels=False)
         self.image.setRect(rect)
         if not layers:
             self._clear_thumbnails()

@@ -10,7 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .style import INK, TRAIN, StableRange, curve, plot_widget, series_color, set_curve
+from gui.colors import INK, TRAIN, series_color
+
+from .style import StableRange, curve, plot_widget, set_curve
 
 HISTOGRAM_BINS = 40
 
@@ -45,6 +47,7 @@ class GradNormView(QWidget):
         self.range.fit(list(self.curves.values()))
 
     def clear(self) -> None:
+        self.range.reset()
         self.set_norms([], np.zeros((0, 1)))
 
 
@@ -81,4 +84,5 @@ class GradHistogramView(QWidget):
             self.summary.setText(f"{grads.size} weights, every dL/dw is 0" if grads.size else "no weights")
 
     def clear(self) -> None:
+        self.range.reset()
         self.set_gradients(np.zeros(0))

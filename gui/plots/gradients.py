@@ -13,8 +13,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine import WeightRef
+from gui.colors import INK, series_color
 
-from .style import INK, StableRange, curve, plot_widget, series_color, set_curve
+from .style import StableRange, curve, plot_widget, set_curve
 
 QUANTITIES = ("w", "dL/dw", "Δw")  # columns 1, 2, 3 of History.weight_series rows
 
@@ -76,7 +77,9 @@ class WatchedWeightsView(QWidget):
                           "Select weights (edges) on the canvas, then Watch.")
 
     def clear(self) -> None:
-        """A new run: keep the watched weights, drop their points."""
+        """A new run: keep the watched weights, drop their points and the axes' ranges."""
+        for view_range in self.ranges:
+            view_range.reset()
         for items in self.curves.values():
             for item in items:
                 item.setData([], [])

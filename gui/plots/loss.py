@@ -12,7 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .style import BATCH, INK, TRAIN, VALIDATION, StableRange, curve, plot_widget, set_curve, side_by_side
+from gui.colors import BATCH, INK, TRAIN, VALIDATION
+
+from .style import StableRange, curve, plot_widget, set_curve, side_by_side
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 # columns of History.epochs (engine.history.EPOCH_COLUMNS)
@@ -79,6 +81,8 @@ class LossView(QWidget):
 
     def clear(self) -> None:
         """A new run (Reset weights): the curves start over."""
+        self.loss_range.reset()
+        self.metric_range.reset()
         self.set_history(np.zeros((0, 2)), np.zeros((0, 6)), self._metric)
         self.cursor.setVisible(False)
         self.readout.setText("")

@@ -12,18 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QSplitter, QWidget
 
-INK = "#333333"
-TRAIN = "#1f77b4"
-VALIDATION = "#ff7f0e"
-BATCH = "#9ecae1"
+from gui.colors import INK
+
 MAX_POINTS = 600  # per curve on screen: a plot is a few hundred pixels wide
-# tab10: distinguishable, and the same series keeps its colour in every plot that shows it
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf"]
-
-
-def series_color(k: int) -> QColor:
-    return QColor(PALETTE[k % len(PALETTE)])
 
 
 def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "step") -> pg.PlotItem:
@@ -113,6 +104,11 @@ class StableRange:
 
     def _taken(self, *_) -> None:
         self.following = False
+
+    def reset(self) -> None:
+        """A new run or project: forget the last one's range (and the user's pan or zoom over it)."""
+        self.following = True
+        self.box.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
 
     def fit(self, items: list[pg.PlotDataItem], x: bool = True) -> None:
         """Keep the items' displayed data (log-mapped on a log axis) in view; `x=False` for a plot whose x axis is

@@ -1,52 +1,41 @@
-"""The GUI thread's face of training: commands in, state and snapshots out.
+"""The GUI thread's face of training: runs commands on the worker thread and writes what comes back into the
+document (run state, snapshots, status). It owns the thread plumbing and nothing the views show.
 
-Widgets and tests connect to this object's signals only. The worker's signals are connected to this object's own
-bound methods (measured, design.md §2: a lambda or plain function connected to a worker signal runs in the worker
-thread, even with a queued connection), which re-emit them from the GUI thread.
+The worker's signals are connected to this object's own bound methods (measured, design.md §2: a lambda or plain
+function connected to a worker signal runs in the worker thread, even with a queued connection), so every change
+of the document happens in the GUI thread.
 
-States: "stopped" (no run in progress), "running" (the worker is executing a command; the canvas is locked),
-"paused" (a run is in progress but idle). A pause or stop is a request: the state changes when the worker has
-finished its current step and said so, and only then may the GUI thread touch the model again.
+A pause or stop is a request: the run state leaves RUNNING when the worker has finished its current step and
+said so, and only then may the GUI thread touch the network again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Slot
 
-from engine import BackpropError, Event, Trainer, TrainingError, ValidationError, WeightRef
+from engine import BackpropError, LayerMoved, NetworkEvent, TrainSettings, ValidationError, WeightRef
 from engine.project import Project
-from gui.model_events import Follower
+from engine.studio import Document, RunState, Snapshot
+from gui.follow import Follower, follow
 
 from .gc_guard import GuiThreadCollector
 from .gil import FastGilHandoff
 from .live import LiveSettings, Requests, sync_watched
-from .session import Session
-from .snapshot import Snapshot, take_snapshot
 from .worker import PARTS, Command, Outcome, TrainingWorker, apply_requests
 
-STOPPED, RUNNING, PAUSED = "stopped", "running", "paused"
 REFRESH_DELAY_MS = 50  # coalesces the burst of events one edit can emit into one refresh
-_QUIET_EVENTS = {"layer_moved"}  # moving a layer on the canvas changes nothing the views show
+PAUSED_NOTE = "Paused: the network can be edited; Resume continues from these weights."
+RUNNING_NOTE = "Training… (the canvas is locked: pause to edit the network)"
 
 
 class TrainingController(QObject):
-    state_changed = Signal(str)
-    snapshot_ready = Signal(object)  # Snapshot, from the worker (≤ 30 Hz) or taken here while idle
-    run_reset = Signal()  # Reset weights: the curves start over
-    message_posted = Signal(str)  # why a run ended, and other news for the status bar
-    error_raised = Signal(str)  # an engine error or a divergence, for the user to read
-    data_loaded = Signal(object, object)  # (training, validation) Datasets, whenever the data set was (re)loaded
-
-    def __init__(self, project: Project, parent: QObject | None = None):
+    def __init__(self, document: Document, parent: QObject | None = None):
         super().__init__(parent)
+        self.document = document
         self._live = LiveSettings()
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._state = STOPPED
-        self._busy = False
         self._after: str | None = None  # what to do once the running command ends: "pause", "stop", "reset"
-        self._elapsed = 0.0
-        self._watched: list[WeightRef] = []
         self._parts = frozenset(PARTS)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -55,63 +44,62 @@ class TrainingController(QObject):
         self._turn_timer.timeout.connect(self._end_turn)
         self._collector = GuiThreadCollector(self)
         self._gil = FastGilHandoff()
-        self._project: Project | None = None
-        self._events = Follower(self, self._on_network_event)
-        self.session: Session | None = None
-        self._adopt(project)  # quietly: nothing listens yet, and the data loads when first needed
-
-    def _adopt(self, project: Project) -> None:
-        self._project = project
-        self.session = Session(project)
-        self._data_shown = 0
-        self._watched = list(project.history.watched)
-        self._elapsed = 0.0
-        self._events.follow(project.network)
-
-    # ------------------------------------------------------------ queries
-    @property
-    def project(self) -> Project:
-        return self._project
-
-    @property
-    def state(self) -> str:
-        return self._state
+        self._network_events = Follower(self, self._network_edited, document.network.events)
+        events = document.events
+        follow(self, events.project_replaced, self._project_replaced)
+        follow(self, events.settings_changed, self._settings_changed)
+        follow(self, events.data_spec_changed, lambda _spec: self.schedule_refresh())
+        follow(self, events.watched_changed, self._watched_changed)
 
     @property
     def busy(self) -> bool:
-        """Whether the worker is executing a command (then only it may touch the model)."""
-        return self._busy
+        """Whether the worker is executing a command (then only it may touch the network)."""
+        return self.document.run_state is RunState.RUNNING
 
-    @property
-    def watched(self) -> list[WeightRef]:
-        return list(self._watched)
+    # ------------------------------------------------------------ following the document
+    def _project_replaced(self, project: Project) -> None:
+        self._network_events.follow(project.network.events)
 
-    def trainer(self) -> Trainer:
-        """The current trainer (built if needed); for the GUI thread while idle, and for tests."""
-        return self.session.trainer()
+    def _network_edited(self, event: NetworkEvent) -> None:
+        if not (self.busy or isinstance(event, LayerMoved)):  # moving a layer changes nothing the views show
+            self.schedule_refresh()
 
-    # ------------------------------------------------------------ project
-    def set_project(self, project: Project) -> None:
-        """Follow another project (File > Open): any run of the previous one ends first; the views get its data
-        and a snapshot."""
-        self.shutdown()
-        self._adopt(project)
-        self._set_state(STOPPED)
-        self.run_reset.emit()
-        self.refresh()
+    def _settings_changed(self, settings: TrainSettings) -> None:
+        """The learning rate and batch size reach a running loop between two steps; the rest apply at the next
+        command (the document has dropped the trainer), so the views refresh from a new one."""
+        requests = Requests(lr=float(settings.optimizer_params.get("lr", 0.0)) or None,
+                            batch_size=settings.batch_size)
+        self._request(requests)
+        self.schedule_refresh()
 
-    def settings_changed(self, *, data: bool = False) -> None:
-        """The loss, optimiser, seed (or with `data`, the data set) changed: the next command uses a new trainer."""
-        if self._busy:
-            self.error_raised.emit("settings other than the learning rate and batch size change only when paused")
-            return
-        self.session.invalidate(data=data)
-        self._schedule_refresh()
+    def _watched_changed(self, refs: tuple[WeightRef, ...]) -> None:
+        self._request(Requests(watched=refs))
+        self.schedule_refresh()
+
+    def _request(self, requests: Requests) -> None:
+        """Hand a change to the running loop, or apply it now while idle."""
+        if self.busy:
+            self._live.request(lr=requests.lr, batch_size=requests.batch_size, watched=requests.watched)
+        elif (trainer := self.document.session.trainer_or_none) is not None:
+            apply_requests(trainer, requests)
+        elif requests.watched is not None:  # no trainer yet: the history alone keeps the watch list
+            sync_watched(self.document.project.history, requests.watched)
 
     # ------------------------------------------------------------ commands
     def train(self) -> None:
-        """Start a run, or resume a paused one (F5)."""
+        """Start a run, or resume a paused one (F5). A run whose epoch budget is used up gets the same budget again,
+        and says so, rather than stopping at once without a word."""
+        if self.busy:
+            return
+        try:
+            budget = self.document.extend_budget()
+        except BackpropError as exc:
+            self.document.post(f"Cannot train yet: {exc}", error=True)
+            return
         self._submit("run")
+        if budget is not None and self.busy:
+            self.document.post(f"The epoch budget was used up: extended to {budget} epochs (Training dock). "
+                               f"{RUNNING_NOTE}")
 
     def step(self) -> None:
         """One mini-batch, then pause (F10)."""
@@ -122,47 +110,27 @@ class TrainingController(QObject):
         self._submit("epoch")
 
     def pause(self) -> None:
-        if self._busy:
+        if self.busy and self._worker is not None:
             self._after = self._after or "pause"
             self._worker.interrupt()
 
     def stop(self) -> None:
-        if self._busy:
+        if self.busy and self._worker is not None:
             self._after = "reset" if self._after == "reset" else "stop"
             self._worker.interrupt()
-        elif self._state == PAUSED:
-            self._set_state(STOPPED)
+        elif self.document.run_state is RunState.PAUSED:
+            self.document.set_run_state(RunState.STOPPED)
+            self.document.post("Stopped.")
 
     def reset_weights(self) -> None:
         """Fresh initial weights, a fresh optimiser and a new curve; a running run is stopped first."""
-        if self._busy:
+        if self.busy and self._worker is not None:
             self._after = "reset"
             self._worker.interrupt()
             return
-        self._project.network.reinitialize()
-        self._project.history.clear()
-        self.session.invalidate()
-        self._project.optimizer_t = 0
-        self._elapsed = 0.0
-        self._set_state(STOPPED)
-        self.run_reset.emit()
-        self.refresh()
-
-    def set_learning_rate(self, lr: float) -> None:
-        try:
-            self._change(Requests(lr=float(lr)))
-        except BackpropError as exc:
-            self.error_raised.emit(str(exc))
-            return
-        self._project.settings.optimizer_params["lr"] = float(lr)
-
-    def set_batch_size(self, size: int) -> None:
-        try:
-            self._change(Requests(batch_size=size))
-        except BackpropError as exc:
-            self.error_raised.emit(str(exc))
-            return
-        self._project.settings.batch_size = int(size)
+        self.document.set_run_state(RunState.STOPPED)
+        self.document.reset_weights()
+        self.document.post("Weights reset: fresh initial weights, a fresh optimiser, a new curve.")
 
     def request_parts(self, parts: frozenset[str]) -> None:
         """Which costly snapshot parts ("boundary", "watched") the next live snapshot should carry."""
@@ -170,29 +138,16 @@ class TrainingController(QObject):
         if self._worker is not None:
             self._worker.parts = parts
 
-    def watch(self, refs: list[WeightRef]) -> None:
-        """Record (step, w, dL/dw, Δw) of these weights from the next step on."""
-        try:
-            for ref in refs:
-                self._project.network.check_ref(ref)
-        except BackpropError as exc:
-            self.error_raised.emit(str(exc))
-            return
-        self._set_watched(self._watched + [r for r in refs if r not in self._watched])
-
-    def unwatch(self, refs: list[WeightRef]) -> None:
-        self._set_watched([r for r in self._watched if r not in refs])
-
     # ------------------------------------------------------------ shutting down
     def shutdown(self) -> None:
-        """Stop the worker and its thread and wait for them (closeEvent, aboutToQuit, test teardown).
+        """Stop the worker and its thread and wait for them (closeEvent, aboutToQuit, a new project, teardown).
 
         The worker's last queued signals are delivered before it is dropped: a queued call whose sender has been
         deleted would reach this object with a dangling sender.
         """
-        if self._thread is None:
+        if self._thread is None or self._worker is None:
             return
-        if self._busy:
+        if self.busy:
             self._after = self._after or "pause"
         self._worker.shut_down()
         self._thread.quit()
@@ -205,75 +160,32 @@ class TrainingController(QObject):
     # ------------------------------------------------------------ idle-time snapshots
     @Slot()
     def refresh(self) -> None:
-        """Publish the current state from the GUI thread (after an edit, a reset or a settings change)."""
-        if self._busy:
-            return
+        """Let the document publish the current state (after an edit, a reset or a settings change)."""
         self._refresh_timer.stop()
-        try:
-            train, val = self.session.data()
-            if self.session.data_version != self._data_shown:
-                self._data_shown = self.session.data_version
-                self.data_loaded.emit(train, val)
-            found = self.session.problems()
-            trainer = self.session.trainer()
-        except BackpropError as exc:
-            self.message_posted.emit(f"Cannot train yet: {exc}")
-            return
-        if found:
-            self.message_posted.emit(f"Cannot train yet: {'; '.join(found)}")
-        grid = None if found else self.session.grid()
-        self.snapshot_ready.emit(take_snapshot(trainer, grid, elapsed=self._elapsed))
+        self.document.refresh()
 
-    def _schedule_refresh(self) -> None:
+    def schedule_refresh(self) -> None:
         self._refresh_timer.start()
-
-    def _on_network_event(self, event: Event) -> None:
-        if self._busy or event.kind in _QUIET_EVENTS:
-            return
-        valid = []
-        for ref in self._watched:
-            try:
-                self._project.network.check_ref(ref)
-                valid.append(ref)
-            except BackpropError:
-                pass  # the weight was cut or removed by this edit: stop watching it
-        if valid != self._watched:
-            self._set_watched(valid)
-        self._schedule_refresh()
 
     # ------------------------------------------------------------ worker plumbing
     def _submit(self, kind: str) -> None:
-        if self._busy:
+        if self.busy:
             return
+        session = self.document.session
         try:
-            if found := self.session.problems():
+            if found := session.problems():
                 raise ValidationError(found)
-            trainer, grid = self.session.trainer(), self.session.grid()
+            trainer, grid = session.trainer(), session.grid()
         except BackpropError as exc:
-            self.error_raised.emit(str(exc))
+            self.document.post(f"Cannot train yet: {exc}", error=True, blocking=True)
             return
         self._ensure_thread()
-        self._busy, self._after = True, None
-        self._worker.submit(Command(kind, trainer, grid, self._elapsed))
-        self._set_state(RUNNING)
-
-    def _change(self, requests: Requests) -> None:
-        """Hand a change to the running loop, or apply it now while idle; a bad value raises the engine's error."""
-        if requests.lr is not None and not requests.lr > 0:
-            raise TrainingError(f"the learning rate must be > 0, not {requests.lr}")
-        if requests.batch_size is not None and not (isinstance(requests.batch_size, int) and requests.batch_size >= 1):
-            raise TrainingError(f"the batch size must be a whole number ≥ 1, not {requests.batch_size!r}")
-        if self._busy:
-            self._live.request(lr=requests.lr, batch_size=requests.batch_size, watched=requests.watched)
-        elif (trainer := self.session.trainer_or_none) is not None:
-            apply_requests(trainer, requests)
-        elif requests.watched is not None:  # no trainer yet: the history alone keeps the watch list
-            sync_watched(self._project.history, requests.watched)
-
-    def _set_watched(self, refs: list[WeightRef]) -> None:
-        self._watched = refs
-        self._change(Requests(watched=tuple(refs)))
-        self._schedule_refresh()
+        assert self._worker is not None
+        self._after = None
+        apply_requests(trainer, Requests(watched=self.document.watched))
+        self._worker.submit(Command(kind, trainer, grid, self.document.elapsed))
+        self.document.set_run_state(RunState.RUNNING)
+        self.document.post(RUNNING_NOTE)
 
     def _ensure_thread(self) -> None:
         if self._thread is not None:
@@ -292,7 +204,7 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self.snapshot_ready.emit(snapshot)
+        self.document.publish(snapshot)
         self._turn_timer.start()
 
     @Slot()
@@ -313,24 +225,21 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_finished(self, outcome: Outcome) -> None:
-        after, self._busy, self._after = self._after, False, None
-        if (trainer := self.session.trainer_or_none) is not None:
-            self._project.update_from(trainer)
-        if outcome.snapshot is not None:
-            self._elapsed = outcome.snapshot.elapsed
-            self.snapshot_ready.emit(outcome.snapshot)
+        document = self.document
+        after, self._after = self._after, None
+        if (trainer := document.session.trainer_or_none) is not None:
+            document.take_over(trainer)
         if after == "reset":
+            document.set_run_state(RunState.STOPPED)  # no longer busy: reset_weights would only interrupt again
             self.reset_weights()
-        elif outcome.error is not None:
-            self._set_state(PAUSED)
-            self.error_raised.emit(outcome.error)
-        elif outcome.stop_reason is not None or after == "stop":
-            self._set_state(STOPPED)
-            self.message_posted.emit(f"Training stopped: {outcome.stop_reason or 'stopped by the user'}.")
+            return
+        stopped = outcome.error is None and (outcome.stop_reason is not None or after == "stop")
+        document.set_run_state(RunState.STOPPED if stopped else RunState.PAUSED)
+        if outcome.snapshot is not None:
+            document.publish(outcome.snapshot)
+        if outcome.error is not None:
+            document.post(outcome.error, error=True)
+        elif stopped:
+            document.post(f"Training stopped: {outcome.stop_reason or 'stopped by the user'}.")
         else:
-            self._set_state(PAUSED)
-
-    def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.state_changed.emit(state)
+            document.post(PAUSED_NOTE)

@@ -13,9 +13,8 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QVBoxLayout, QWidget
 
+from engine.studio import Document, Snapshot
 from gui.plots.colorbar import ColorBar
-
-from .snapshot import Snapshot
 
 QUANTITIES = {"gradient": ("|dL/dw|", "magnitude"), "weight": ("w", "signed")}
 HOVER_LABELS = {"gradient": "dL/dw (last step)", "weight": None}  # the tooltip shows w anyway
@@ -33,9 +32,10 @@ class EdgeScene(Protocol):
 
 
 class EdgeColouring(QWidget):
-    def __init__(self, scene: EdgeScene, parent: QWidget | None = None):
+    def __init__(self, scene: EdgeScene, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self.scene = scene
+        self.document = document
         self.live = QCheckBox("colour edges live while training")
         self.live.setChecked(True)
         self.quantity = QComboBox()
@@ -55,7 +55,6 @@ class EdgeColouring(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.colorbar)
         layout.addStretch(1)
-        self._last: Snapshot | None = None
         scene.color_scale_changed.connect(self.colorbar.set_scale)
         self.quantity.currentIndexChanged.connect(self._options_changed)
         self.normalisation.currentIndexChanged.connect(self._normalisation_changed)
@@ -64,7 +63,6 @@ class EdgeColouring(QWidget):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Recolour the canvas from the snapshot's gradients or weights (and widths from its weights)."""
-        self._last = snapshot
         if not self.live.isChecked():
             return
         quantity = self.quantity.currentData()
@@ -78,8 +76,8 @@ class EdgeColouring(QWidget):
     def _options_changed(self) -> None:
         if not self.width_by_weight.isChecked():
             self.scene.set_width_by(None)
-        if self._last is not None:
-            self.show_snapshot(self._last)
+        if (snapshot := self.document.snapshot) is not None:
+            self.show_snapshot(snapshot)
 
     def _normalisation_changed(self) -> None:
         self.colorbar.set_normalisation(self.normalisation.currentData())

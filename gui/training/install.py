@@ -1,19 +1,20 @@
-"""The one entry point the main window calls: build the training docks and wire them to a controller.
+"""The training feature: its docks, its actions, and the switchboard from the document to its views.
 
-Nothing here owns state; it is the switchboard between the controller (commands in, snapshots out), the panels
-(settings and buttons), the plots (arrays in) and the canvas (lock, edge colours, selection). The main window is
-used through a small protocol: `add_dock`, `project`, `project_changed`, `scene`, `statusBar()`, `mark_modified`.
+It owns no state the views show: snapshots, the run state and the status line come from the document. What it
+keeps is scheduling — whose turn it is to redraw while training, and which costly snapshot parts a view has not
+shown yet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
-
-from engine.datasets import Dataset
 from engine.project import Project
+from engine.studio import Document, LoadedData, Snapshot
+from gui.docks import Area, DockSpec
+from gui.editor import EditorScene
+from gui.follow import follow
 from gui.panels.dataset_panel import DatasetPanel
 from gui.panels.training_panel import RunStatus, TrainingPanel
 from gui.plots.boundary import BoundaryView
@@ -21,45 +22,76 @@ from gui.plots.connections import GradHistogramView, GradNormView
 from gui.plots.gradients import WatchedWeightsView
 from gui.plots.loss import LossView
 
-from .controller import PAUSED, RUNNING, TrainingController
+from .controller import TrainingController
 from .edges import EdgeColouring
-from .snapshot import Snapshot
-
-LOCK_REASON = "Pause training to edit the network"
-STATUS_MS = 8000
-Area = Qt.DockWidgetArea
 
 
-@dataclass
-class TrainingUi:
-    window: QMainWindow
-    controller: TrainingController
-    panel: TrainingPanel
-    dataset_panel: DatasetPanel
-    status: RunStatus
-    loss: LossView
-    weights: WatchedWeightsView
-    norms: GradNormView
-    histogram: GradHistogramView
-    boundary: BoundaryView
-    edges: EdgeColouring
-    gradients: QTabWidget
-    _turn: int = 0
-    _running: bool = False
-    _last: Snapshot | None = None  # the latest snapshot, for a gradients tab brought to the front
-    _fresh: dict = field(default_factory=dict)  # the latest costly parts not shown yet: "watched", "boundary"
+class TrainingFeature:
+    def __init__(self, document: Document, scene: EditorScene, canvas: QWidget):
+        self.document = document
+        self.controller = TrainingController(document, scene)
+        self.panel = TrainingPanel(document)
+        self.dataset_panel = DatasetPanel(document)
+        self.status = RunStatus()
+        self.loss = LossView()
+        self.weights = WatchedWeightsView()
+        self.norms = GradNormView()
+        self.histogram = GradHistogramView()
+        self.boundary = BoundaryView()
+        self.edges = EdgeColouring(scene, document)
+        self.gradients = QTabWidget()
+        self.gradients.addTab(self.weights, "Watched weights")
+        self.gradients.addTab(self.norms, "Per connection")
+        self.gradients.addTab(self.histogram, "Histogram")
+        self._canvas = canvas
+        self._scene = scene
+        self._turn = 0
+        self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary"
+        self._wire()
 
+    # ------------------------------------------------------------ what the window places
+    @property
+    def docks(self) -> list[DockSpec]:
+        return [
+            DockSpec(self.panel, "Training", Area.RightDockWidgetArea, "training", scroll=True),
+            DockSpec(self.dataset_panel, "Data", Area.RightDockWidgetArea, "dataset", tab_with="training",
+                     scroll=True),
+            DockSpec(self.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True),
+            DockSpec(self.loss, "Loss", Area.BottomDockWidgetArea, "loss"),
+            DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
+            DockSpec(self.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary"),
+        ]
+
+    @property
+    def actions(self) -> list[QAction]:
+        """The Training menu (its shortcuts work wherever the focus is)."""
+        return list(self.panel.run_actions.values())
+
+    def shutdown(self) -> None:
+        """Stop training and its thread (on window close, application quit, and before the project changes)."""
+        self.controller.shutdown()
+
+    def _wire(self) -> None:
+        events = self.document.events
+        follow(self.panel, events.snapshot_published, self.show_snapshot)
+        follow(self.panel, events.data_loaded, self._data_loaded)
+        follow(self.panel, events.run_reset, self._clear_views)
+        follow(self.panel, events.project_replaced, self._project_replaced)
+        c = self.controller
+        self.panel.action_triggered.connect(
+            lambda name: {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch,
+                          "stop": c.stop, "reset": c.reset_weights}[name]())
+        self.gradients.currentChanged.connect(self._tab_changed)
+        self.weights.watch_requested.connect(self._watch_selected)
+        self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
+        QApplication.instance().aboutToQuit.connect(c.shutdown)
+
+    # ------------------------------------------------------------ document → views
     @property
     def _views(self) -> dict[str, QWidget]:
         """Each view group and the widget whose visibility says whether it is on screen (the canvas for edges)."""
-        return {"loss": self.loss, "gradients": self.gradients, "boundary": self.boundary,
-                "edges": self.window.centralWidget()}
+        return {"loss": self.loss, "gradients": self.gradients, "boundary": self.boundary, "edges": self._canvas}
 
-    def shutdown(self) -> None:
-        """Stop training and its thread (also done on window close and application quit)."""
-        self.controller.shutdown()
-
-    # ------------------------------------------------------------ controller → views
     def show_snapshot(self, snap: Snapshot) -> None:
         """A final snapshot updates every view; a live one the status bar and the next visible view in turn.
 
@@ -101,8 +133,7 @@ class TrainingUi:
         self.loss.set_history(snap.losses, snap.epochs, snap.metric)
 
     def _show_gradients(self, snap: Snapshot, every_tab: bool = False) -> None:
-        """The visible tab only while training; the others catch up when shown (see `install_training`)."""
-        self._last = snap
+        """The visible tab only while training; the others catch up when shown (`_tab_changed`)."""
         shown = self.gradients.currentWidget()
         if (every_tab or shown is self.weights) and (watched := self._fresh.pop("watched", None)) is not None:
             self.weights.set_series(watched)
@@ -112,8 +143,8 @@ class TrainingUi:
             self.histogram.set_gradients(snap.weight_grads)
 
     def _tab_changed(self) -> None:
-        if self._last is not None:
-            self._show_gradients(self._last)
+        if (snap := self.document.snapshot) is not None:
+            self._show_gradients(snap)
         self._request_parts()
 
     def _show_boundary(self, snap: Snapshot) -> None:
@@ -123,99 +154,25 @@ class TrainingUi:
     def _show_edges(self, snap: Snapshot) -> None:
         self.edges.show_snapshot(snap)
 
-    def show_state(self, state: str) -> None:
-        running = state == RUNNING
-        if self._running and not running:
-            self.window.mark_modified()  # a run, a step or an epoch changed the weights
-            if state == PAUSED:  # a divergence or an error says why right after this
-                self.panel.show_message("Paused: the network can be edited; Resume continues from these weights.")
-        self._running = running
-        self.window.scene.set_structure_locked(running, LOCK_REASON if running else "")
-        self.panel.set_state(state)
-        self.dataset_panel.setEnabled(not running)
-        if running:
-            self.panel.show_message("Training… (the canvas is locked: pause to edit the network)")
+    def _data_loaded(self, data: LoadedData) -> None:
+        train = data.train
+        self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes)
 
-    def show_data(self, train: Dataset, val: Dataset) -> None:
-        two = train.n_features == 2
-        self.boundary.set_points(train.X if two else None, train.y, train.task, train.n_classes)
-
-    def clear_views(self) -> None:
+    def _clear_views(self, _project: Project) -> None:
+        """A new run or a new project: nothing of the last one stays on screen until its first snapshot."""
+        self._fresh.clear()
+        self.status.show_progress(0, self.document.project.settings.epochs, 0.0, 0.0)
         for view in (self.loss, self.weights, self.norms, self.histogram, self.boundary):
             view.clear()
 
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.panel.show_message(text, error)
-        self.window.statusBar().showMessage(text, STATUS_MS)
+    def _project_replaced(self, project: Project) -> None:
+        self._clear_views(project)
+        self.boundary.set_points(None, None)  # the new project's points come with its data
 
-    # ------------------------------------------------------------ views → controller
-    def run_action(self, name: str) -> None:
-        c = self.controller
-        if name == "reset":
-            self.window.mark_modified()
-        {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch, "stop": c.stop,
-         "reset": c.reset_weights}[name]()
-
-    def watch_selected(self) -> None:
-        refs = self.window.scene.selected_weight_refs()
+    # ------------------------------------------------------------ views → document
+    def _watch_selected(self) -> None:
+        refs = self.document.selection.weights
         if not refs:
-            self.show_message("Select one or more weights (edges) on the canvas first.")
+            self.document.post("Select one or more weights (edges) on the canvas first.")
             return
-        self.controller.watch(refs)
-
-    def set_project(self, project: Project) -> None:
-        """Follow New / Open: the controller, the panels and the views all switch to `project`."""
-        self.controller.set_project(project)
-        self.panel.set_settings(project.settings)
-        self.dataset_panel.set_spec(project.data, project.base_dir)
-
-    def data_edited(self, spec) -> None:
-        self.window.project.data = spec
-        self.window.mark_modified()
-        self.controller.settings_changed(data=True)
-
-
-def install_training(window: QMainWindow) -> TrainingUi:
-    """Build the Training, Data, Loss, Gradients, Decision boundary and Edge colours docks on `window`.
-
-    They show nothing until the window's `project_changed` hands them a project, as it does for the first one at
-    the end of the window's construction: loading the data and taking a snapshot then happens once.
-    """
-    project = window.project
-    controller = TrainingController(project, window)
-    ui = TrainingUi(window, controller, TrainingPanel(project.settings), DatasetPanel(), RunStatus(), LossView(),
-                    WatchedWeightsView(), GradNormView(), GradHistogramView(), BoundaryView(),
-                    EdgeColouring(window.scene), QTabWidget())
-    gradients = ui.gradients
-    gradients.addTab(ui.weights, "Watched weights")
-    gradients.addTab(ui.norms, "Per connection")
-    gradients.addTab(ui.histogram, "Histogram")
-    gradients.currentChanged.connect(ui._tab_changed)
-    training = window.add_dock(ui.panel, "Training", Area.RightDockWidgetArea, "training", scroll=True)
-    window.add_dock(ui.dataset_panel, "Data", Area.RightDockWidgetArea, "dataset", tab_with=training, scroll=True)
-    training.raise_()
-    window.add_dock(ui.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True)
-    window.add_dock(ui.loss, "Loss", Area.BottomDockWidgetArea, "loss")
-    window.add_dock(gradients, "Gradients", Area.BottomDockWidgetArea, "gradients")
-    window.add_dock(ui.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary")
-    window.statusBar().addPermanentWidget(ui.status)
-    window.add_menu("&Training", list(ui.panel.run_actions.values()))  # the shortcuts work wherever the focus is
-
-    controller.snapshot_ready.connect(ui.show_snapshot)
-    controller.state_changed.connect(ui.show_state)
-    controller.data_loaded.connect(ui.show_data)
-    controller.run_reset.connect(ui.clear_views)
-    controller.message_posted.connect(ui.show_message)
-    controller.error_raised.connect(lambda text: ui.show_message(text, error=True))
-    ui.panel.action_triggered.connect(ui.run_action)
-    ui.panel.settings_edited.connect(controller.settings_changed)
-    ui.panel.learning_rate_edited.connect(controller.set_learning_rate)
-    ui.panel.batch_size_edited.connect(controller.set_batch_size)
-    for edited in (ui.panel.settings_edited, ui.panel.learning_rate_edited, ui.panel.batch_size_edited):
-        edited.connect(window.mark_modified)
-    ui.dataset_panel.data_edited.connect(ui.data_edited)
-    ui.weights.watch_requested.connect(ui.watch_selected)
-    ui.weights.unwatch_requested.connect(lambda: controller.unwatch(controller.watched))
-    window.project_changed.connect(ui.set_project)
-    QApplication.instance().aboutToQuit.connect(controller.shutdown)
-    return ui
+        self.document.set_watched(self.document.watched + refs)

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import BackpropError, DivergenceError, Trainer
+from engine.studio import BoundaryGrid, Snapshot, take_snapshot
 
 from .live import LiveSettings, Requests, sync_watched
-from .snapshot import BoundaryGrid, Snapshot, take_snapshot
 
 EMIT_INTERVAL = 1 / 30
 # at most this fraction of the wall time goes to the GUI's turns (taking + showing snapshots). Measured on
 # 2-16-16-1 (bench/training_gui_bench.py): 0.10 left the run 0.84 of the bare engine's speed, 0.07 left 0.86; with
-# turns of ~8 ms, 0.07 gives ~9 snapshots a second (what that means for each view: TrainingUi.show_snapshot)
+# turns of ~8 ms, 0.07 gives ~9 snapshots a second (what that means for each view: TrainingFeature.show_snapshot)
 GUI_SHARE = 0.07
 MAX_INTERVAL = 0.5  # s; however slow the views, the status bar still moves twice a second
 TURN_TIMEOUT = 0.25  # s; a GUI busy elsewhere (a dialog, a long repaint) does not stall training for longer

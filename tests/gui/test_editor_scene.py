@@ -7,16 +7,23 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 
-from engine import Network, layered
+from engine import Network, TrainSettings, layered
+from engine.project import DataSpec, Project
+from engine.studio import Document
 from gui import commands
 from gui.colors import N_BINS
 from gui.editor import EditorScene
 from gui.editor.edge_layer import LOD_KEEP
 
 
+def scene_of(net: Network) -> EditorScene:
+    """A canvas on a document of `net` alone (nothing here loads the data or trains)."""
+    return EditorScene(Document(Project(net, TrainSettings(), DataSpec("generator", "circles"))), QUndoStack())
+
+
 @pytest.fixture
 def scene(qtbot, small_net) -> EditorScene:
-    return EditorScene(small_net, QUndoStack())
+    return scene_of(small_net)
 
 
 def anchors_of(scene: EditorScene, layer_id: int, side: str) -> np.ndarray:
@@ -228,7 +235,7 @@ def render(scene: EditorScene, source: QRectF, size=(800, 600)) -> QImage:
 
 def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_when_zoomed_in(qtbot):
     net = layered((784, 128, 10), spacing=600.0)
-    scene = EditorScene(net, QUndoStack())
+    scene = scene_of(net)
     assert len(scene.edge_layer.edges) == net.n_weights == 101_632
     render(scene, scene.itemsBoundingRect())
     assert scene.edge_layer.lod_active
@@ -242,7 +249,7 @@ def test_a_zoomed_in_view_draws_the_edges_that_cross_it_after_a_layer_moves_and_
     """The layer keeps which edges cross the visible rect between paints; moving a layer must renew it. A view
     that no edge crosses once raised inside `paint` (NumPy's IndexError: a crash during a training turn)."""
     net = layered((784, 128, 10), spacing=600.0)
-    scene = EditorScene(net, QUndoStack())
+    scene = scene_of(net)
     window = QRectF(1100, -250, 150, 500)
     render(scene, window)
     assert scene.edge_layer.drawn == 128 * 10

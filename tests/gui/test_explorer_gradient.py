@@ -26,9 +26,9 @@ from test_explorer_support import WAIT, along, csv_data, flat, open_explorer, pl
 from test_inspector import type_into
 
 from engine import Network
+from engine.studio import RunState
 from gui.explorer.install import RUNNING_NOTE
 from gui.explorer.panel import EMPTY
-from gui.training.controller import PAUSED, RUNNING
 
 X = np.array([[1.0, 2.0], [2.0, -1.0]])
 T = np.array([[1.0], [0.0]])
@@ -176,7 +176,7 @@ def test_a_training_step_updates_the_explanation_from_the_new_weights(qtbot, han
     canvas.click(canvas.weight(refs["w00"]))
     wait_for(qtbot, ui, refs["w00"])
     canvas.key(Qt.Key.Key_F10)  # one step of SGD on the batch of both rows
-    qtbot.waitUntil(lambda: ui.controller.state == PAUSED, timeout=WAIT)
+    qtbot.waitUntil(lambda: ui.document.run_state is RunState.PAUSED, timeout=WAIT)
     qtbot.waitUntil(lambda: not ui.pending and "0.5 − 0.1 · 3.9" not in plain(ui.panel.update_label),
                     timeout=WAIT)
     w1, b1, w2, b2 = (np.array(v) for v in ([[0.5, -0.25], [0.25, 0.5]], [0.1, 0.0], [[1.0], [2.0]], [0.2]))
@@ -198,11 +198,12 @@ def test_while_training_runs_the_panel_waits_for_a_pause(qtbot, window):
     canvas.click(along(canvas, ref))
     before = wait_for(qtbot, ui, ref)
     QTest.keyClick(window, Qt.Key.Key_F5)
-    qtbot.waitUntil(lambda: ui.controller.state == RUNNING and ui.panel.notice.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: ui.document.run_state is RunState.RUNNING and ui.panel.notice.isVisible(), timeout=WAIT)
     assert ui.panel.notice.text() == RUNNING_NOTE and not ui.panel.tabs.isEnabled()
     assert ui.panel.explanation is before  # nothing computed while the worker owns the network
     QTest.keyClick(window, Qt.Key.Key_F6)
-    qtbot.waitUntil(lambda: ui.controller.state == PAUSED and ui.panel.explanation is not before, timeout=WAIT)
+    qtbot.waitUntil(lambda: ui.document.run_state is RunState.PAUSED and ui.panel.explanation is not before,
+                    timeout=WAIT)
     assert not ui.panel.notice.isVisible() and ui.panel.tabs.isEnabled()
     assert ui.panel.explanation.update.value == c.weight.value[2, 3]
 

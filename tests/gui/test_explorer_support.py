@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from engine import History, Network, TrainSettings
 from engine.project import DataSpec, Project
-from gui.explorer import install_explorer
 
 WAIT = 10_000
 
@@ -66,10 +65,10 @@ def flat(label: QLabel) -> str:
 
 
 def open_explorer(qtbot, window, proj: Project | None = None):
-    """The window on `proj`, with the explorer installed (unless the window already has one) and its tab up."""
+    """The window on `proj`, with the explorer's tab up."""
     if proj is not None:
         window.set_project(proj)
-    ui = getattr(window, "explorer", None) or install_explorer(window)
+    ui = window.explorer
     ui.dock.raise_()
     qtbot.waitUntil(lambda: ui.on_screen, timeout=WAIT)
     return ui

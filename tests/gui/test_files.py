@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from engine import Network
 from engine.export import FORMATS, export_network
 from engine.project import EXAMPLES, SUFFIX, example_path, load_project
+from engine.studio import RunState
 from gui import commands
 from gui.__main__ import main
 from gui.main_window import MainWindow
@@ -100,14 +101,18 @@ def test_closing_a_modified_project_asks_first(window, canvas, dialogs, tmp_path
     assert (tmp_path / f"p{SUFFIX}").exists() == saved
 
 
-def test_new_asks_about_changes_and_opens_the_starter_project(window, canvas, dialogs):
+def test_new_asks_about_changes_and_opens_an_empty_canvas_and_new_from_starter_the_starter(window, canvas, dialogs):
     canvas.drop("hidden", QPointF(300.0, 500.0))
     dialogs.answer("warning", Button.Cancel)
     window.files.new()
     assert len(window.network.layers) == 5  # kept
     dialogs.answer("warning", Button.Discard)
     window.files.new()
-    assert len(window.network.layers) == 4 and window.undo_stack.count() == 0
+    assert len(window.network.layers) == 0 and window.undo_stack.count() == 0
+    assert window.scene.network is window.network and window.inspector.network is window.network
+    assert len(dialogs.asked) == 2
+    window.files.new_from_starter()  # nothing unsaved on the empty canvas: no question
+    assert len(window.network.layers) == 4 and window.undo_stack.count() == 0 and len(dialogs.asked) == 2
     assert window.scene.network is window.network and window.inspector.network is window.network
 
 
@@ -210,15 +215,17 @@ def test_import_loads_weights_undoably_and_explains_a_mismatch(window, canvas, d
 def test_file_actions_wait_while_training_runs(window, canvas, dialogs, tmp_path, fingerprint):
     canvas.drop("hidden", QPointF(300.0, 500.0))
     before, project = fingerprint(window.network), window.project
-    window.scene.set_structure_locked(True, "Training is running: pause it first")
+    window.document.set_run_state(RunState.RUNNING)  # what the training controller does when a run starts
     dialogs.answer("information", Button.Ok)
     file_menu = window.menuBar().actions()[0].menu()
-    names = ["&New", "&Open…", "&Save", "Save &As…", "&Import Weights…", "&Export Trained Weights…"]
+    names = ["&New", "New from &Starter", "&Open…", "&Save", "Save &As…", "&Import Weights…",
+             "&Export Trained Weights…"]
     for action in file_menu.actions():
         if action.text() in names:
             action.trigger()
-    assert dialogs.asked == [("Training is running", "Training is running: pause it first")] * len(names)
+    assert dialogs.asked == [("Training is running", "Pause training first.")] * len(names)
     assert window.project is project and fingerprint(window.network) == before
+    window.document.set_run_state(RunState.PAUSED)
     assert {p.name for p in tmp_path.iterdir()} <= {"settings.ini"}  # nothing saved or exported
 
 

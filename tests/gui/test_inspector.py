@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from engine import ACTIVATIONS
+from engine.studio import RunState
+from gui.editor.scene import LOCK_REASON
 
 
 def type_into(edit, text: str) -> None:
@@ -133,11 +135,11 @@ def test_a_value_that_is_not_a_number_changes_nothing(window, canvas, fingerprin
 def test_the_inspector_and_palette_are_read_only_while_training_runs(window, canvas):
     ins = window.inspector
     canvas.click(canvas.header(canvas.layer("h1")))
-    window.scene.set_structure_locked(True, "Training is running: pause it to edit the network")
+    window.document.set_run_state(RunState.RUNNING)  # what the training controller does when a run starts
     assert not ins.pages.isEnabled() and not window.palette.isEnabled()
-    assert ins.lock_note.isVisible() and ins.lock_note.text().startswith("Training is running")
+    assert ins.lock_note.isVisible() and ins.lock_note.text() == LOCK_REASON
     canvas.key(Qt.Key.Key_Delete)
     assert "h1" in {lay.name for lay in window.network.layers.values()}
-    assert canvas.view.message.text().startswith("Training is running")
-    window.scene.set_structure_locked(False)
+    assert canvas.view.message.text() == LOCK_REASON
+    window.document.set_run_state(RunState.PAUSED)
     assert ins.pages.isEnabled() and window.palette.isEnabled() and not ins.lock_note.isVisible()

@@ -1,13 +1,19 @@
-"""Shared pieces of the training tests: small projects, a weight reference, and controllers shut down at teardown.
-It holds no test itself."""
+"""Shared pieces of the training tests: small projects, a weight reference, controllers shut down at teardown, and
+waiting on the document's signals. It holds no test itself."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 from engine import History, TrainSettings, layered
+from engine.observe import Signal
 from engine.project import DataSpec, Project
+
+WAIT = 10_000  # ms; generous for a loaded 2-core CI machine, returns as soon as the signal arrives
 
 
 def make_project(
@@ -38,15 +44,36 @@ def first_weight_ref(project: Project, k: int = 0):
     return ("W", c.id), (int(i), int(j))
 
 
+@contextmanager
+def emitted(qtbot, signal: Signal, check: Callable[[object], bool] = lambda _value: True,
+            timeout: int = WAIT) -> Iterator[list]:
+    """`qtbot.waitSignal` for a document `Signal`: after the block, waits until `signal` has emitted a value
+    `check` accepts; the yielded list then holds the accepted values, the first one first."""
+    seen: list = []
+
+    def note(value) -> None:
+        if check(value):
+            seen.append(value)
+
+    signal.connect(note)
+    try:
+        yield seen
+        qtbot.waitUntil(lambda: bool(seen), timeout=timeout)
+    finally:
+        signal.disconnect(note)
+
+
 @pytest.fixture
 def controllers(qtbot):
-    """Builds controllers and shuts every one down at teardown, so no thread outlives a test."""
+    """Builds controllers, each on a document of its own project, and shuts every one down at teardown, so no
+    thread outlives a test."""
+    from engine.studio import Document
     from gui.training.controller import TrainingController
 
     made: list[TrainingController] = []
 
     def make(project: Project) -> TrainingController:
-        controller = TrainingController(project)
+        controller = TrainingController(Document(project))
         made.append(controller)
         return controller
 

@@ -11,16 +11,16 @@ from conftest import Canvas, destroy
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
-from test_training_support import first_weight_ref, make_project
+from test_training_support import WAIT, emitted, first_weight_ref, make_project
 
 from engine.project import DataSpec
+from engine.studio import RunState
 from gui.colors import log_scale, to_bins
+from gui.editor.scene import LOCK_REASON
 from gui.main_window import MainWindow
 from gui.plots.boundary import THUMBNAIL_PIXELS
-from gui.training.controller import PAUSED, RUNNING, STOPPED
-from gui.training.install import LOCK_REASON
 
-WAIT = 10_000
+PAUSED, RUNNING, STOPPED = RunState.PAUSED, RunState.RUNNING, RunState.STOPPED
 
 
 @pytest.fixture
@@ -62,25 +62,25 @@ def expected_bins(window, per_connection, normalisation="global"):
 
 
 def wait_state(qtbot, ui, state):
-    qtbot.waitUntil(lambda: ui.controller.state == state, timeout=WAIT)
+    qtbot.waitUntil(lambda: ui.document.run_state == state, timeout=WAIT)
 
 
 def train_a_while(qtbot, ui, steps=30):
     """Train from the panel's button until the snapshot says `steps`, then pause from its button."""
     seen = []
-    ui.controller.snapshot_ready.connect(seen.append)
+    ui.document.events.snapshot_published.connect(seen.append)
     ui.panel.run_actions["train"].trigger()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].step >= steps, timeout=WAIT)
     ui.panel.run_actions["pause"].trigger()
     wait_state(qtbot, ui, PAUSED)
-    ui.controller.snapshot_ready.disconnect(seen.append)
+    ui.document.events.snapshot_published.disconnect(seen.append)
 
 
 def step_epochs(qtbot, ui, n):
     """Press Step epoch n times: a known number of steps (10 an epoch here), however fast the machine."""
-    for epoch in range(ui.controller.trainer().epoch + 1, ui.controller.trainer().epoch + n + 1):
+    for epoch in range(ui.document.trainer().epoch + 1, ui.document.trainer().epoch + n + 1):
         ui.panel.run_actions["step_epoch"].trigger()
-        qtbot.waitUntil(lambda e=epoch: ui.controller.trainer().epoch == e and ui.controller.state == PAUSED,
+        qtbot.waitUntil(lambda e=epoch: ui.document.trainer().epoch == e and ui.document.run_state == PAUSED,
                         timeout=WAIT)
 
 
@@ -100,9 +100,9 @@ def test_the_keyboard_shortcuts_run_pause_and_step(qtbot, docks):
     window, ui = docks()
     QTest.keyClick(window, Qt.Key.Key_F10)
     wait_state(qtbot, ui, PAUSED)
-    assert ui.controller.trainer().step_count == 1
+    assert ui.document.trainer().step_count == 1
     QTest.keyClick(window, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: ui.controller.trainer().epoch == 1 and ui.controller.state == PAUSED, timeout=WAIT)
+    qtbot.waitUntil(lambda: ui.document.trainer().epoch == 1 and ui.document.run_state == PAUSED, timeout=WAIT)
     QTest.keyClick(window, Qt.Key.Key_F5)
     wait_state(qtbot, ui, RUNNING)
     QTest.keyClick(window, Qt.Key.Key_F6)
@@ -157,7 +157,7 @@ def test_a_long_history_is_drawn_with_its_extremes(qtbot, docks):
 def test_reset_weights_starts_a_new_curve(qtbot, docks):
     _, ui = docks()
     train_a_while(qtbot, ui)
-    with qtbot.waitSignal(ui.controller.run_reset, timeout=WAIT):
+    with emitted(qtbot, ui.document.events.run_reset):
         ui.panel.run_actions["reset"].trigger()
     assert len(ui.loss.batch_curve.getData()[0] or []) == 0
     assert ui.panel.run_actions["train"].text() == "Train"
@@ -233,7 +233,7 @@ def test_the_worker_computes_the_costly_parts_only_for_the_view_whose_turn_is_ne
     upcoming = []
     for _ in range(8):
         upcoming.append(ui._upcoming())
-        ui.show_snapshot(dataclasses.replace(ui._last, final=False))
+        ui.show_snapshot(dataclasses.replace(ui.document.snapshot, final=False))
     visible = [v for v, widget in ui._views.items() if widget.isVisible()]
     assert sorted(set(upcoming)) == sorted(visible) and "boundary" in visible and "gradients" in visible
     wanted = {"boundary": {"boundary"}, "gradients": {"watched"}}
@@ -284,7 +284,7 @@ def test_the_decision_boundary_is_the_networks_output_over_the_plane(qtbot, dock
     net = window.project.network
     image = ui.boundary.image.image
     assert image.shape == (100, 100)
-    x0, x1, y0, y1 = ui.controller.session.grid().extent
+    x0, x1, y0, y1 = ui.document.session.grid().extent
     g1, g2 = np.meshgrid(np.linspace(x0, x1, 100), np.linspace(y0, y1, 100))
     inp, hid, out = (net.layer_by_name(name) for name in ("in", "h1", "out"))
     w1, w2 = net.find_connection(inp.id, hid.id).weight.value, net.find_connection(hid.id, out.id).weight.value
@@ -307,7 +307,7 @@ def test_the_decision_boundary_is_the_networks_output_over_the_plane(qtbot, dock
 def test_a_learning_rate_typed_in_the_panel_mid_run_reaches_the_engine(qtbot, docks):
     window, ui = docks()
     seen = []
-    ui.controller.snapshot_ready.connect(seen.append)
+    ui.document.events.snapshot_published.connect(seen.append)
     ui.panel.run_actions["train"].trigger()
     wait_state(qtbot, ui, RUNNING)
     ui.panel.lr.setValue(0.0123)
@@ -316,20 +316,20 @@ def test_a_learning_rate_typed_in_the_panel_mid_run_reaches_the_engine(qtbot, do
     assert not ui.panel.optimizer.isEnabled() and not ui.panel.loss.isEnabled()  # the rest waits for a pause
     ui.panel.run_actions["pause"].trigger()
     wait_state(qtbot, ui, PAUSED)
-    assert ui.controller.trainer().lr == 0.0123 and window.project.settings.batch_size == 7
+    assert ui.document.trainer().lr == 0.0123 and window.project.settings.batch_size == 7
 
 
 def test_settings_changed_while_paused_apply_to_the_next_run(qtbot, docks):
     window, ui = docks()
     train_a_while(qtbot, ui)
-    before = ui.controller.trainer()
+    before = ui.document.trainer()
     steps = before.step_count
     ui.panel.optimizer.setCurrentIndex(ui.panel.optimizer.findData("sgd"))
     ui.panel.hyper["momentum"].setValue(0.9)
     assert window.project.settings.optimizer_params == {"lr": 0.05, "momentum": 0.9}
-    with qtbot.waitSignal(ui.controller.state_changed, timeout=WAIT, check_params_cb=lambda s: s == PAUSED):
+    with emitted(qtbot, ui.document.events.run_state_changed, lambda s: s == PAUSED):
         ui.panel.run_actions["step"].trigger()
-    trainer = ui.controller.trainer()
+    trainer = ui.document.trainer()
     assert trainer is not before and trainer.optimizer.name == "sgd" and trainer.optimizer.hyper["momentum"] == 0.9
     assert trainer.step_count == steps + 1  # the same curve goes on
 
@@ -348,14 +348,14 @@ def test_a_diverging_run_is_shown_in_red_and_pauses(qtbot, docks):
 def test_choosing_another_data_set_reloads_the_trainer_and_the_points(qtbot, docks):
     window, ui = docks()
     panel = ui.dataset_panel
-    old_trainer = ui.controller.trainer()
+    old_trainer = ui.document.trainer()
     panel.source.setCurrentIndex(panel.source.findData("generator:moons"))
     assert window.project.data == DataSpec("generator", "moons", {"n_samples": 300, "noise": 0.1, "seed": 0})
     train, _, _ = window.project.data.load()
     qtbot.waitUntil(lambda: len(ui.boundary.points.getData()[1]) == train.n_samples, timeout=WAIT)
     np.testing.assert_array_equal(ui.boundary.points.getData()[1], train.X[:, 1])
     assert window.is_modified()
-    assert ui.controller.trainer() is not old_trainer and len(ui.controller.trainer().x) == train.n_samples
+    assert ui.document.trainer() is not old_trainer and len(ui.document.trainer().x) == train.n_samples
     panel.param_boxes["n_samples"].setValue(1)  # refused by the generator: nothing changes, the reason shows
     assert "n_samples must be an integer of at least 2" in panel.error.text()
     assert window.project.data.params["n_samples"] == 300
@@ -381,7 +381,7 @@ def test_closing_the_window_mid_training_stops_the_thread_and_offers_to_save(qtb
     thread = ui.controller._thread
     assert window.close()
     assert thread.isFinished() and ui.controller._thread is None
-    assert ui.controller.state == PAUSED
+    assert ui.document.run_state == PAUSED
     assert asked == ["Unsaved changes"]  # the trained weights are not thrown away silently
 
 
@@ -390,10 +390,9 @@ def test_a_new_project_replaces_the_old_one_everywhere(qtbot, docks):
     ui.panel.run_actions["train"].trigger()
     wait_state(qtbot, ui, RUNNING)
     other = make_project("xor", hidden=(5,), lr=0.2)
-    window.project = other
-    window.project_changed.emit(other)
-    assert ui.controller.state == STOPPED and ui.controller.project is other
+    window.set_project(other)
+    assert ui.document.run_state == STOPPED and ui.document.project is other
     assert ui.panel.lr.value() == 0.2 and ui.dataset_panel.source.currentData() == "generator:xor"
-    with qtbot.waitSignal(ui.controller.state_changed, timeout=WAIT, check_params_cb=lambda s: s == PAUSED):
+    with emitted(qtbot, ui.document.events.run_state_changed, lambda s: s == PAUSED):
         ui.panel.run_actions["step"].trigger()
     assert other.history.losses.count == 1
