@@ -31,40 +31,45 @@ class Activation:
     output_only: bool = False
 
 
-def _sigmoid(a):
+def _sigmoid(a: np.ndarray) -> np.ndarray:
     # σ(a) = exp(−log(1 + e^−a)): never overflows, keeps full relative precision far into the negative side
     # (where (1 + tanh(a/2))/2 rounds to 0), and is three ufunc calls instead of the two-branch form's six.
-    h = np.logaddexp(0.0, -a)
+    h: np.ndarray = np.logaddexp(0.0, -a)
     np.negative(h, out=h)
-    return np.exp(h, out=h)
+    np.exp(h, out=h)
+    return h
 
 
-def _softplus(a):
+def _softplus(a: np.ndarray) -> np.ndarray:
     return np.where(a > SOFTPLUS_THRESHOLD, a, np.logaddexp(0.0, a))
 
 
-def _gelu_inner(a):
+def _gelu_inner(a: np.ndarray) -> np.ndarray:
     return _GELU_C * (a + 0.044715 * a**3)
 
 
-def _gelu(a):
-    return 0.5 * a * (1.0 + np.tanh(_gelu_inner(a)))
+def _gelu(a: np.ndarray) -> np.ndarray:
+    h: np.ndarray = 0.5 * a * (1.0 + np.tanh(_gelu_inner(a)))
+    return h
 
 
-def _gelu_derivative(a, h):
+def _gelu_derivative(a: np.ndarray, h: np.ndarray) -> np.ndarray:
     t = np.tanh(_gelu_inner(a))
-    return 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * a * a)
+    d: np.ndarray = 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * a * a)
+    return d
 
 
 def softmax(a: np.ndarray) -> np.ndarray:
     z = a - a.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    h: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return h
 
 
 def softmax_backward(h: np.ndarray, dh: np.ndarray) -> np.ndarray:
     """dL/da from dL/dh for softmax: J^T dh = h * (dh - <dh, h>), row by row."""
-    return h * (dh - (dh * h).sum(axis=-1, keepdims=True))
+    da: np.ndarray = h * (dh - (dh * h).sum(axis=-1, keepdims=True))
+    return da
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -99,7 +104,7 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-def _silu_derivative(a):
+def _silu_derivative(a: np.ndarray) -> np.ndarray:
     s = _sigmoid(a)
     return s * (1.0 + a * (1.0 - s))
 

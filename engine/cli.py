@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -48,7 +50,7 @@ def _metrics_lines(metric: str, rows: dict[str, tuple[float, float]]) -> list[st
 class ProgressBar:
     """One self-overwriting line on stderr, redrawn at most every REDRAW_SECONDS so printing never slows the run."""
 
-    def __init__(self, first: int, last: int, stream=None):
+    def __init__(self, first: int, last: int, stream: TextIO | None = None):
         self.first, self.last = first, last
         self.stream = stream or sys.stderr
         self._drawn = 0.0
@@ -96,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         _out(f"stopped early: {trainer.stop_reason}")
     _out(f"training loss {start_loss:.6g} → {trainer.evaluate(trainer.x, trainer.t)[0]:.6g}")
     _report(trainer)
-    out = Path(args.out) if args.out else project.path
+    out = Path(args.out or args.project)  # project.path is Path(args.project)
     save_project(project, out)
     _out(f"saved {out}")
     return 0
@@ -105,7 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------------------- evaluate
 def _report(trainer: Trainer) -> None:
     rows = {"train": trainer.evaluate(trainer.x, trainer.t)}
-    if trainer.x_val is not None:
+    if trainer.x_val is not None and trainer.t_val is not None:
         rows["validation"] = trainer.evaluate(trainer.x_val, trainer.t_val)
     for line in _metrics_lines(trainer.metric, rows):
         _out(line)
@@ -219,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run, help: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("project", help="project file (.bps.json)")
         p.set_defaults(run=run)
@@ -245,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
     except BackpropError as exc:
         message = str(exc)
     except OSError as exc:

@@ -17,10 +17,12 @@ import copy
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from .activations import Activation, get_activation
 from .graph.model import Network
 from .graph.validate import validate
+from .history import WeightRef
 from .losses import Loss
 
 
@@ -37,9 +39,12 @@ class LayerPlan:
 
 @dataclass
 class Trace:
-    """One forward (and optionally backward) pass: per layer position, a = pre-activation, h = output."""
+    """One forward (and optionally backward) pass: per layer position, a = pre-activation, h = output.
 
-    a: list[np.ndarray | None]
+    The input layer's a and h are both the batch x (its activation is the identity); it alone has no δ.
+    """
+
+    a: list[np.ndarray]
     h: list[np.ndarray]
     da: list[np.ndarray | None] | None = None  # dL/da per layer, filled by backward (the δ of the notes)
 
@@ -98,13 +103,13 @@ class Compiled:
         return other
 
     @staticmethod
-    def _flat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    def _flat(arrays: list[np.ndarray], dtype: npt.DTypeLike) -> np.ndarray:
         return np.concatenate([a.ravel() for a in arrays]).astype(dtype) if arrays else np.zeros(0, dtype)
 
-    def ensure_state(self, names: tuple[str, ...]) -> None:
+    def ensure_state(self, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         """Give every parameter optimiser moments `names` (kept where they exist, zero where new) as flat views."""
         if self.state is not None and tuple(self.state) == names:
-            return
+            return self.state
         params = self.network.parameters()
         self.state = {}
         for name in names:
@@ -114,13 +119,14 @@ class Compiled:
             self.state[name] = flat
         for (_, p), sl in zip(params, self.slices.values(), strict=True):
             p.state = {name: self.state[name][sl].reshape(p.shape) for name in names}
+        return self.state
 
     def flat_index(self, key: tuple[str, int], index: tuple[int, ...]) -> int:
         """Position of one weight or bias in the flat buffers."""
         shape = self.network.param(key).shape
         return int(self.offsets[self.keys.index(key)] + np.ravel_multi_index(index, shape))
 
-    def watch_index(self, refs: list) -> np.ndarray:
+    def watch_index(self, refs: list[WeightRef]) -> np.ndarray:
         """Positions in `buffers` of (w, dL/dw, Δw) for each weight ref, in that order, weight after weight."""
         k = np.array([self.flat_index(*ref) for ref in refs], np.int64).reshape(-1, 1)
         return (k + self.value.size * np.arange(3)).ravel()
@@ -134,10 +140,9 @@ class Compiled:
 
     # ------------------------------------------------------------ passes
     def forward(self, x: np.ndarray) -> Trace:
-        n = len(self.order)
-        a: list[np.ndarray | None] = [None] * n
-        h: list[np.ndarray | None] = [None] * n
-        h[self.input_pos] = np.asarray(x, self.dtype)
+        x = np.asarray(x, self.dtype)
+        a = [x] * len(self.order)  # each position but the input's is set below, a layer after all its sources
+        h = [x] * len(self.order)
         for plan in self.plans:
             z = None
             for src, w, _ in plan.incoming:
@@ -167,10 +172,11 @@ class Compiled:
             act = plan.activation
             if p == self.output_pos:
                 d = loss.grad_a(a[p], h[p], t, act.name)
-            elif act.name == "identity":
-                d = dh[p]
             else:
-                d = dh[p] * act.derivative(a[p], h[p])
+                up = dh[p]
+                # validation: every hidden layer feeds on to the output, and softmax (no f') is output-only
+                assert up is not None and act.derivative is not None
+                d = up if act.name == "identity" else up * act.derivative(a[p], h[p])
             da[p] = d
             np.add.reduce(d, axis=0, out=plan.bias_grad)  # np.sum's Python wrapper costs more than the sum here
             for src, w, grad in plan.incoming:

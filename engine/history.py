@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .compile import Compiled
 
 WeightRef = tuple[tuple[str, int], tuple[int, ...]]  # (("W", connection id), (i, j)) or (("b", layer id), (j,))
 EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
@@ -23,12 +28,12 @@ class Ring:
         self.buf = np.full((capacity, width), np.nan)
         self.count = 0  # rows ever appended
 
-    def append(self, row) -> None:
+    def append(self, row: npt.ArrayLike) -> None:
         self.next_row()[:] = row
 
     def next_row(self) -> np.ndarray:
         """The row to fill next, as a view: the hot path writes into it instead of building a row to copy."""
-        row = self.buf[self.count % len(self.buf)]
+        row: np.ndarray = self.buf[self.count % len(self.buf)]
         self.count += 1
         return row
 
@@ -103,7 +108,7 @@ class History:
         return list(self._norm_keys), norms
 
     # ------------------------------------------------------------ recording (the trainer calls these)
-    def record_step(self, step: int, loss: float, compiled, watch_index: np.ndarray) -> None:
+    def record_step(self, step: int, loss: float, compiled: Compiled, watch_index: np.ndarray) -> None:
         """`watch_index`: `compiled.watch_index(self.watched)`, kept by the caller (building it costs more than
         the rest of this)."""
         self.losses.append((step, loss))

@@ -7,6 +7,7 @@ scale its neurons actually see.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import GraphError
 
@@ -27,7 +28,7 @@ def check_initializer(name: str) -> None:
         raise GraphError(f"unknown initialiser {name!r}; choose one of {', '.join(INITIALIZERS)}")
 
 
-def initialize(name: str, mask: np.ndarray, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
+def initialize(name: str, mask: np.ndarray, rng: np.random.Generator, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """Fresh values for a (source × target) weight matrix; entries outside `mask` are exactly 0."""
     check_initializer(name)
     fan, gain2, dist = _SCHEMES[name]

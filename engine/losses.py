@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from .activations import get_activation, softmax, softmax_backward
 from .errors import DataError, GraphError
@@ -44,39 +45,42 @@ class Loss:
 
     def grad_a(self, a: np.ndarray, h: np.ndarray, t: np.ndarray, activation: str) -> np.ndarray:
         """dL/da of the output layer for the whole batch."""
-        if self.fuses_with(activation):
+        if self.fused is not None and self.fuses_with(activation):
             return self.fused[1](a, h, t)
+        assert self.grad_h is not None, self.check_output(activation)  # validation refuses this pairing first
         dh = self.grad_h(h, t)
         act = get_activation(activation)
         if act.derivative is None:
             return softmax_backward(h, dh)
-        return dh * act.derivative(a, h)
+        da: np.ndarray = dh * act.derivative(a, h)
+        return da
 
 
-def _mse(a, h, t):
+def _mse(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
     return float(np.mean((h - t) ** 2))
 
 
-def _mae(a, h, t):
+def _mae(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
     return float(np.mean(np.abs(h - t)))
 
 
-def _huber(a, h, t):
+def _huber(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
     d = np.abs(h - t)
     return float(np.mean(np.where(d < HUBER_DELTA, 0.5 * d * d, HUBER_DELTA * (d - 0.5 * HUBER_DELTA))))
 
 
-def _huber_grad(h, t):
+def _huber_grad(h: np.ndarray, t: np.ndarray) -> np.ndarray:
     d = h - t
-    return np.clip(d, -HUBER_DELTA, HUBER_DELTA) / d.size
+    dh: np.ndarray = np.clip(d, -HUBER_DELTA, HUBER_DELTA) / d.size
+    return dh
 
 
-def _bce(a, h, t):
+def _bce(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
     # BCEWithLogits: max(a,0) - a·t + log(1 + e^-|a|), exact for any logit.
     return float(np.mean(np.maximum(a, 0) - a * t + np.log1p(np.exp(-np.abs(a)))))
 
 
-def _cross_entropy(a, h, t):
+def _cross_entropy(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
     z = a - a.max(axis=1, keepdims=True)
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-(t * log_p).sum() / a.shape[0])
@@ -115,7 +119,7 @@ def get_loss(name: str) -> Loss:
         raise GraphError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
 
 
-def encode_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype=np.float64) -> np.ndarray:
+def encode_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """Targets as the loss wants them: one-hot rows for cross-entropy, a column per output otherwise."""
     y = np.asarray(y)
     if loss.name == "cross_entropy":

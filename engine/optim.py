@@ -16,10 +16,9 @@ from .errors import TrainingError
 
 class Optimizer:
     name = ""
-    state_names: tuple[str, ...] = ()
     defaults: dict[str, float | bool] = {}
 
-    def __init__(self, **hyper):
+    def __init__(self, **hyper: float | bool):
         unknown = set(hyper) - set(self.defaults)
         if unknown:
             raise TrainingError(f"{self.name}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -27,6 +26,11 @@ class Optimizer:
         if not self.hyper["lr"] > 0:
             raise TrainingError(f"{self.name}: the learning rate must be > 0, not {self.hyper['lr']}")
         self.t = 0  # steps taken (Adam's bias correction counts them)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The moments this optimiser keeps; some depend on its settings (SGD keeps none without momentum)."""
+        return ()
 
     @property
     def lr(self) -> float:
@@ -38,14 +42,14 @@ class Optimizer:
             raise TrainingError(f"the learning rate must be > 0, not {value}")
         self.hyper["lr"] = float(value)
 
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, str | float | bool]:
         return {"name": self.name, **self.hyper}
 
     def compute(self, c: Compiled) -> None:
         """Fill `c.delta` with the update for the current gradients."""
-        c.ensure_state(self.state_names)
+        state = c.ensure_state(self.state_names)
         self.t += 1
-        self._compute(c, self._decayed_grad(c), c.state)
+        self._compute(c, self._decayed_grad(c), state)
 
     def apply(self, c: Compiled) -> None:
         if c.trainable is not None:
@@ -65,10 +69,10 @@ class SGD(Optimizer):
     defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
     @property
-    def state_names(self):
+    def state_names(self) -> tuple[str, ...]:
         return ("momentum_buffer",) if self.hyper["momentum"] else ()
 
-    def _compute(self, c, g, s):
+    def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         mu = self.hyper["momentum"]
         if mu:
             buf = s["momentum_buffer"]
@@ -86,12 +90,12 @@ class RMSprop(Optimizer):
     defaults = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False}
 
     @property
-    def state_names(self):
-        names = ("square_avg",)
+    def state_names(self) -> tuple[str, ...]:
+        names: tuple[str, ...] = ("square_avg",)
         names += ("momentum_buffer",) if self.hyper["momentum"] else ()
         return names + (("grad_avg",) if self.hyper["centered"] else ())
 
-    def _compute(self, c, g, s):
+    def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         alpha, eps, lr, mu = (self.hyper[k] for k in ("alpha", "eps", "lr", "momentum"))
         sq = s["square_avg"]
         sq *= alpha
@@ -118,7 +122,7 @@ class Adam(Optimizer):
     state_names = ("exp_avg", "exp_avg_sq")
     defaults = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
 
-    def _compute(self, c, g, s):
+    def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         b1, b2, eps, lr = (self.hyper[k] for k in ("beta1", "beta2", "eps", "lr"))
         m, v = s["exp_avg"], s["exp_avg_sq"]
         m *= b1
@@ -145,7 +149,7 @@ class AdamW(Adam):
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam, AdamW)}
 
 
-def make_optimizer(name: str, **hyper) -> Optimizer:
+def make_optimizer(name: str, **hyper: float | bool) -> Optimizer:
     try:
         cls = OPTIMIZERS[name]
     except KeyError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ _quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 class TrainSettings:
     loss: str = "mse"
     optimizer: str = "adam"
-    optimizer_params: dict = field(default_factory=dict)  # lr and the rest, PyTorch names
+    optimizer_params: dict[str, float | bool] = field(default_factory=dict)  # lr and the rest, PyTorch names
     batch_size: int = 32
     epochs: int = 100  # budget: `run()` stops after this many epochs in total
     target_loss: float | None = None  # stop once the epoch loss (validation if any) is at or below it
@@ -60,9 +61,13 @@ class Trainer:
         validate(network, self.settings.loss, n_features=np.shape(x)[1], n_outputs=out.size)
         self.x = np.asarray(x, network.dtype)
         self.t = encode_targets(self.loss, y, out.size, network.dtype)
-        has_val = x_val is not None and len(x_val)
-        self.x_val = np.asarray(x_val, network.dtype) if has_val else None
-        self.t_val = encode_targets(self.loss, y_val, out.size, network.dtype) if has_val else None
+        self.x_val: np.ndarray | None = None
+        self.t_val: np.ndarray | None = None
+        if x_val is not None and len(x_val):
+            if y_val is None:
+                raise TrainingError("the validation set x_val was given without its targets y_val")
+            self.x_val = np.asarray(x_val, network.dtype)
+            self.t_val = encode_targets(self.loss, y_val, out.size, network.dtype)
         self.optimizer: Optimizer = make_optimizer(self.settings.optimizer, **self.settings.optimizer_params)
         self.history = history or History()
         self.metric = metric_name(self.loss)
@@ -75,7 +80,7 @@ class Trainer:
         self._meter = EpochMeter(self.loss)
         self._best = np.inf
         self._stale = 0
-        self._watch_key: tuple = ()
+        self._watch_key: tuple[object, ...] = ()
         self._watch_index = np.zeros(0, np.int64)
         self._last_idx: np.ndarray | None = None
         self.set_batch_size(self.settings.batch_size)
@@ -156,7 +161,7 @@ class Trainer:
         return meter.result()
 
     # ------------------------------------------------------------ saving and resuming (project files)
-    def progress(self) -> dict:
+    def progress(self) -> dict[str, Any]:
         """Where the run stands, as plain values: enough to resume it bit-identically after a save and a load."""
         m = self._meter
         meter = None
@@ -170,7 +175,7 @@ class Trainer:
             "meter": meter,
         }
 
-    def restore_progress(self, progress: dict) -> None:
+    def restore_progress(self, progress: dict[str, Any]) -> None:
         """Continue a run saved with `progress()`. If the data changed size since, the next epoch starts afresh."""
         self.step_count, self.epoch = int(progress["step"]), int(progress["epoch"])
         self.optimizer.t = int(progress["optimizer_steps"])
@@ -196,7 +201,8 @@ class Trainer:
     def _end_epoch(self) -> dict[str, float]:
         self.epoch += 1
         train_loss, train_metric = self._meter.result()
-        val_loss, val_metric = self.evaluate(self.x_val, self.t_val) if self.x_val is not None else (np.nan,) * 2
+        x_val, t_val = self.x_val, self.t_val
+        val_loss, val_metric = self.evaluate(x_val, t_val) if x_val is not None and t_val is not None else (np.nan,) * 2
         self.history.record_epoch((self.epoch, self.step_count, train_loss, train_metric, val_loss, val_metric))
         self._meter.reset()
         self._order = self._rng.permutation(len(self.x))

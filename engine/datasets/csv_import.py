@@ -12,7 +12,7 @@ import csv
 import math
 import operator
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
@@ -64,7 +64,7 @@ def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
-def _rows(path: str | os.PathLike[str], delimiter: str) -> Iterator[Row]:
+def _rows(path: str | os.PathLike[str], delimiter: str) -> Generator[Row, None, None]:
     """Non-blank rows with their line numbers; the slow reader every message comes from."""
     with _open(path, "rb") as file:
         reader = csv.reader(_decoded(file), delimiter=delimiter)
@@ -268,7 +268,7 @@ def _targets(
     if raw.dtype.kind == "U":
         labels, indices = np.unique(raw, return_inverse=True)
         numbers = [_number(label) for label in labels.tolist()]
-        if None in numbers or not all(math.isfinite(number) for number in numbers):
+        if not all(number is not None and math.isfinite(number) for number in numbers):
             return (*_classes(labels.tolist(), indices, column), "classification")
         raw = np.array(numbers)[indices]
     if task is None:

@@ -103,11 +103,11 @@ class Dataset:
 
     @property
     def n_samples(self) -> int:
-        return self.X.shape[0]
+        return int(self.X.shape[0])
 
     @property
     def n_features(self) -> int:
-        return self.X.shape[1]
+        return int(self.X.shape[1])
 
     @property
     def n_classes(self) -> int:
@@ -162,7 +162,8 @@ class Standardizer:
         X = _as_array(X, np.float64, "the inputs")
         if X.ndim != 2 or X.shape[1] != len(self.mean):
             raise DataError(f"the standardizer was fitted on {len(self.mean)} columns, got shape {X.shape}")
-        return (X - self.mean) / self.std
+        standard: np.ndarray = (X - self.mean) / self.std
+        return standard
 
     def to_dict(self) -> dict[str, list[float]]:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
@@ -170,7 +171,7 @@ class Standardizer:
     @classmethod
     def from_dict(cls, data: dict[str, list[float]]) -> Standardizer:
         try:
-            return cls(data["mean"], data["std"])
+            return cls(data["mean"], data["std"])  # type: ignore[arg-type]  # __post_init__ converts and checks
         except (KeyError, TypeError) as exc:
             raise DataError(f"a standardizer needs 'mean' and 'std' lists, got {data!r}") from exc
 

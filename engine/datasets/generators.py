@@ -30,10 +30,11 @@ def _integer(name: str, value: object, minimum: int) -> int:
 def _real(name: str, value: object, low: float = -math.inf, high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise DataError(f"{name} must be a finite number, got {value!r}")
-    if not low <= value <= high:
+    number = float(value)
+    if not low <= number <= high:
         allowed = f"at least {low}" if high == math.inf else f"from {low} to {high}"
         raise DataError(f"{name} must be {allowed}, got {value!r}")
-    return float(value)
+    return number
 
 
 def _start(
@@ -63,7 +64,8 @@ def _classification(
 
 
 def _on_circle(angles: np.ndarray, radii: np.ndarray | float = 1.0) -> np.ndarray:
-    return np.column_stack((np.cos(angles), np.sin(angles))) * np.reshape(radii, (-1, 1))
+    points: np.ndarray = np.column_stack((np.cos(angles), np.sin(angles))) * np.reshape(radii, (-1, 1))
+    return points
 
 
 def xor(*, n_samples: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:

@@ -8,9 +8,11 @@ backprop's Σ_n h_i⁽ⁿ⁾ · dL/da_j⁽ⁿ⁾. For one sample the mean is tha
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from ..activations import get_activation
 from ..compile import Compiled, compiled
@@ -45,7 +47,7 @@ class Quantity:
         return f"{self.symbol}[{self.where}] = {self.value:.6g}"
 
 
-def batch_arrays(network: Network, x, y) -> tuple[np.ndarray, np.ndarray]:
+def batch_arrays(network: Network, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """x as a 2-D float batch and y with one entry per sample, or a `DataError` saying what does not fit."""
     x = np.asarray(x, network.dtype)
     y = np.asarray(y)
@@ -59,7 +61,7 @@ def batch_arrays(network: Network, x, y) -> tuple[np.ndarray, np.ndarray]:
 class PerSample:
     """Everything a chain-rule explanation reads, per sample: a, h, δ, f'(a), and the loss's own factors."""
 
-    def __init__(self, network: Network, plan: Compiled, x, y, loss: str):
+    def __init__(self, network: Network, plan: Compiled, x: npt.ArrayLike, y: npt.ArrayLike, loss: str):
         self.network = network
         self.plan = plan
         self.loss = get_loss(loss)
@@ -69,18 +71,22 @@ class PerSample:
         self.t = encode_targets(self.loss, y, out.size, network.dtype)
         self.n = len(x)
         trace = plan.backward(plan.forward(x), self.t, self.loss)
+        assert trace.da is not None  # backward fills it
         self.grad = plan.grad.copy()  # dL/dw of every parameter on this batch, flat
         self.a, self.h = trace.a, trace.h
-        self.delta = [None if d is None else d * self.n for d in trace.da]
+        self.delta = {p: d * self.n for p, d in enumerate(trace.da) if d is not None}  # every layer but the input
         self.out = plan.output_pos
         self.fprime: dict[int, np.ndarray] = {}
         for lid in plan.order:
             layer = network.layer(lid)
             p = plan.pos[lid]
-            if layer.kind == "hidden" or (layer.kind == "output" and not self.fused):
-                self.fprime[p] = get_activation(layer.activation).derivative(self.a[p], self.h[p])
-        # ∂L/∂ŷ per sample; unused when the loss fuses with the output activation into one factor ∂L/∂a
-        self.dldy = None if self.fused else self.loss.grad_h(self.h[self.out], self.t) * self.n
+            derivative = get_activation(layer.activation).derivative  # None only for softmax, always fused
+            if derivative is not None and (layer.kind == "hidden" or (layer.kind == "output" and not self.fused)):
+                self.fprime[p] = derivative(self.a[p], self.h[p])
+        # ∂L/∂ŷ per sample; None when the loss fuses with the output activation into one factor ∂L/∂a (the fused
+        # losses have no generic grad_h)
+        grad_h = None if self.fused else self.loss.grad_h
+        self.dldy = None if grad_h is None else grad_h(self.h[self.out], self.t) * self.n
         self.consumers: dict[int, list[Connection]] = {
             plan.pos[lid]: network.outgoing(lid) for lid in plan.order
         }
@@ -102,7 +108,8 @@ class PerSample:
         return f"{self.network.layer(self.layer_id(pos)).name}[{k}]"
 
     # ------------------------------------------------------------ quantities
-    def quantity(self, symbol: str, pos: int, k: int, arrays: list | dict) -> Quantity:
+    def quantity(self, symbol: str, pos: int, k: int,
+                 arrays: Sequence[np.ndarray] | Mapping[int, np.ndarray]) -> Quantity:
         return Quantity(symbol, self.neuron(pos, k), arrays[pos][:, k])
 
     def weight(self, conn: Connection, j: int, k: int, symbol: str = "w") -> Quantity:
@@ -111,11 +118,11 @@ class PerSample:
 
     def tail(self, k: int) -> tuple[Quantity, ...]:
         """The loss's factors for output neuron k, loss first; their product is δ_k."""
-        if self.fused:
+        if self.dldy is None:  # fused
             return (self.quantity("∂L/∂a", self.out, k, self.delta),)
         return (Quantity("∂L/∂ŷ", self.neuron(self.out, k), self.dldy[:, k]),
                 self.quantity("∂ŷ/∂a", self.out, k, self.fprime))
 
     def tail_products(self) -> np.ndarray:
         """(N, outputs): the product of each output neuron's loss factors, as the paths multiply them."""
-        return self.delta[self.out] if self.fused else self.dldy * self.fprime[self.out]
+        return self.delta[self.out] if self.dldy is None else self.dldy * self.fprime[self.out]

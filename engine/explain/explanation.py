@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import BackpropError, DataError, GraphError
 from ..gradcheck import CheckResult, gradient_check
@@ -36,9 +37,9 @@ class Explanation:
         return render(self)
 
 
-def explain_weight(network: Network, ref: WeightRef, x, y, loss: str, sample: int | None = None,
-                   max_paths: int = 50, *, optimizer: Optimizer | None = None, lr: float = 0.01,
-                   check: bool = True) -> Explanation:
+def explain_weight(network: Network, ref: WeightRef, x: npt.ArrayLike, y: npt.ArrayLike, loss: str,
+                   sample: int | None = None, max_paths: int = 50, *, optimizer: Optimizer | None = None,
+                   lr: float = 0.01, check: bool = True) -> Explanation:
     """Explain dL/dw for a weight (("W", cid), (i, j)) or a bias (("b", lid), (j,)) on the batch (x, y).
 
     The loss is the batch mean, so dL/dw = Σ_n h_i⁽ⁿ⁾ · dL/da_j⁽ⁿ⁾ = mean over samples of h_i⁽ⁿ⁾ δ_j⁽ⁿ⁾, where
@@ -72,7 +73,7 @@ def explain_weight(network: Network, ref: WeightRef, x, y, loss: str, sample: in
     return Explanation(ref, network.ref_name(ref), loss, ps.n, sample, gradient, local, paths, update, checked)
 
 
-def _parse_ref(network: Network, ref) -> WeightRef:
+def _parse_ref(network: Network, ref: WeightRef) -> WeightRef:
     try:
         (kind, ident), index = ref
         ref = ((kind, int(ident)), tuple(int(i) for i in index))

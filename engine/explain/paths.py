@@ -33,6 +33,9 @@ from .batch import PerSample, Quantity
 
 ENUMERATE_LIMIT = 1000
 Node = tuple[int, int]  # (layer position in the compiled order, neuron index)
+# (chain so far, layer position, its neurons best first, their products (N, len), their keys best first)
+Group = tuple[tuple[Node, ...], int, list[int], np.ndarray, list[float]]
+Entry = tuple[float, int, Group, int]  # (−key, tie-breaker, group, which of the group's neurons is next)
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,7 +138,7 @@ class PathSearch:
 
         Lazy, so taking the first few explores little; `path` turns one into a `Path` with its named factors.
         """
-        queue: list = []
+        queue: list[Entry] = []
         tick = itertools.count()  # ties never compare the arrays
         pos, j = self.root
         self._queue(queue, tick, (), pos, np.array([j]), self.start.samples[:, None])
@@ -154,7 +157,7 @@ class PathSearch:
                 nz = np.flatnonzero(mask[k])
                 self._queue(queue, tick, chain, v, nz, carried[:, None] * w[k, nz])
 
-    def _queue(self, queue: list, tick: Iterator[int], chain: tuple[Node, ...], u: int, ks: np.ndarray,
+    def _queue(self, queue: list[Entry], tick: Iterator[int], chain: tuple[Node, ...], u: int, ks: np.ndarray,
                prefixes: np.ndarray) -> None:
         """Queue `chain` extended by each neuron `ks` of layer `u`, with `prefixes` (N, len(ks)) their products.
 
@@ -188,7 +191,7 @@ class PathSearch:
         """Σ over the paths not in `listed`, grouped by the weight where they leave the listed paths' prefixes."""
         ps = self.ps
         chains = {tuple((ps.plan.pos[lid], k) for lid, k in path.neurons) for path in listed}
-        prefixes = {(self.root,): self.start.samples}
+        prefixes: dict[tuple[Node, ...], np.ndarray] = {(self.root,): self.start.samples}
         taken: dict[tuple[Node, ...], set[Node]] = defaultdict(set)
         for chain in chains:
             for n in range(1, len(chain)):

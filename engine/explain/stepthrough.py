@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from ..graph.model import Network
 from ..history import WeightRef
@@ -39,7 +40,7 @@ class Frame:
 class StepThrough:
     """The frames of one step on the sample (x_row, y_row); the network is left exactly as it was."""
 
-    def __init__(self, network: Network, x_row, y_row, loss: str, *, lr: float = 0.01,
+    def __init__(self, network: Network, x_row: npt.ArrayLike, y_row: npt.ArrayLike, loss: str, *, lr: float = 0.01,
                  optimizer: Optimizer | None = None):
         x = np.asarray(x_row, network.dtype).reshape(1, -1)
         y = np.asarray(y_row).reshape(1, -1)
@@ -76,7 +77,7 @@ def _forward(ps: PerSample) -> Iterator[Frame]:
         layer = net.layer(lid)
         for j in range(layer.size):
             name, h = ps.neuron(p, j), float(ps.h[p][0, j])
-            if layer.kind == "input":
+            if layer.bias is None:  # the input layer
                 yield Frame("forward", name, "h", h, f"h = x[{j}] = {h:.4g}", lid, j)
                 continue
             pairs = [(c.weight.value[i, j], ps.h[plan.pos[c.source]][0, i])
@@ -104,15 +105,15 @@ def _backward(ps: PerSample) -> Iterator[Frame]:
             continue
         for j in range(layer.size):
             d = float(ps.delta[p][0, j])
-            if p == ps.out and ps.fused:
-                text = (f"δ = ∂L/∂a = {d:.4g}   ({ps.loss.label} fused with {layer.activation}: "
-                        f"ŷ = {ps.h[p][0, j]:.4g}, t = {ps.t[0, j]:.4g})")
-            elif p == ps.out:
-                text = f"δ = ∂L/∂ŷ · f'(a) = {_num(ps.dldy[0, j])} · {_num(ps.fprime[p][0, j])} = {d:.4g}"
-            else:
+            if p != ps.out:
                 pairs = [(c.weight.value[j, k], ps.delta[plan.pos[c.target]][0, k])
                          for c in ps.consumers[p] for k in np.flatnonzero(c.weight.mask[j])]
                 text = f"δ = f'(a) · Σ w·δ = {_num(ps.fprime[p][0, j])} · ({_sum(pairs)}) = {d:.4g}"
+            elif ps.dldy is None:  # fused
+                text = (f"δ = ∂L/∂a = {d:.4g}   ({ps.loss.label} fused with {layer.activation}: "
+                        f"ŷ = {ps.h[p][0, j]:.4g}, t = {ps.t[0, j]:.4g})")
+            else:
+                text = f"δ = ∂L/∂ŷ · f'(a) = {_num(ps.dldy[0, j])} · {_num(ps.fprime[p][0, j])} = {d:.4g}"
             yield Frame("backward", ps.neuron(p, j), "δ", d, text, lid, j)
 
 

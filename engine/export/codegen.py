@@ -27,17 +27,18 @@ def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
     return f"[\n{rows}]", f'"""\n{data}"""'
 
 
-def forward_lines(graph: Graph, x: str, weight: Callable[[Link], str], bias: Callable[[Node], str],
+def forward_lines(graph: Graph, x: str, weight: Callable[[Link], str], bias: Callable[[str], str],
                   activation: Callable[[int, Node, str], str]) -> list[str]:
     """Lines computing every layer's h into a dict keyed by layer name, from the input expression `x`.
 
     Each pre-activation sums its connections in the engine's order and adds the bias last, as the engine does,
     so the generated code reproduces the engine's numbers to rounding. `activation(k, node, a)` wraps the
-    pre-activation `a` of the k-th computed layer.
+    pre-activation `a` of the k-th computed layer; `bias(name)` reads the bias array `name`.
     """
     lines = [f"h = {{{graph.input.name!r}: {x}}}"]
     for k, node in enumerate(graph.nodes[1:]):
-        a = " + ".join([*(f"h[{link.source!r}] @ {weight(link)}" for link in node.inputs), bias(node)])
+        assert node.bias is not None  # every layer after the input has biases
+        a = " + ".join([*(f"h[{link.source!r}] @ {weight(link)}" for link in node.inputs), bias(node.bias)])
         lines.append(f"h[{node.name!r}] = {activation(k, node, a)}")
     lines.append(f"return h[{graph.output.name!r}]")
     return lines

@@ -8,18 +8,19 @@ network's document free of thousands of ``true``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
 from .spec import FORMAT_VERSION, Graph
 
 
-def json_document(graph: Graph) -> dict:
+def json_document(graph: Graph) -> dict[str, Any]:
     arrays = graph.arrays
     layers = []
     for n in graph.nodes:
         entry = {"name": n.name, "kind": n.kind, "size": n.size, "activation": n.activation}
-        if n.bias is not None:
+        if n.bias is not None and n.bias_frozen is not None:  # every layer but the input
             entry.update(bias=arrays[n.bias].tolist(), frozen=_pairs(arrays[n.bias_frozen]))
         layers.append(entry)
     connections = [
@@ -36,13 +37,13 @@ def json_bytes(graph: Graph) -> bytes:
     return (_render(json_document(graph), 0) + "\n").encode()
 
 
-def _pairs(flags: np.ndarray) -> list:
+def _pairs(flags: np.ndarray) -> list[Any]:
     """Indices where `flags` is set: [[i, j], ...] for a matrix, [j, ...] for a vector."""
     found = np.argwhere(flags)
     return found.tolist() if flags.ndim > 1 else found.ravel().tolist()
 
 
-def _render(value, depth: int) -> str:
+def _render(value: object, depth: int) -> str:
     """JSON with containers of containers indented and flat lists (a matrix row, a bias vector) on one line."""
     if isinstance(value, dict) and value:
         items = [f"{json.dumps(k, ensure_ascii=False)}: {_render(v, depth + 1)}" for k, v in value.items()]

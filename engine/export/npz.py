@@ -24,7 +24,7 @@ META = "__meta__"
 
 def npz_bytes(graph: Graph) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **graph.arrays, **{META: np.array(json.dumps(graph.meta()))})
+    np.savez_compressed(buffer, allow_pickle=False, **graph.arrays, **{META: np.array(json.dumps(graph.meta()))})
     return buffer.getvalue()
 
 
@@ -68,7 +68,8 @@ def import_npz(network: Network, path: str | Path) -> None:
     _apply(network, {key: {field: array for field, (_, array) in fields.items()} for key, fields in groups.items()})
 
 
-def _checked(path, name: str, array: np.ndarray, shape: tuple[int, ...], field: str, dtype) -> np.ndarray:
+def _checked(path: str | Path, name: str, array: np.ndarray, shape: tuple[int, ...], field: str,
+             dtype: np.dtype) -> np.ndarray:
     if array.shape != shape:
         raise ExportError(f"{path}: array {name!r} has shape {array.shape}, the network needs {shape}")
     if field == "value":
@@ -82,7 +83,7 @@ def _checked(path, name: str, array: np.ndarray, shape: tuple[int, ...], field: 
     return array
 
 
-def _check_cut_zero(path, name: str, value: np.ndarray, mask: np.ndarray) -> None:
+def _check_cut_zero(path: str | Path, name: str, value: np.ndarray, mask: np.ndarray) -> None:
     """A cut weight is exactly 0 everywhere in the engine; a file breaking that would change the model silently."""
     stray = np.argwhere(~mask & (value != 0))
     if len(stray):

@@ -120,7 +120,7 @@ def numpy_script(graph: Graph) -> bytes:
     defs = dict.fromkeys(d for name in used for d in _NEEDS.get(name, (name,)))
     table, data = packed({name: a for name, a in graph.arrays.items() if name.startswith(("W__", "b__"))})
     body = forward_lines(graph, "np.asarray(x, DTYPE)", lambda link: f"P[{link.weight!r}]",
-                         lambda node: f"P[{node.bias!r}]", lambda k, node, a: f"{node.activation}({a})")
+                         lambda name: f"P[{name!r}]", lambda k, node, a: f"{node.activation}({a})")
     text = _TEMPLATE.substitute(
         summary=doc_text(graph.summary()), n_in=graph.input.size, n_out=graph.output.size, dtype=graph.dtype.name,
         table=table, data=data, activations="\n\n".join(ACTIVATION_SOURCE[d] for d in defs), body=indent(body, 1),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import reduce
+from typing import Any  # an ONNX attribute may be a number, a string, a tensor or a list of them
 
 import numpy as np
 import onnx
@@ -33,7 +34,7 @@ class _Builder:
         self.constants: dict[float, onnx.TensorProto] = {}
         self.scope = ""
 
-    def op(self, op_type: str, *inputs: str, output: str | None = None, **attrs) -> str:
+    def op(self, op_type: str, *inputs: str, output: str | None = None, **attrs: Any) -> str:
         name = f"{self.scope}/{op_type}_{len(self.nodes)}"
         output = output or name
         self.nodes.append(helper.make_node(op_type, list(inputs), [output], name=name, **attrs))
@@ -70,7 +71,7 @@ def _gelu(b: _Builder, a: str, out: str) -> str:
     return b.op("Mul", half_a, b.op("Add", b.const(1.0), b.op("Tanh", inner)), output=out)
 
 
-def _simple(op_type: str, **attrs) -> Callable[[_Builder, str, str], str]:
+def _simple(op_type: str, **attrs: Any) -> Callable[[_Builder, str, str], str]:
     return lambda b, a, out: b.op(op_type, a, output=out, **attrs)
 
 
@@ -93,17 +94,19 @@ def onnx_model(graph: Graph) -> onnx.ModelProto:
     """A checked model with input "input" (batch × inputs) and output "output" (the output layer's h)."""
     b = _Builder(graph.dtype)
     tensor = {graph.input.name: "input"}
+    params: list[str] = []  # initialiser names: each layer's weights, then its bias
     for node in graph.nodes[1:]:
         if node.activation not in ACTIVATION_OPS:
             raise ExportError(f"layer {node.name!r}: the {node.activation} activation has no ONNX export yet")
+        assert node.bias is not None  # every layer after the input has biases
+        params += [*(link.weight for link in node.inputs), node.bias]
         b.scope = node.name
         products = [b.op("MatMul", tensor[link.source], link.weight) for link in node.inputs]
         a = b.op("Add", reduce(lambda x, y: b.op("Add", x, y), products), node.bias, output=f"a__{node.name}")
         tensor[node.name] = "output" if node is graph.output else f"h__{node.name}"
         ACTIVATION_OPS[node.activation](b, a, tensor[node.name])
     elem = helper.np_dtype_to_tensor_dtype(graph.dtype)
-    weights = [numpy_helper.from_array(graph.arrays[name], name)
-               for node in graph.nodes[1:] for name in (*(link.weight for link in node.inputs), node.bias)]
+    weights = [numpy_helper.from_array(graph.arrays[name], name) for name in params]
     onnx_graph = helper.make_graph(
         b.nodes, "backprop_studio",
         [helper.make_tensor_value_info("input", elem, ["batch", graph.input.size])],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class Graph:
                  for n in self.nodes]
         return " → ".join(parts)
 
-    def meta(self) -> dict:
+    def meta(self) -> dict[str, Any]:
         """The graph with array names in place of arrays: enough for a reader to rebuild the computation."""
         layers = []
         for n in self.nodes:

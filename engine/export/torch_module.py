@@ -103,7 +103,7 @@ def torch_source(graph: Graph) -> bytes:
         w = f"p[{keys[link.weight]!r}]"
         return f"({w} * self.get_buffer({keys[link.mask]!r}))" if link.has_cuts else w
 
-    body = forward_lines(graph, "x", weight, lambda node: f"p[{keys[node.bias]!r}]",
+    body = forward_lines(graph, "x", weight, lambda name: f"p[{keys[name]!r}]",
                          lambda k, node, a: f"self.act[{k}]({a})")
     modules = [f"{ACTIVATION_MODULES[n.activation]},  # layer {n.name!r}" for n in graph.nodes[1:]]
     dtype = f"torch.{graph.dtype.name}"

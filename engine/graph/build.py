@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import GraphError
 from .model import Network
@@ -17,7 +18,7 @@ LAYER_SPACING = 220.0  # canvas distance between consecutive layers
 
 
 def layered(sizes: Sequence[int], hidden: str = "tanh", output: str = "identity", *, seed: int = 0,
-            dtype=np.float64, spacing: float = LAYER_SPACING) -> Network:
+            dtype: npt.DTypeLike = np.float64, spacing: float = LAYER_SPACING) -> Network:
     """Input, hidden layers and output in a row on the canvas, each densely connected to the next.
 
     Each layer is followed at once by its connection from the previous one, so a shape gets the same ids (and,

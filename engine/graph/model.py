@@ -11,9 +11,12 @@ event for views. `version` changes whenever compiled plans become stale (structu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ..activations import get_activation
 from ..errors import CycleError, GraphError
@@ -32,6 +35,10 @@ from .events import (
     ValuesChanged,
 )
 from .params import Param
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..history import WeightRef
 
 KINDS = ("input", "hidden", "output")
 
@@ -68,14 +75,15 @@ class RemovedNeuron:
 
 
 class Network:
-    def __init__(self, seed: int = 0, dtype=np.float64):
+    def __init__(self, seed: int = 0, dtype: npt.DTypeLike = np.float64):
         self.seed = int(seed)
         self.dtype = np.dtype(dtype)
         self.layers: dict[int, Layer] = {}
         self.connections: dict[int, Connection] = {}
         self.events: Signal[NetworkEvent] = Signal()
         self.version = 0
-        self.compiled_plan = None  # owned by engine.compile: one plan per structure version, shared by all callers
+        # owned by engine.compile: one plan per structure version, shared by all callers
+        self.compiled_plan: Compiled | None = None
         self._next_id = 1
         self._draws = 0  # counts random draws after creation, so edits are reproducible too
 
@@ -183,12 +191,12 @@ class Network:
     def bias_name(self, layer_id: int, j: int) -> str:
         return f"b {self.layer(layer_id).name}[{j}]"
 
-    def ref_name(self, ref) -> str:
+    def ref_name(self, ref: WeightRef) -> str:
         """Readable name of a weight reference ((\"W\", cid), (i, j)) or a bias reference ((\"b\", lid), (j,))."""
         (kind, ident), index = ref
         return self.weight_name(ident, *index) if kind == "W" else self.bias_name(ident, *index)
 
-    def check_ref(self, ref) -> None:
+    def check_ref(self, ref: WeightRef) -> None:
         """Raise `GraphError` unless `ref` names an existing weight or bias."""
         key, index = ref
         param = self.param(key)
@@ -218,7 +226,7 @@ class Network:
         if any(lay.name == name for lay in self.layers.values()):
             raise GraphError(f"a layer named {name!r} exists already")
         bias = None if kind == "input" else Param(np.zeros(size, self.dtype))
-        layer = Layer(lid, name, kind, activation, bias, int(size), tuple(position))
+        layer = Layer(lid, name, kind, activation, bias, int(size), (float(position[0]), float(position[1])))
         self.layers[lid] = layer
         self._changed(LayerAdded(lid))
         return layer
@@ -233,7 +241,7 @@ class Network:
         self._changed(LayerRemoved(layer_id))
         return layer, attached
 
-    def restore_layer(self, layer: Layer, connections: list[Connection] = ()) -> None:
+    def restore_layer(self, layer: Layer, connections: Sequence[Connection] = ()) -> None:
         self.layers[layer.id] = layer
         self._changed(LayerAdded(layer.id))
         for c in connections:
@@ -278,7 +286,7 @@ class Network:
         if not 0 <= index <= layer.size:
             raise GraphError(f"layer {layer.name!r} has no neuron position {index}")
         if layer.bias is not None:
-            layer.bias.insert(0, index, restore.bias if restore else {})
+            layer.bias.insert(0, index, restore.bias if restore and restore.bias is not None else {})
         for c in self.connections.values():
             if layer_id not in (c.source, c.target):
                 continue
@@ -413,7 +421,7 @@ class Network:
                 param.value[...] = 0.0
         self.events.emit(ValuesChanged())
 
-    def set_dtype(self, dtype) -> None:
+    def set_dtype(self, dtype: npt.DTypeLike) -> None:
         """Switch every parameter to float64 (exact gradients) or float32 (speed)."""
         self.dtype = np.dtype(dtype)
         for _, param in self.parameters():

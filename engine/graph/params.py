@@ -11,6 +11,7 @@ optimiser updates every parameter with a few vector operations while the model s
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 FIELDS = ("value", "grad", "delta", "mask", "frozen")
 
@@ -63,7 +64,7 @@ class Param:
             new[name] = np.insert(arr, index, piece.astype(arr.dtype), axis=axis)
         self._assign(new)
 
-    def astype(self, dtype) -> None:
+    def astype(self, dtype: npt.DTypeLike) -> None:
         for name, arr in self.arrays().items():
             if arr.dtype != bool:
                 self._assign({name: arr.astype(dtype)})

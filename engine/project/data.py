@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..datasets import Dataset, Standardizer, generate, load_bundled, load_csv, split
 from ..errors import DataError
@@ -20,7 +21,7 @@ KINDS = ("generator", "csv", "bundled")
 class DataSpec:
     kind: str  # "generator" | "csv" | "bundled"
     name: str  # generator or bundled name, or the CSV path (relative to the project file's directory when saved)
-    params: dict = field(default_factory=dict)  # generator parameters, or load_csv's keyword arguments
+    params: dict[str, Any] = field(default_factory=dict)  # generator parameters, or load_csv's keyword arguments
     val_fraction: float = 0.2
     split_seed: int = 0
     standardize: bool = False

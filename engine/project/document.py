@@ -13,6 +13,7 @@ import os
 import reprlib
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,12 +35,12 @@ MAX_SAMPLES = 10_000_000  # a generator's n_samples (the generators themselves s
 
 
 # ---------------------------------------------------------------------------------------------------- writing
-def _rows(data: np.ndarray) -> list:
+def _rows(data: np.ndarray) -> list[list[float | None]]:
     """History rows, NaN (no value yet, e.g. no validation set) written as null: JSON has no NaN."""
     return [[None if math.isnan(v) else v for v in row] for row in data.tolist()]
 
 
-def json_default(value):
+def json_default(value: object) -> object:
     """`json.dumps(default=...)`: NumPy scalars (a GUI spin box may hand one over) as the numbers they hold,
     arrays (the shuffling order in `progress`) as lists."""
     if isinstance(value, (np.generic, np.ndarray)):
@@ -56,7 +57,7 @@ def stored_csv_name(spec: DataSpec, old_base: Path | None, new_base: Path) -> st
         return str(path)
 
 
-def check_ui(ui) -> dict:
+def check_ui(ui: object) -> dict[str, Any]:
     """The GUI state is free-form, but it must be a JSON object of JSON values (no NaN: JSON has none)."""
     if not isinstance(ui, dict):
         raise ProjectError(f"the GUI state must be an object, not {type(ui).__name__}", field="ui")
@@ -67,7 +68,7 @@ def check_ui(ui) -> dict:
     return ui
 
 
-def encode_document(project: Project, data: DataSpec) -> dict:
+def encode_document(project: Project, data: DataSpec) -> dict[str, Any]:
     """The document for `project`, with `data` in place of project.data (its CSV path made relative already)."""
     check_ui(project.ui)
     h = project.history
@@ -109,7 +110,7 @@ def _settings(f: Field) -> TrainSettings:
     )
 
 
-def _whole(v) -> bool:
+def _whole(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -123,7 +124,7 @@ _CSV_CHECKS = {
 }
 
 
-def _csv_params(f: Field) -> dict:
+def _csv_params(f: Field) -> dict[str, Any]:
     params = {}
     for name, vf in f.entries():
         if name not in _CSV_CHECKS:
@@ -175,7 +176,7 @@ def _history(f: Field) -> History:
     return history
 
 
-def _meter(f: Field) -> dict:
+def _meter(f: Field) -> dict[str, Any]:
     n = len(f["t_sum"].items())
     if n < 1:
         raise f["t_sum"].error("expected at least one entry")
@@ -184,7 +185,7 @@ def _meter(f: Field) -> dict:
             **sums}
 
 
-def _progress(f: Field) -> dict:
+def _progress(f: Field) -> dict[str, Any]:
     """A saved `Trainer.progress()`, checked so that `Trainer.restore_progress` can trust every value."""
     shuffle = f["shuffle"]
     shuffle["bit_generator"].str(("PCG64",))

@@ -7,6 +7,7 @@ wrong type, missing key or out-of-range number into one `ProjectError` whose `fi
 
 from __future__ import annotations
 
+import builtins
 import math
 import reprlib
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ProjectError
 
@@ -47,7 +49,7 @@ class Field:
         return f"{self.path}.{key}" if self.path else key
 
     # ------------------------------------------------------------ containers
-    def obj(self) -> dict:
+    def obj(self) -> dict[str, Any]:
         if not isinstance(self.value, dict):
             raise self.error(f"expected an object, found {_show(self.value)}")
         return self.value
@@ -119,7 +121,8 @@ class Field:
         return v
 
     # ------------------------------------------------------------ arrays
-    def array(self, shape: tuple[int, ...], dtype: np.dtype | type, allow_null: bool = False) -> np.ndarray:
+    def array(self, shape: tuple[builtins.int, ...], dtype: npt.DTypeLike,
+              allow_null: builtins.bool = False) -> np.ndarray:
         """A nested list of exactly `shape`, as an array of `dtype` (float or bool).
 
         Floats must be finite after conversion to `dtype` (1e39 is finite in float64 but not in float32), except
@@ -127,7 +130,7 @@ class Field:
         """
         dtype = np.dtype(dtype)
         flags = dtype.kind == "b"
-        flat: list = []
+        flat: list[builtins.float | None] = []  # JSON numbers and flags (bool and int are floats to mypy)
         self._collect(shape, flat, flags, allow_null)
         if flags:
             return np.array(flat, dtype=bool).reshape(shape)
@@ -141,7 +144,8 @@ class Field:
             raise ProjectError(f"must be a finite number{kind}, not {flat[k]!r}", field=self.path + where)
         return arr.reshape(shape)
 
-    def _collect(self, shape: tuple[int, ...], out: list, flags: bool, allow_null: bool) -> None:
+    def _collect(self, shape: tuple[builtins.int, ...], out: list[builtins.float | None], flags: builtins.bool,
+                 allow_null: builtins.bool) -> None:
         items = self.items()
         if len(items) != shape[0]:
             raise self.error(f"expected {shape[0]} entries, found {len(items)}")

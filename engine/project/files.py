@@ -38,13 +38,13 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def json_chunks(value) -> Iterator[str]:
+def json_chunks(value: object) -> Iterator[str]:
     """JSON text with one object key per line but each innermost list on one line, so a weight matrix reads
     as a matrix (one row per line) and a diff of two saves shows which rows changed."""
     return _chunks(value, "")
 
 
-def _chunks(value, indent: str) -> Iterator[str]:
+def _chunks(value: object, indent: str) -> Iterator[str]:
     inner = indent + "  "
     if isinstance(value, dict) and value:
         yield "{"

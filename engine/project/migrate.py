@@ -8,6 +8,7 @@ version does not know would silently lose the user's work on the next save.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .fields import Field
 
@@ -15,7 +16,7 @@ FORMAT = "backprop-studio-project"
 VERSION = 1
 
 # version v -> function turning a version-v document into a version-(v + 1) one
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def migrate(doc: Field) -> Field:

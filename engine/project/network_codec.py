@@ -11,7 +11,7 @@ ids need a hook the model lacks: see `_next_id_will_be`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import numpy as np
 
@@ -27,16 +27,18 @@ MAX_SEED = 2**63 - 1
 MAX_LAYER_SIZE = 1_000_000  # an input layer holds no array to check its size against: bound what it may claim
 
 
-def _floats(arr: np.ndarray) -> list:
-    return arr.astype(np.float64).tolist()
+def _floats(arr: np.ndarray) -> list[Any]:
+    values: list[Any] = arr.astype(np.float64).tolist()
+    return values
 
 
-def _flags(arr: np.ndarray) -> list:
-    return arr.astype(np.int8).tolist()
+def _flags(arr: np.ndarray) -> list[Any]:
+    flags: list[Any] = arr.astype(np.int8).tolist()
+    return flags
 
 
-def encode_param(param: Param, with_mask: bool) -> dict:
-    out = {"value": _floats(param.value)}
+def encode_param(param: Param, with_mask: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": _floats(param.value)}
     if with_mask:
         out["mask"] = _flags(param.mask)
     out["frozen"] = _flags(param.frozen)
@@ -44,7 +46,7 @@ def encode_param(param: Param, with_mask: bool) -> dict:
     return out
 
 
-def encode_network(net: Network) -> dict:
+def encode_network(net: Network) -> dict[str, Any]:
     """The ``network``, ``layers`` and ``connections`` keys of a project document (see docs/project-format.md)."""
     layers = []
     for lay in net.layers.values():
@@ -68,6 +70,23 @@ class ParamArrays(NamedTuple):
     mask: np.ndarray | None  # None for a bias, which has no cut entries
     frozen: np.ndarray
     state: dict[str, np.ndarray]  # optimiser moments by name
+
+
+class _LayerSpec(TypedDict):
+    id: int
+    name: str
+    kind: str
+    size: int
+    activation: str
+    position: tuple[float, float]
+
+
+class _ConnectionSpec(TypedDict):
+    id: int
+    source: int
+    target: int
+    init: str
+    dense: bool
 
 
 def _read_param(f: Field, shape: tuple[int, ...], dtype: np.dtype, with_mask: bool) -> ParamArrays:
@@ -96,7 +115,7 @@ def _next_id_will_be(net: Network, ident: int) -> None:
     net._next_id = ident
 
 
-def _read_layer(f: Field, dtype: np.dtype, ids: set[int], names: set[str]) -> tuple[dict, dict | None]:
+def _read_layer(f: Field, dtype: np.dtype, ids: set[int], names: set[str]) -> tuple[_LayerSpec, ParamArrays | None]:
     ident = f["id"].int(minimum=1)
     if ident in ids:
         raise f["id"].error(f"the id {ident} is used twice")
@@ -111,7 +130,7 @@ def _read_layer(f: Field, dtype: np.dtype, ids: set[int], names: set[str]) -> tu
     if ACTIVATIONS[activation].output_only and kind != "output":
         raise f["activation"].error(f"{activation} is only available on the output layer")
     pos = f["position"].array((2,), np.float64)
-    spec = {"id": ident, "name": name, "kind": kind, "size": size, "activation": activation,
+    spec: _LayerSpec = {"id": ident, "name": name, "kind": kind, "size": size, "activation": activation,
             "position": (float(pos[0]), float(pos[1]))}
     if kind == "input":
         if f.has("bias"):
@@ -140,9 +159,9 @@ def decode_network(doc: Field) -> Network:
         for end, lid in (("source", source), ("target", target)):
             if lid not in sizes:
                 raise cf[end].error(f"there is no layer with id {lid}")
-        spec = {"id": ident, "source": source, "target": target, "init": cf["init"].str(INITIALIZERS),
+        link: _ConnectionSpec = {"id": ident, "source": source, "target": target, "init": cf["init"].str(INITIALIZERS),
                 "dense": cf["dense"].bool()}
-        connections.append((cf, spec, _read_param(cf["weights"], (sizes[source], sizes[target]), dtype, True)))
+        connections.append((cf, link, _read_param(cf["weights"], (sizes[source], sizes[target]), dtype, True)))
     next_id = f["next_id"].int(minimum=max(ids, default=0) + 1)
     draws = f["draws"].int(minimum=0)
 
@@ -156,15 +175,15 @@ def decode_network(doc: Field) -> Network:
             raise ProjectError(str(exc), field=lf.path) from None
         if bias is not None:
             params["b", spec["id"]] = bias
-    for cf, spec, weights in connections:
-        _next_id_will_be(net, spec["id"])
+    for cf, link, weights in connections:
+        _next_id_will_be(net, link["id"])
         try:
-            net.connect(spec["source"], spec["target"], dense=spec["dense"], init=spec["init"])
+            net.connect(link["source"], link["target"], dense=link["dense"], init=link["init"])
         except CycleError as exc:
             raise ProjectError(str(exc), field=f"{cf.path}.target") from None
         except GraphError as exc:
             raise ProjectError(str(exc), field=cf.path) from None
-        params["W", spec["id"]] = weights
+        params["W", link["id"]] = weights
     net.assign({key: (p.value, p.mask, p.frozen) for key, p in params.items()})
     for key, p in params.items():
         net.param(key).state = p.state  # the model has no edit for optimiser moments: they are plain arrays

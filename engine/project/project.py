@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..datasets import Dataset
 from ..graph.model import Network
@@ -19,11 +20,11 @@ class Project:
     data: DataSpec
     history: History = field(default_factory=History)
     optimizer_t: int = 0  # optimiser steps taken: Adam's bias correction needs it to resume where it stopped
-    ui: dict = field(default_factory=dict)  # free-form GUI state (watched weights, view...), JSON-compatible
+    ui: dict[str, Any] = field(default_factory=dict)  # free-form GUI state (watched weights, view...), JSON-compatible
     path: Path | None = None  # the file it was loaded from or last saved to
     # `Trainer.progress()` of the last trainer (shuffling, position in the epoch, patience), so a reload resumes
     # bit-identically; ignored once it no longer matches the history and optimizer_t (after a reset, say)
-    progress: dict | None = None
+    progress: dict[str, Any] | None = None
     # where a relative CSV path is looked up while the project has no file of its own (see `detach`)
     data_dir: Path | None = None
 
@@ -44,7 +45,7 @@ class Project:
         trainer = Trainer(self.network, train.X, train.y, self.settings, val.X, val.y, self.history)
         losses, epochs = self.history.losses.data(), self.history.epochs.data()
         last_step = int(losses[-1, 0]) if len(losses) else 0
-        if self._resumes(last_step):
+        if self.progress is not None and self._resumes(last_step):
             trainer.restore_progress(self.progress)
             return trainer
         trainer.optimizer.t = self.optimizer_t

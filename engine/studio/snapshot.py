@@ -118,7 +118,7 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
     pass over the grid), `watched` the watched weights' series (History copies its whole ring per weight)."""
     net, hist = trainer.network, trainer.history
     conns = list(net.connections.values())
-    layers = [layer for layer in net.layers.values() if layer.bias is not None]
+    biases = {layer.id: layer.bias for layer in net.layers.values() if layer.bias is not None}
     keys, norms = hist.grad_norms()
     return Snapshot(
         step=trainer.step_count,
@@ -134,8 +134,8 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
         norms=norms,
         grads={c.id: c.weight.grad.astype(np.float64) for c in conns},
         weights={c.id: c.weight.value.astype(np.float64) for c in conns},
-        biases={layer.id: layer.bias.value.astype(np.float64) for layer in layers},
-        bias_grads={layer.id: layer.bias.grad.astype(np.float64) for layer in layers},
+        biases={lid: b.value.astype(np.float64) for lid, b in biases.items()},
+        bias_grads={lid: b.grad.astype(np.float64) for lid, b in biases.items()},
         weight_grads=np.concatenate([c.weight.grad[c.weight.mask] for c in conns]).astype(np.float64)
         if conns else np.zeros(0),
         boundary=grid.evaluate(trainer) if grid is not None else None,

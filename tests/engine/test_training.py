@@ -67,6 +67,13 @@ def test_batch_size_change_mid_epoch_continues_the_epoch():
         t.set_batch_size(0)
 
 
+def test_validation_inputs_without_their_targets_are_refused_with_a_message():
+    # found by the type checker: y_val=None reached encode_targets and failed there with a bare TypeError
+    net, x, y = net_and_data()
+    with pytest.raises(TrainingError, match="x_val was given without its targets y_val"):
+        Trainer(net, x, y, TrainSettings(loss="bce"), x_val=x[:20])
+
+
 def test_target_loss_and_plateau_stop_the_run():
     t = trainer(epochs=1000, target_loss=0.6)
     list(t.run())
