@@ -442,7 +442,7 @@ def test_standardisation_uses_the_training_split_statistics_only():
 
 # ---------------------------------------------------------------------------------------------- examples
 def _make_examples_module():
-    spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources/examples/make_examples.py")
+    spec = importlib.util.spec_from_file_location("make_examples", ROOT / "engine/resources/examples/make_examples.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
