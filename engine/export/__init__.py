@@ -16,7 +16,6 @@ from ..graph.model import Network
 from .jsondoc import json_bytes
 from .npz import import_npz, npz_bytes
 from .numpy_script import numpy_script
-from .onnx_model import onnx_bytes
 from .spec import Graph, describe
 from .torch_module import torch_source
 
@@ -30,10 +29,16 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
+def _onnx_bytes(graph: Graph) -> bytes:
+    from .onnx_model import onnx_bytes  # importing onnx takes ~1.7 s: only an ONNX export pays for it
+
+    return onnx_bytes(graph)
+
+
 _WRITERS: dict[str, Callable[[Graph], bytes]] = {
     "npz": npz_bytes,
     "json": json_bytes,
-    "onnx": onnx_bytes,
+    "onnx": _onnx_bytes,
     "torch": torch_source,
     "numpy": numpy_script,
 }

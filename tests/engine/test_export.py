@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 
 from engine import ACTIVATIONS, ExportError, Network, compiled
 from engine.export import FORMATS, export_network, import_npz
+from engine.project import EXAMPLES
 
 HIDDEN = [name for name, act in ACTIVATIONS.items() if not act.output_only]
 
@@ -99,6 +102,24 @@ def test_formats_table_matches_the_contract(tmp_path):
     for fmt, (_, suffix) in FORMATS.items():
         export_network(net, tmp_path / f"model_{fmt}{suffix}", fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"model_{f}{s}" for f, (_, s) in FORMATS.items())
+
+
+LOADED_AFTER = """
+import sys
+from engine.cli import main
+main(["export", sys.argv[1], "--format", sys.argv[2], "--out", sys.argv[3]])
+print(sorted({name.split(".")[0] for name in sys.modules} & {"onnx", "onnxruntime", "torch"}))
+"""
+
+
+@pytest.mark.parametrize(("fmt", "loaded"), [("npz", "[]"), ("json", "[]"), ("numpy", "[]"), ("torch", "[]"),
+                                             ("onnx", "['onnx']")])
+def test_only_an_onnx_export_imports_onnx(tmp_path, fmt, loaded):
+    """Importing onnx takes most of a CLI export's time; the other formats must not pay for it."""
+    example = EXAMPLES["XOR"]
+    run = subprocess.run([sys.executable, "-c", LOADED_AFTER, example, fmt, tmp_path / "out"], capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert run.stdout.split("\n")[-2] == loaded
 
 
 def test_unknown_format_and_unfinished_network_are_refused(tmp_path):
