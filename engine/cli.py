@@ -120,11 +120,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------------------- export
 def cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
-    export_network(project.network, args.out, args.format)
+    # the model takes raw rows: it standardises them itself when the project does
+    export_network(project.network, args.out, args.format, project.data.input_transform(project.base_dir))
     _out(f"exported {args.format} to {args.out}")
-    if project.data.standardize:
-        print("note: this project standardises its inputs; the exported model expects (x − mean) / std with the "
-              "training split's statistics, which `info` prints", file=sys.stderr)
     return 0
 
 
