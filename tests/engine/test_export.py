@@ -84,6 +84,22 @@ def sparse(dtype=np.float64, seed=0) -> Network:
 NETWORKS = {"skip": skip, "branch": branch, "sparse": sparse}
 
 
+# every activation, hidden and on the output (softmax only there), plus the multi-path networks
+CASES = {f"{act}": (lambda act=act: chain(act, act)) for act in HIDDEN}
+CASES["softmax"] = lambda: chain("silu", "softmax")
+CASES.update({name: build for name, build in NETWORKS.items()})
+
+
+def odd_names() -> Network:
+    net = Network(seed=2)
+    i = net.add_layer(3, "input", name='in "x"')
+    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\"\nend")
+    o = net.add_layer(2, "output", activation="softmax", name="out.put")
+    for s, t in ((i, h), (h, o), (i, o)):
+        net.connect(s.id, t.id)
+    return randomize(net)
+
+
 def inputs(n: int = 7, n_in: int = 3, seed: int = 1) -> np.ndarray:
     # wide enough to reach both sides of every kink and Softplus's threshold of 20
     return np.random.default_rng(seed).normal(0, 6, (n, n_in))
