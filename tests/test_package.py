@@ -38,7 +38,7 @@ def venv(tmp_path_factory) -> Path:
     # built from a copy, so the build's build/ and *.egg-info never land in the work tree
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", ".ruff_cache", "tests", "bench"))
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*cache", ".hypothesis", "tests", "bench"))
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", base / "dist",
         source, cwd=base)
     (wheel,) = (base / "dist").glob("backprop_studio-*.whl")
