@@ -19,10 +19,6 @@ from engine.datasets.dataset import Standardizer
 class InputTransform:
     standardizer: Standardizer | None = None  # (x − mean) / std with the training split's statistics
 
-    @property
-    def is_identity(self) -> bool:
-        return self.standardizer is None
-
     def apply(self, X: np.ndarray) -> np.ndarray:
         """Raw rows → the network's inputs, exactly as training and evaluation compute them."""
         return X if self.standardizer is None else self.standardizer.transform(X)

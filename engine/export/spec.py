@@ -12,6 +12,7 @@ Array names (see docs/export.md): ``W__<source>__<target>``, ``mask__<source>__<
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,7 +112,7 @@ class Graph:
         return {name: self.arrays[name].astype(self.dtype) for name in (STANDARDIZE_MEAN, STANDARDIZE_STD)
                 if name in self.arrays}
 
-    def transform_steps(self, array) -> list[dict]:
+    def transform_steps(self, array: Callable[[str], object]) -> list[dict]:
         """The input transform as steps applied in order to raw rows, each array given as `array(name)`."""
         if not self.standardizes:
             return []

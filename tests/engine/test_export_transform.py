@@ -134,7 +134,7 @@ def test_the_cli_exports_models_that_take_raw_rows(tmp_path, capsys):
 
 def test_a_project_without_standardisation_exports_no_transform(tmp_path):
     project = load_project(EXAMPLES["XOR"])
-    assert project.data.input_transform(project.base_dir).is_identity
+    assert project.data.input_transform(project.base_dir) == InputTransform()
     exported(project, "npz", tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz") as f:
         assert not any(name.startswith("standardize__") for name in f.files)
