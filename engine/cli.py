@@ -19,15 +19,14 @@ import numpy as np
 
 from .datasets import Dataset
 from .errors import BackpropError
+from .export import FORMATS, export_network
 from .gradcheck import all_refs, gradient_check
 from .graph.validate import validate
 from .project import Project, load_project, save_project
 from .training import StepResult, Trainer
 
-EXPORT_FORMATS = ("npz", "json", "onnx", "torch", "numpy")  # the keys of engine.export.FORMATS
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.1
-GRAD_ATOL = 1e-8  # below this, central differences in float64 cannot tell a gradient from rounding noise
 
 
 def _out(line: str = "") -> None:
@@ -121,14 +120,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------------------------------------- export
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_network  # the exporters pull in onnx: only pay for it when exporting
-
     project = load_project(args.project)
-    export_network(project.network, args.out, args.format)
+    # the model takes raw rows: it standardises them itself when the project does
+    export_network(project.network, args.out, args.format, project.data.input_transform(project.base_dir))
     _out(f"exported {args.format} to {args.out}")
-    if project.data.standardize:
-        print("note: this project standardises its inputs; the exported model expects (x − mean) / std with the "
-              "training split's statistics, which `info` prints", file=sys.stderr)
     return 0
 
 
@@ -146,7 +141,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         refs = [refs[k] for k in sorted(picked)]
     n = min(args.samples, train.n_samples)
     results = gradient_check(net, train.X[:n], train.y[:n], loss, refs, eps=args.eps)
-    failed = [r for r in results if r.rel_error > args.tol and abs(r.backprop - r.numeric) > GRAD_ATOL]
+    failed = [r for r in results if not r.agrees(args.tol)]
     _out(f"checked {len(results)} of {len(all_refs(net))} parameters on {n} samples (ε = {args.eps:g})")
     _out("worst relative errors:")
     for r in sorted(results, key=lambda r: r.rel_error, reverse=True)[: args.show]:
@@ -232,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="save the trained project here instead of over PROJECT")
     command("evaluate", cmd_evaluate, "loss and accuracy (or R²) on the training and validation sets")
     p = command("export", cmd_export, "export the network's weights or code")
-    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("--out", required=True, help="file to write")
     p = command("gradcheck", cmd_gradcheck, "compare backprop's gradients with central differences")
     p.add_argument("--samples", type=_positive, default=16, help="training samples in the batch (default 16)")

@@ -14,6 +14,10 @@ from .graph.model import Network
 from .history import WeightRef
 from .losses import encode_targets, get_loss
 
+# Central differences in float64 carry an absolute rounding error of ~1e-10 (the loss's rounding over 2ε), which
+# is a large relative error for a small gradient; below this difference they cannot tell a gradient from noise.
+GRAD_ATOL = 1e-8
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -26,6 +30,11 @@ class CheckResult:
     def rel_error(self) -> float:
         """|a − n| / max(|a|, |n|), with a floor of 1e-12 so two exact zeros compare as equal."""
         return abs(self.backprop - self.numeric) / max(abs(self.backprop), abs(self.numeric), 1e-12)
+
+    def agrees(self, rtol: float) -> bool:
+        """Within `rtol` relative error, or within GRAD_ATOL absolute: the one rule for every pass/fail verdict
+        (`python -m engine gradcheck`, the explorer's Check). NaN never agrees."""
+        return self.rel_error <= rtol or abs(self.backprop - self.numeric) <= GRAD_ATOL
 
 
 def all_refs(network: Network) -> list[WeightRef]:

@@ -163,7 +163,8 @@ class ProjectFiles(QObject):
         fmt = filters.get(chosen, "npz")
         path = _with_suffix(path, FORMATS[fmt][1])
         try:
-            export_network(self.window.network, path, fmt)
+            project = self.window.project  # the exported model takes raw rows, as the project's data has them
+            export_network(self.window.network, path, fmt, project.data.input_transform(project.base_dir))
         except (BackpropError, OSError) as exc:
             QMessageBox.critical(self.window, "Cannot export", f"{path}\n\n{exc}")
             return

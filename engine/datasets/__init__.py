@@ -16,6 +16,7 @@ from engine.datasets.generators import (
     spiral,
     xor,
 )
+from engine.datasets.transform import InputTransform
 
 __all__ = [
     "BUNDLED",
@@ -24,6 +25,7 @@ __all__ = [
     "TASKS",
     "CsvPreview",
     "Dataset",
+    "InputTransform",
     "Standardizer",
     "blobs",
     "circles",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .spec import Graph, Link, Node
+from .spec import STANDARDIZE_MEAN, STANDARDIZE_STD, Graph, Link, Node
 
 
 def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
@@ -25,6 +25,21 @@ def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
     rows = "".join(f"    ({name!r}, {a.dtype.name!r}, {a.shape!r}),\n" for name, a in little.items())
     data = base64.encodebytes(b"".join(a.tobytes() for a in little.values())).decode("ascii")
     return f"[\n{rows}]", f'"""\n{data}"""'
+
+
+def transformed(graph: Graph, x: str, array: Callable[[str], str]) -> str:
+    """The expression `x` taken through the input transform, whose arrays the code reads as `array(name)`."""
+    if not graph.standardizes:
+        return x
+    return f"({x} - {array(STANDARDIZE_MEAN)}) / {array(STANDARDIZE_STD)}"
+
+
+def transform_note(graph: Graph, where: str) -> str:
+    """A docstring paragraph saying that the model takes raw rows, or nothing when it has no input transform."""
+    if not graph.standardizes:
+        return ""
+    return (f"\nInputs are raw rows, as in the data file: the model first computes (x - {STANDARDIZE_MEAN}) / "
+            f"{STANDARDIZE_STD}\n({where}), with the training split's statistics, as Backprop Studio did.\n")
 
 
 def forward_lines(graph: Graph, x: str, weight: Callable[[Link], str], bias: Callable[[str], str],

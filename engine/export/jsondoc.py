@@ -30,7 +30,8 @@ def json_document(graph: Graph) -> dict[str, Any]:
         for link in graph.links
     ]
     return {"format": "backprop-studio-network", "version": FORMAT_VERSION, "dtype": graph.dtype.name,
-            "input": graph.input.name, "output": graph.output.name, "layers": layers, "connections": connections}
+            "input": graph.input.name, "output": graph.output.name, "layers": layers, "connections": connections,
+            "input_transform": graph.transform_steps(lambda name: arrays[name].tolist())}
 
 
 def json_bytes(graph: Graph) -> bytes:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ExportError
 from ..graph.model import Network
-from .spec import Graph, named_params
+from .spec import STANDARDIZE_MEAN, STANDARDIZE_STD, Graph, named_params
 
 META = "__meta__"
 
@@ -47,10 +47,12 @@ def import_npz(network: Network, path: str | Path) -> None:
     """Load weights, biases, masks and frozen flags saved by `export_network(..., "npz")`.
 
     The network must have the same layer names and sizes and the same connections; any missing, extra or
-    misshapen array raises `ExportError` naming it, and the network is left untouched.
+    misshapen array raises `ExportError` naming it, and the network is left untouched. The input transform's
+    arrays are not the network's: the project's data settings decide its transform.
     """
     arrays = read_npz(path)
-    arrays.pop(META, None)
+    for name in (META, STANDARDIZE_MEAN, STANDARDIZE_STD):
+        arrays.pop(name, None)
     named = named_params(network)
     missing = [name for name in named if name not in arrays]
     if missing:

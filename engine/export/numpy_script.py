@@ -12,7 +12,7 @@ from string import Template
 
 from ..activations import ELU_ALPHA, LEAKY_SLOPE, SOFTPLUS_THRESHOLD
 from ..errors import ExportError
-from .codegen import doc_text, forward_lines, indent, packed
+from .codegen import doc_text, forward_lines, indent, packed, transform_note, transformed
 from .spec import GELU_C, GELU_CUBIC, Graph
 
 # activation name -> its definition
@@ -41,7 +41,7 @@ From a shell: `python <this file> inputs.csv` prints one comma-separated row of 
 (the CSV holds $n_in numbers per row; a header line is skipped).
 Weights follow Backprop Studio's convention: W__<source>__<target> has shape (source size, target size) and
 a layer computes act(sum of h_source @ W + b). They are embedded below as base64 of the raw arrays.
-"""
+$transform"""
 
 import base64
 import math
@@ -118,11 +118,14 @@ def numpy_script(graph: Graph) -> bytes:
     if missing:
         raise ExportError(f"the {missing[0]} activation has no NumPy export yet")
     defs = dict.fromkeys(d for name in used for d in _NEEDS.get(name, (name,)))
-    table, data = packed({name: a for name, a in graph.arrays.items() if name.startswith(("W__", "b__"))})
-    body = forward_lines(graph, "np.asarray(x, DTYPE)", lambda link: f"P[{link.weight!r}]",
-                         lambda name: f"P[{name!r}]", lambda k, node, a: f"{node.activation}({a})")
+    weights = {name: a for name, a in graph.arrays.items() if name.startswith(("W__", "b__"))}
+    table, data = packed({**graph.transform_arrays(), **weights})
+    x = transformed(graph, "np.asarray(x, DTYPE)", lambda name: f"P[{name!r}]")
+    body = forward_lines(graph, x, lambda link: f"P[{link.weight!r}]", lambda name: f"P[{name!r}]",
+                         lambda k, node, a: f"{node.activation}({a})")
     text = _TEMPLATE.substitute(
         summary=doc_text(graph.summary()), n_in=graph.input.size, n_out=graph.output.size, dtype=graph.dtype.name,
-        table=table, data=data, activations="\n\n".join(ACTIVATION_SOURCE[d] for d in defs), body=indent(body, 1),
+        transform=transform_note(graph, "arrays P[...]"), table=table, data=data,
+        activations="\n\n".join(ACTIVATION_SOURCE[d] for d in defs), body=indent(body, 1),
     )
     return text.encode()

@@ -20,7 +20,7 @@ from onnx import helper, numpy_helper
 
 from ..activations import ELU_ALPHA, LEAKY_SLOPE, SOFTPLUS_THRESHOLD
 from ..errors import ExportError
-from .spec import GELU_C, GELU_CUBIC, Graph
+from .spec import GELU_C, GELU_CUBIC, STANDARDIZE_MEAN, STANDARDIZE_STD, Graph
 
 OPSET = 17
 
@@ -91,9 +91,13 @@ ACTIVATION_OPS: dict[str, Callable[[_Builder, str, str], str]] = {
 
 
 def onnx_model(graph: Graph) -> onnx.ModelProto:
-    """A checked model with input "input" (batch × inputs) and output "output" (the output layer's h)."""
+    """A checked model with input "input" (batch × inputs, raw rows) and output "output" (the output layer's h)."""
     b = _Builder(graph.dtype)
-    tensor = {graph.input.name: "input"}
+    x = "input"
+    if graph.standardizes:
+        b.scope = "standardize"
+        x = b.op("Div", b.op("Sub", x, STANDARDIZE_MEAN), STANDARDIZE_STD, output="x__standardized")
+    tensor = {graph.input.name: x}
     params: list[str] = []  # initialiser names: each layer's weights, then its bias
     for node in graph.nodes[1:]:
         if node.activation not in ACTIVATION_OPS:
@@ -107,11 +111,12 @@ def onnx_model(graph: Graph) -> onnx.ModelProto:
         ACTIVATION_OPS[node.activation](b, a, tensor[node.name])
     elem = helper.np_dtype_to_tensor_dtype(graph.dtype)
     weights = [numpy_helper.from_array(graph.arrays[name], name) for name in params]
+    transform = [numpy_helper.from_array(a, name) for name, a in graph.transform_arrays().items()]
     onnx_graph = helper.make_graph(
         b.nodes, "backprop_studio",
         [helper.make_tensor_value_info("input", elem, ["batch", graph.input.size])],
         [helper.make_tensor_value_info("output", elem, ["batch", graph.output.size])],
-        initializer=weights + list(b.constants.values()),
+        initializer=weights + transform + list(b.constants.values()),
         doc_string=graph.summary(),
     )
     opsets = [helper.make_opsetid("", OPSET)]

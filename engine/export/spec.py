@@ -5,26 +5,33 @@ Formats differ only in how they write this description, so they cannot disagree 
 which order sums are taken (the exported models add terms in the engine's order, which keeps them bit-close to it).
 
 Array names (see docs/export.md): ``W__<source>__<target>``, ``mask__<source>__<target>``,
-``frozen__<source>__<target>`` for a connection; ``b__<layer>`` and ``frozen__<layer>`` for a layer's biases.
+``frozen__<source>__<target>`` for a connection; ``b__<layer>`` and ``frozen__<layer>`` for a layer's biases;
+``standardize__mean`` and ``standardize__std`` for the input transform, when the project standardises its inputs.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..datasets import InputTransform
 from ..errors import ExportError, ValidationError
 from ..graph.model import Network
 from ..graph.params import Param
 from ..graph.validate import validate
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the input transform ("input_transform"); a version-1 file has none
 # GELU's tanh form, 0.5·x·(1 + tanh(GELU_C·(x + GELU_CUBIC·x³))), which the exports write out term by term
 GELU_C = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
+
+
+# the input transform's arrays, float64 as the app holds them: exported models compute (x − mean) / std first
+STANDARDIZE_MEAN, STANDARDIZE_STD = "standardize__mean", "standardize__std"
 
 
 def weight_names(source: str, target: str) -> tuple[str, str, str]:
@@ -73,6 +80,11 @@ class Graph:
         return self.nodes[-1]
 
     @property
+    def standardizes(self) -> bool:
+        """Whether raw inputs are standardised first, as the app standardises this project's rows."""
+        return STANDARDIZE_MEAN in self.arrays
+
+    @property
     def links(self) -> list[Link]:
         return [link for node in self.nodes for link in node.inputs]
 
@@ -93,7 +105,19 @@ class Graph:
         connections = [{"source": link.source, "target": link.target, "weight": link.weight, "mask": link.mask,
                         "frozen": link.frozen} for link in self.links]
         return {"format": "backprop-studio-weights", "version": FORMAT_VERSION, "dtype": self.dtype.name,
-                "input": self.input.name, "output": self.output.name, "layers": layers, "connections": connections}
+                "input": self.input.name, "output": self.output.name, "layers": layers, "connections": connections,
+                "input_transform": self.transform_steps(lambda name: name)}
+
+    def transform_arrays(self) -> dict[str, np.ndarray]:
+        """The input transform's arrays in the network's dtype, the one an exported model computes in."""
+        return {name: self.arrays[name].astype(self.dtype) for name in (STANDARDIZE_MEAN, STANDARDIZE_STD)
+                if name in self.arrays}
+
+    def transform_steps(self, array: Callable[[str], object]) -> list[dict[str, object]]:
+        """The input transform as steps applied in order to raw rows, each array given as `array(name)`."""
+        if not self.standardizes:
+            return []
+        return [{"step": "standardize", "mean": array(STANDARDIZE_MEAN), "std": array(STANDARDIZE_STD)}]
 
 
 def named_params(network: Network) -> dict[str, tuple[tuple[str, int], Param, str]]:
@@ -120,13 +144,20 @@ def named_params(network: Network) -> dict[str, tuple[tuple[str, int], Param, st
     return named
 
 
-def describe(network: Network) -> Graph:
-    """The network as the export formats see it; `ExportError` if it cannot compute an output yet."""
+def describe(network: Network, transform: InputTransform | None = None) -> Graph:
+    """The network as the export formats see it, taking raw rows through `transform` first (the project's
+    `DataSpec.input_transform`); `ExportError` if it cannot compute an output yet."""
     try:
         validate(network)
     except ValidationError as exc:
         raise ExportError(f"the network cannot be exported yet: {exc}") from None
     arrays = {name: getattr(param, field).copy() for name, (_, param, field) in named_params(network).items()}
+    scaler = transform.standardizer if transform is not None else None
+    if scaler is not None:
+        if len(scaler.mean) != network.input_layer.size:
+            raise ExportError(f"the data has {len(scaler.mean)} input columns, the network's input layer "
+                              f"{network.input_layer.size}")
+        arrays.update({STANDARDIZE_MEAN: scaler.mean.copy(), STANDARDIZE_STD: scaler.std.copy()})
     bad = next((name for name, a in arrays.items() if not np.isfinite(a).all()), None)
     if bad:
         raise ExportError(f"array {bad!r} holds NaN or infinite values; reset or retrain the network first")

@@ -12,7 +12,7 @@ from string import Template
 
 from ..activations import ELU_ALPHA, LEAKY_SLOPE, SOFTPLUS_THRESHOLD
 from ..errors import ExportError
-from .codegen import doc_text, forward_lines, indent, packed
+from .codegen import doc_text, forward_lines, indent, packed, transform_note, transformed
 from .spec import Graph, Link
 
 ACTIVATION_MODULES: dict[str, str] = {
@@ -39,7 +39,7 @@ Parameters follow Backprop Studio's convention rather than nn.Linear's: net.para
 shape (source size, target size), and a layer computes act(sum of h_source @ W + b). Names are those of the .npz
 export, with "." in a layer name written "_". The arrays are embedded below as base64 of their raw bytes.
 Cut weights are zeros; the masks (buffers "mask__<source>__<target>") keep them at zero if you train on.
-"""
+$transform"""
 
 import base64
 import math
@@ -68,9 +68,10 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         arrays = _unpack()
-        self.params = nn.ParameterDict({name: nn.Parameter(a) for name, a in arrays.items() if a.is_floating_point()})
+        learned = [name for name in arrays if name.startswith(("W__", "b__"))]
+        self.params = nn.ParameterDict({name: nn.Parameter(arrays[name]) for name in learned})
         for name, a in arrays.items():
-            if not a.is_floating_point():
+            if name not in self.params:
                 self.register_buffer(name, a)
         self.act = nn.ModuleList([
 $modules
@@ -97,17 +98,19 @@ def torch_source(graph: Graph) -> bytes:
     if len(set(keys.values())) < len(keys):
         raise ExportError("two arrays would get the same PyTorch name; rename the layers whose names differ "
                           "only by '.' and '_'")
-    table, data = packed({keys[name]: graph.arrays[name] for name in names})
+    table, data = packed({**graph.transform_arrays(), **{keys[name]: graph.arrays[name] for name in names}})
 
     def weight(link: Link) -> str:
         w = f"p[{keys[link.weight]!r}]"
         return f"({w} * self.get_buffer({keys[link.mask]!r}))" if link.has_cuts else w
 
-    body = forward_lines(graph, "x", weight, lambda name: f"p[{keys[name]!r}]",
+    x = transformed(graph, "x", lambda name: f"self.get_buffer({name!r})")
+    body = forward_lines(graph, x, weight, lambda name: f"p[{keys[name]!r}]",
                          lambda k, node, a: f"self.act[{k}]({a})")
     modules = [f"{ACTIVATION_MODULES[n.activation]},  # layer {n.name!r}" for n in graph.nodes[1:]]
     dtype = f"torch.{graph.dtype.name}"
-    text = _TEMPLATE.substitute(summary=doc_text(graph.summary()), dtype=dtype, n_in=graph.input.size,
+    text = _TEMPLATE.substitute(summary=doc_text(graph.summary()), transform=transform_note(graph, "buffers"),
+                                dtype=dtype, n_in=graph.input.size,
                                 n_out=graph.output.size, table=table, data=data, modules=indent(modules, 3),
                                 body=indent(body, 2))
     return text.encode()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..datasets import Dataset, Standardizer, generate, load_bundled, load_csv, split
+from ..datasets import Dataset, InputTransform, Standardizer, generate, load_bundled, load_csv, split
 from ..errors import DataError
 
 KINDS = ("generator", "csv", "bundled")
@@ -49,3 +49,8 @@ class DataSpec:
             return train, val, None
         scaler = Standardizer.fit(train.X)
         return replace(train, X=scaler.transform(train.X)), replace(val, X=scaler.transform(val.X)), scaler
+
+    def input_transform(self, base_dir: Path | None = None) -> InputTransform:
+        """What `load` does to every input row, for an export to do the same to raw rows; the data is read only
+        when the transform depends on it."""
+        return InputTransform(self.load(base_dir)[2]) if self.standardize else InputTransform()

@@ -154,7 +154,7 @@ def update(u: Update) -> str:
 
 def check(result: CheckResult) -> str:
     err = result.rel_error
-    colour = GOOD if err < 1e-6 else FAIR if err < 1e-3 else BAD
+    colour = GOOD if result.agrees(1e-6) else FAIR if result.agrees(1e-3) else BAD  # the gradcheck command's rule
     return (f"backprop <b>{fmt(result.backprop, 10)}</b> · central difference <b>{fmt(result.numeric, 10)}</b> · "
             f'relative error <b style="color:{colour}">{err:.1e}</b>')
 

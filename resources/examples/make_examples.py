@@ -1,4 +1,5 @@
-"""Builds the example projects with the engine API and saves them here: `python resources/examples/make_examples.py`.
+"""Builds the example projects with the engine API and saves them here:
+`python resources/examples/make_examples.py`.
 
 The examples are committed, so the app and the tests never depend on running this; a test checks that running it
 reproduces the committed files byte for byte, so the files cannot drift from the code that documents them.

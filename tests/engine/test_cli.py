@@ -123,13 +123,6 @@ def test_export_writes_the_network(xor, tmp_path, capsys, fmt):
         assert json.loads(out.read_text())
 
 
-def test_export_notes_standardised_inputs(tmp_path, capsys):
-    path = tmp_path / "iris.bps.json"
-    save_project(load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"]), path)
-    assert main(["export", str(path), "--format", "npz", "--out", str(tmp_path / "m.npz")]) == 0
-    assert "standardises its inputs" in capsys.readouterr().err
-
-
 def test_gradcheck_passes_on_a_correct_network(xor, capsys):
     assert main(["gradcheck", str(xor), "--samples", "8"]) == 0
     out = capsys.readouterr().out

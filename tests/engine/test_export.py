@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 
 from engine import ACTIVATIONS, ConnectionChanged, ExportError, Network, ValuesChanged, compiled
 from engine.export import FORMATS, export_network, import_npz
+from engine.project import EXAMPLES
 
 HIDDEN = [name for name, act in ACTIVATIONS.items() if not act.output_only]
 
@@ -81,6 +84,22 @@ def sparse(dtype=np.float64, seed=0) -> Network:
 NETWORKS = {"skip": skip, "branch": branch, "sparse": sparse}
 
 
+# every activation, hidden and on the output (softmax only there), plus the multi-path networks
+CASES = {f"{act}": (lambda act=act: chain(act, act)) for act in HIDDEN}
+CASES["softmax"] = lambda: chain("silu", "softmax")
+CASES.update({name: build for name, build in NETWORKS.items()})
+
+
+def odd_names() -> Network:
+    net = Network(seed=2)
+    i = net.add_layer(3, "input", name='in "x"')
+    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\"\nend")
+    o = net.add_layer(2, "output", activation="softmax", name="out.put")
+    for s, t in ((i, h), (h, o), (i, o)):
+        net.connect(s.id, t.id)
+    return randomize(net)
+
+
 def inputs(n: int = 7, n_in: int = 3, seed: int = 1) -> np.ndarray:
     # wide enough to reach both sides of every kink and Softplus's threshold of 20
     return np.random.default_rng(seed).normal(0, 6, (n, n_in))
@@ -99,6 +118,24 @@ def test_formats_table_matches_the_contract(tmp_path):
     for fmt, (_, suffix) in FORMATS.items():
         export_network(net, tmp_path / f"model_{fmt}{suffix}", fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"model_{f}{s}" for f, (_, s) in FORMATS.items())
+
+
+LOADED_AFTER = """
+import sys
+from engine.cli import main
+main(["export", sys.argv[1], "--format", sys.argv[2], "--out", sys.argv[3]])
+print(sorted({name.split(".")[0] for name in sys.modules} & {"onnx", "onnxruntime", "torch"}))
+"""
+
+
+@pytest.mark.parametrize(("fmt", "loaded"), [("npz", "[]"), ("json", "[]"), ("numpy", "[]"), ("torch", "[]"),
+                                             ("onnx", "['onnx']")])
+def test_only_an_onnx_export_imports_onnx(tmp_path, fmt, loaded):
+    """Importing onnx takes most of a CLI export's time; the other formats must not pay for it."""
+    example = EXAMPLES["XOR"]
+    run = subprocess.run([sys.executable, "-c", LOADED_AFTER, example, fmt, tmp_path / "out"], capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert run.stdout.split("\n")[-2] == loaded
 
 
 def test_unknown_format_and_unfinished_network_are_refused(tmp_path):
@@ -148,7 +185,7 @@ def test_npz_holds_documented_names_and_a_self_describing_meta(tmp_path):
     np.testing.assert_array_equal(arrays["b__out"], net.output_layer.bias.value)
     assert arrays["mask__h1__h2"].dtype == bool and arrays["W__h1__h2"].dtype == np.float64
     meta = json.loads(str(arrays["__meta__"]))
-    assert (meta["format"], meta["version"], meta["dtype"]) == ("backprop-studio-weights", 1, "float64")
+    assert (meta["format"], meta["version"], meta["dtype"]) == ("backprop-studio-weights", 2, "float64")
     assert [(lay["name"], lay["size"], lay["activation"]) for lay in meta["layers"]] == [
         ("in", 3, "identity"), ("h1", 5, "tanh"), ("h2", 4, "relu"), ("out", 2, "identity")]
     assert meta["layers"][3]["bias"] == "b__out"
@@ -165,7 +202,10 @@ def predict_from_npz(path, x: np.ndarray) -> np.ndarray:
 
 def predict_from_graph(doc: dict, x: np.ndarray, array) -> np.ndarray:
     """The forward pass a reader rebuilds from an exported graph description (NPZ's __meta__, the JSON document);
-    `array` turns a layer's "bias" or a connection's "weight" field into its array."""
+    `array` turns a layer's "bias", a connection's "weight" or a transform step's field into its array."""
+    for step in doc["input_transform"]:
+        assert step["step"] == "standardize"
+        x = (x - np.asarray(array(step["mean"]))) / np.asarray(array(step["std"]))
     h = {doc["input"]: x}
     for layer in doc["layers"][1:]:
         a = np.asarray(array(layer["bias"]))
@@ -284,7 +324,7 @@ def test_json_document_holds_the_exact_graph_and_weights(tmp_path, build):
     net = build()
     export_network(net, tmp_path / "m.json", "json")
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert (doc["format"], doc["version"], doc["dtype"]) == ("backprop-studio-network", 1, "float64")
+    assert (doc["format"], doc["version"], doc["dtype"]) == ("backprop-studio-network", 2, "float64")
     assert [(lay["name"], lay["kind"], lay["size"]) for lay in doc["layers"]] == [
         (net.layer(lid).name, net.layer(lid).kind, net.layer(lid).size) for lid in net.topological_order()]
     for c in net.connections.values():

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from random_nets import HIDDEN_ACTIVATIONS, OUTPUT_PAIRS, near_kink, networks
 
-from engine import compiled, encode_targets, gradient_check
-from engine.gradcheck import all_refs
+from engine import CheckResult, compiled, encode_targets, gradient_check
+from engine.gradcheck import GRAD_ATOL, all_refs
 from engine.losses import get_loss
 
 EPS = 1e-6
@@ -84,3 +84,17 @@ def test_cut_weights_have_zero_gradient_and_frozen_weights_keep_theirs():
     c.backward(c.forward(x), encode_targets(lossfn, y, 1), lossfn)
     assert c1.weight.grad[0, 1] == 0.0 and c1.weight.value[0, 1] == 0.0
     assert c2.weight.grad[2, 0] != 0.0  # a frozen weight still has a gradient; it is just not applied
+
+
+def test_a_tiny_gradient_off_by_rounding_agrees_and_a_wrong_one_does_not():
+    """Central differences carry an absolute rounding error of ~1e-10 in float64, so a correct gradient of 1e-4
+    can show a relative error of 1.9e-6; the explorer and `gradcheck` both judge by `CheckResult.agrees`."""
+    ref = (("W", 1), (0, 0))
+    rounding = CheckResult(ref, "w", 1.0e-4, 1.0e-4 * (1 + 1.9e-6))
+    assert rounding.rel_error > 1e-6 and rounding.agrees(1e-6)
+    wrong = CheckResult(ref, "w", 1.0e-4, 1.2e-4)  # off by far more than rounding
+    assert not wrong.agrees(1e-6) and not wrong.agrees(1e-3)
+    large = CheckResult(ref, "w", 2.0, 2.0 * (1 + 1.9e-6))  # the floor is absolute: a large gradient is judged
+    assert not large.agrees(1e-6) and large.agrees(1e-5)  # by its relative error
+    assert not CheckResult(ref, "w", float("nan"), 0.0).agrees(1e-6)
+    assert GRAD_ATOL == 1e-8

@@ -186,6 +186,19 @@ def test_export_writes_the_format_chosen_in_the_file_dialog(window, dialogs, tmp
     assert written.read_bytes() == reference.read_bytes()
 
 
+def test_export_of_a_standardising_project_takes_raw_rows(window, dialogs, tmp_path):
+    assert window.files.open_path(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"])
+    dialogs.file("getSaveFileName", tmp_path / "model.npz", "")
+    window.files.export_weights()
+    project = window.project
+    _, _, scaler = project.data.load(project.base_dir)
+    with np.load(tmp_path / "model.npz") as f:
+        np.testing.assert_array_equal(f["standardize__mean"], scaler.mean)
+        np.testing.assert_array_equal(f["standardize__std"], scaler.std)
+    export_network(window.network, tmp_path / "reference.npz", "npz", project.data.input_transform(project.base_dir))
+    assert (tmp_path / "model.npz").read_bytes() == (tmp_path / "reference.npz").read_bytes()
+
+
 def test_import_loads_weights_undoably_and_explains_a_mismatch(window, canvas, dialogs, tmp_path, fingerprint):
     net = window.network
     exported = tmp_path / "weights.npz"
