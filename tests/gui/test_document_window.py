@@ -64,7 +64,10 @@ def test_an_example_opened_from_the_menu_trains_with_f5_whatever_the_working_dir
     assert doc.project.path is None and not doc.status.error, doc.status
     assert window.training.dataset_panel.summary.text() != before  # the preview shows the notes' data now
     assert "4 input" in window.training.dataset_panel.summary.text()
-    assert window.training.boundary.note.isVisible()  # four inputs: no decision boundary, and none left over
+    boundary = window.training.boundary
+    assert boundary.note.isVisible() and boundary.points.data.size == 0  # four inputs: no boundary, none left over
+    ranges = boundary.plot.getPlotItem().getViewBox().viewRange()  # nor the circles' axes (aspect kept: one is ±1)
+    assert any(r == pytest.approx([-1.0, 1.0]) for r in ranges)
     assert window.training.status.progress.value() == 0
     train_until_idle(qtbot, window)
     assert doc.snapshot.step > 0 and doc.snapshot.epoch > 0
