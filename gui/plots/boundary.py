@@ -117,7 +117,7 @@ class BoundaryView(QWidget):
             self.points.clear()
             self.image.clear()
             self._clear_thumbnails()
-            self.plot.getPlotItem().getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0))  # no old axes
+            self.plot.getPlotItem().getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0)  # no old axes
             self.note.setVisible(True)
             return
         self.note.setVisible(False)

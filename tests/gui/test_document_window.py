@@ -67,7 +67,7 @@ def test_an_example_opened_from_the_menu_trains_with_f5_whatever_the_working_dir
     boundary = window.training.boundary
     assert boundary.note.isVisible() and boundary.points.data.size == 0  # four inputs: no boundary, none left over
     ranges = boundary.plot.getPlotItem().getViewBox().viewRange()  # nor the circles' axes (aspect kept: one is ±1)
-    assert any(r == pytest.approx([-1.0, 1.0]) for r in ranges)
+    assert any(r == pytest.approx([-1.0, 1.0]) for r in ranges), ranges
     assert window.training.status.progress.value() == 0
     train_until_idle(qtbot, window)
     assert doc.snapshot.step > 0 and doc.snapshot.epoch > 0
