@@ -1,7 +1,7 @@
 """Training with the window open and every live view on, against the engine alone, in the same process.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_gui_bench.py [--rounds 60] [--seconds 0.5]
-        [--net small|big|both] [--memory-steps 100000]
+        [--net small|big|both] [--memory-steps 100000] [--switch-interval MS] [--automatic-gc]
 
 Prints markdown tables: throughput (steps/s with the GUI, headless, ratio), GUI responsiveness (gaps between the
 ticks of a 5 ms QTimer while training) and resident memory over a long run. This machine's speed drifts by tens of
@@ -10,6 +10,9 @@ window paused while the engine steps): each ratio compares a GUI measurement wit
 after it, and the table gives their median, and the best GUI rate against the best engine rate besides. The
 process starts as the app does (`create_app`: BLAS on every core but one); the last column says what that limit
 costs the bare engine, from interleaved measurements with BLAS on every core.
+
+`--switch-interval` and `--automatic-gc` take back the app's two process-wide settings while the worker lives
+(gui/training/gil.py, gui/training/gc_guard.py), to measure what each is still worth (docs/training.md).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from engine import History, Network, Trainer, TrainSettings, layered
 from engine.project import DataSpec, Project
 from gui.app import blas_threads, create_app
 from gui.main_window import MainWindow
-from gui.training.gil import SWITCH_INTERVAL
+from gui.training import gc_guard, gil
 
 TICK_MS = 5
 DRIFT = 0.1  # the bare engine's speed may change this much between two measurements for a side to count
@@ -275,14 +278,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.5, help="per measurement")
     parser.add_argument("--net", choices=("small", "big", "both"), default="both")
     parser.add_argument("--memory-steps", type=int, default=100_000)
+    parser.add_argument("--switch-interval", type=float, help="ms; the GIL switch interval while training "
+                        f"(the app's: {gil.SWITCH_INTERVAL * 1e3:g}; Python's default: 5)")
+    parser.add_argument("--automatic-gc", action="store_true",
+                        help="leave Python's cyclic collector automatic while training (the app collects from a "
+                             "GUI-thread timer instead)")
     args = parser.parse_args()
+    if args.switch_interval is not None:
+        gil.SWITCH_INTERVAL = args.switch_interval / 1e3
+    if args.automatic_gc:
+        gc_guard.GuiThreadCollector.start = lambda self: None  # type: ignore[method-assign]
     app = create_app(sys.argv)  # as the app starts: BLAS on every core but one
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small, big = cases(folder)
         chosen = {"small": (small,), "big": (big,), "both": (small, big)}[args.net]
         rows = [bench_case(app, case, args.rounds, args.seconds, folder) for case in chosen]
-        print(f"\nGIL switch interval while training {SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), BLAS on "
+        collector = "automatic" if args.automatic_gc else "from a GUI-thread timer"
+        print(f"\nGIL switch interval while training {gil.SWITCH_INTERVAL * 1e3:g} ms (gui/training/gil.py), "
+              f"cyclic garbage collection {collector} (gui/training/gc_guard.py), BLAS on "
               f"{blas_threads()} of {len(os.sched_getaffinity(0))} cores (gui/app.py), {args.rounds} rounds of "
               f"{args.seconds:g} s measurements; ratios are medians\n")
         print("| network | GUI steps/s | headless steps/s | ratio, steady (range), kept | ratio, all (IQR) "

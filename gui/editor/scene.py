@@ -56,7 +56,6 @@ class EditorScene(QGraphicsScene):
     selection_changed = Signal()  # layers, neurons or weights selected or deselected
     color_scale_changed = Signal(float, float, str)  # lo, hi, mode of the edge colours, for a colour bar
     edit_refused = Signal(str)  # an edit was refused: the engine's (or the lock's) reason
-    structure_lock_changed = Signal(bool, str)
 
     def __init__(self, document: Document, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
@@ -76,7 +75,6 @@ class EditorScene(QGraphicsScene):
         self._label: str | None = None  # what the hover read-out calls the colouring values
         self._normalisation = "global"
         self._width_values: dict[int, np.ndarray] | None = None
-        self._lock_reason: str | None = None
         self._batch = 0
         self._dirty_layers: set[int] = set()
         self._dirty: set[str] = set()
@@ -84,14 +82,9 @@ class EditorScene(QGraphicsScene):
         self.selection_changed.connect(self._publish_selection)
         self.set_network(document.network)
         follow(self, document.events.project_replaced, self._project_replaced)
-        follow(self, document.events.run_state_changed, self._run_state_changed)
 
     def _project_replaced(self, project: Project) -> None:
         self.set_network(project.network)
-
-    def _run_state_changed(self, state: RunState) -> None:
-        running = state is RunState.RUNNING
-        self.set_structure_locked(running, LOCK_REASON if running else "")
 
     def _publish_selection(self) -> None:
         """The document owns the selection; the canvas is where it is made."""
@@ -183,8 +176,8 @@ class EditorScene(QGraphicsScene):
     # ================================================================== edits
     def push(self, command: commands.ModelCommand) -> str | None:
         """Apply and record an edit; returns None, or the reason it was refused (also sent as `edit_refused`)."""
-        if self._lock_reason is not None and not command.allowed_while_locked:
-            reason = self._lock_reason
+        if self.structure_locked and not command.allowed_while_locked:
+            reason = LOCK_REASON
         else:
             try:
                 with self.batch():
@@ -202,24 +195,16 @@ class EditorScene(QGraphicsScene):
         self._step(self.undo_stack.redo)
 
     def _step(self, action) -> None:
-        if self._lock_reason is not None:
-            self.edit_refused.emit(self._lock_reason)
+        if self.structure_locked:
+            self.edit_refused.emit(LOCK_REASON)
             return
         with self.batch():
             action()
 
-    def set_structure_locked(self, locked: bool, reason: str = "") -> None:
-        """While locked (training runs) every edit but moving layers is refused with `reason`."""
-        self._lock_reason = (reason or "the network cannot be edited right now") if locked else None
-        self.structure_lock_changed.emit(locked, self._lock_reason or "")
-
     @property
     def structure_locked(self) -> bool:
-        return self._lock_reason is not None
-
-    @property
-    def lock_reason(self) -> str:
-        return self._lock_reason or ""
+        """While training runs (the worker owns the network), every edit but moving layers is refused."""
+        return self.document.run_state is RunState.RUNNING
 
     def delete_selection(self) -> str | None:
         command = commands.delete(self.network, *self.selection())
@@ -317,11 +302,6 @@ class EditorScene(QGraphicsScene):
         With a `label` (e.g. "dL/dw"), hovering an edge also reads out its value under that name."""
         colour_units(np.zeros(0), np.zeros(0, bool), {}, mode, self._normalisation)  # validates `mode`
         self._values, self._mode, self._label = dict(per_connection), mode, label
-        self._recolour()
-
-    def show_weights(self) -> None:
-        """Back to the default colouring: each edge by its weight's current value, signed."""
-        self._values, self._mode = None, "signed"
         self._recolour()
 
     def set_normalisation(self, normalisation: str) -> None:

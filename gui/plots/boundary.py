@@ -117,7 +117,8 @@ class BoundaryView(QWidget):
             self.points.clear()
             self.image.clear()
             self._clear_thumbnails()
-            self.plot.getPlotItem().getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0)  # no old axes
+            # no axes left over from the last data set
+            self.plot.getPlotItem().getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0)
             self.note.setVisible(True)
             return
         self.note.setVisible(False)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage, QPainter, QUndoStack
 
 from engine import Network, TrainSettings, layered
 from engine.project import DataSpec, Project
-from engine.studio import Document
+from engine.studio import Document, RunState
 from gui import commands
 from gui.colors import N_BINS
 from gui.editor import EditorScene
@@ -191,7 +191,7 @@ def test_selecting_weights_reports_their_refs_and_signals(qtbot, scene, small_ne
 
 def test_the_structure_lock_refuses_edits_with_its_reason_but_allows_moves(qtbot, scene, small_net, fingerprint):
     net = small_net
-    scene.set_structure_locked(True, "Pause training to edit the network")
+    scene.document.set_run_state(RunState.RUNNING)
     before = fingerprint(net)
     with qtbot.waitSignal(scene.edit_refused) as refused:
         reason = scene.push(commands.add_layer(net, "hidden", (10.0, 10.0)))
@@ -203,7 +203,7 @@ def test_the_structure_lock_refuses_edits_with_its_reason_but_allows_moves(qtbot
     assert net.layer(out).position == (0.0, 99.0)
     scene.undo()  # undo is an edit too
     assert net.layer(out).position == (0.0, 99.0)
-    scene.set_structure_locked(False)
+    scene.document.set_run_state(RunState.PAUSED)
     scene.undo()
     assert fingerprint(net) == before
 
