@@ -84,6 +84,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         for result in trainer.run():
             bar.update(result)
+            if result.warning is not None:
+                print(f"\nwarning: {result.warning}", file=sys.stderr)
         if result is not None:
             bar.update(result, force=True)
     finally:

@@ -101,11 +101,14 @@ def _settings(f: Field) -> TrainSettings:
     except TrainingError as exc:
         raise pf.error(str(exc)) from None
     target, patience = f["target_loss"].optional(), f["patience"].optional()
+    blowup = f.get("blowup_factor", TrainSettings.blowup_factor).optional()  # both absent before they existed
     return TrainSettings(
         loss=f["loss"].str(tuple(LOSSES)), optimizer=optimizer, optimizer_params=params,
         batch_size=f["batch_size"].int(minimum=1), epochs=f["epochs"].int(minimum=1),
         target_loss=target.float() if target else None, patience=patience.int(minimum=1) if patience else None,
         min_delta=f["min_delta"].float(minimum=0.0), seed=f["seed"].int(minimum=0, maximum=MAX_SEED),
+        blowup_factor=blowup.float(minimum=1.0) if blowup else None,
+        pause_on_blowup=f.get("pause_on_blowup", False).bool(),
     )
 
 

@@ -92,6 +92,19 @@ def test_train_stops_early_on_the_target_loss(xor, capsys):
     assert len(load_project(xor).history.epochs.data()) < 100
 
 
+def test_train_warns_when_the_loss_blows_up_and_pauses_if_asked(xor, capsys):
+    project = load_project(xor)
+    project.settings = replace(project.settings, optimizer="sgd", optimizer_params={"lr": 1e6})
+    save_project(project, xor)
+    assert main(["train", str(xor), "--epochs", "5"]) == 0
+    captured = capsys.readouterr()
+    assert "\nwarning: the loss blew up" in captured.err and "trained 5 epochs" in captured.out
+    project.settings = replace(project.settings, pause_on_blowup=True)
+    save_project(project, xor)
+    assert main(["train", str(xor), "--epochs", "5"]) == 0
+    assert "stopped early: the loss blew up" in capsys.readouterr().out
+
+
 def test_evaluate_matches_an_independent_computation(xor, capsys):
     assert main(["train", str(xor), "--epochs", "10"]) == 0
     capsys.readouterr()

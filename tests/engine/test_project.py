@@ -306,6 +306,8 @@ BAD_FILES = [
      "settings.optimizer_params.momentum", "no setting"),
     ("negative learning rate", _set("settings.optimizer_params.lr", -0.1), "settings.optimizer_params", "> 0"),
     ("target loss as text", _set("settings.target_loss", "low"), "settings.target_loss", "number"),
+    ("blow-up factor below 1", _set("settings.blowup_factor", 0.5), "settings.blowup_factor", "≥ 1.0"),
+    ("pause on blow-up not a flag", _set("settings.pause_on_blowup", 1), "settings.pause_on_blowup", "true or false"),
     ("unknown data kind", _set("data.kind", "sql"), "data.kind", "sql"),
     ("unknown generator parameter", _set("data.params.radius", 2), "data.params.radius", "no parameter"),
     ("validation fraction of 1", _set("data.val_fraction", 1.0), "data.val_fraction", "< 1.0"),
@@ -325,6 +327,15 @@ BAD_FILES = [
     ("version zero", _set("version", 0), "version", "≥ 1"),
     ("not a project", _set("format", "something-else"), None, "not a Backprop Studio project"),
 ]
+
+
+def test_a_file_from_before_the_blowup_settings_gets_their_defaults(rich_doc, tmp_path):
+    doc = json.loads(json.dumps(rich_doc))
+    doc["settings"]["blowup_factor"], doc["settings"]["pause_on_blowup"] = None, True
+    assert load_project_from(doc, tmp_path).settings.blowup_factor is None
+    del doc["settings"]["blowup_factor"], doc["settings"]["pause_on_blowup"]
+    settings = load_project_from(doc, tmp_path).settings
+    assert (settings.blowup_factor, settings.pause_on_blowup) == (1e3, False)
 
 
 @pytest.fixture(scope="module")
