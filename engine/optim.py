@@ -81,7 +81,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
-    defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+    defaults = {"lr": 0.001, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
     @property
     def state_names(self):
