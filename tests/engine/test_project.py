@@ -8,6 +8,8 @@ import json
 import math
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +218,58 @@ def test_a_disk_error_becomes_a_project_error_and_keeps_the_file(tmp_path, monke
         save_project(rich_project(steps=5), path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["p.bps.json"]
+
+
+def test_a_save_removes_what_a_save_killed_midway_left_behind(tmp_path):
+    path = tmp_path / "p.bps.json"
+    script = f"""
+import sys, time
+from engine.project import files, load_project, save_project
+real = files.json_chunks
+def slow(value):
+    for k, chunk in enumerate(real(value)):
+        if k == 50:
+            print("writing", flush=True)
+            time.sleep(60)
+        yield chunk
+files.json_chunks = slow
+save_project(load_project({str(EXAMPLES["Circles"])!r}), {str(path)!r})
+"""
+    for _ in range(2):
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert proc.stdout.readline() == "writing\n"
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    other = tmp_path / ".q.bps.json.abc.tmp"  # another project's: not ours to remove
+    other.write_text("x")
+    assert len(list(tmp_path.glob(".p.bps.json.*.tmp"))) == 1  # the second save removed the first one's
+    save_project(load_project(EXAMPLES["XOR"]), path)
+    assert sorted(os.listdir(tmp_path)) == [other.name, "p.bps.json"]
+
+
+def test_a_running_save_s_temporary_file_is_left_alone(tmp_path):
+    path = tmp_path / "p.bps.json"
+    running = tmp_path / ".p.bps.json.xyz.tmp"
+    running.write_text("being written")
+    with project_files._locked(str(running)):
+        save_project(load_project(EXAMPLES["XOR"]), path)
+        assert running.exists()
+    save_project(load_project(EXAMPLES["XOR"]), path)
+    assert not running.exists()
+
+
+def test_a_save_flushes_the_folder_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode) and (tmp_path / "p.bps.json").exists())
+        real_fsync(fd)
+
+    monkeypatch.setattr(project_files.os, "fsync", fsync)
+    save_project(load_project(EXAMPLES["XOR"]), tmp_path / "p.bps.json")
+    assert synced == [False, True]  # the file's data, then the folder holding its new name
 
 
 def test_a_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
