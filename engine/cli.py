@@ -8,7 +8,10 @@ app shows. A user's mistake (a missing file, a bad project, data that does not f
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import Dataset
-from .errors import BackpropError
+from .errors import BackpropError, ProjectError
 from .gradcheck import all_refs, gradient_check
 from .graph.validate import validate
 from .project import Project, load_project, save_project
@@ -70,8 +73,21 @@ class ProgressBar:
         self.stream.write("\n")
 
 
+def _check_writable(folder: Path) -> None:
+    """Fail before a long run, not after it, when its result could not be saved: write and remove a file there
+    (asking `os.access` says yes to root even on a read-only file system)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".bps-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ProjectError(f"cannot write in {str(folder)!r}: {exc.strerror or exc}") from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     project, train, val = _load(args)
+    out = Path(args.out) if args.out else project.path
+    _check_writable(out.parent)
     trainer = project.make_trainer(train, val)
     first = trainer.epoch
     epochs = args.epochs or project.settings.epochs
@@ -98,7 +114,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         _out(f"stopped early: {trainer.stop_reason}")
     _out(f"training loss {start_loss:.6g} → {trainer.evaluate(trainer.x, trainer.t)[0]:.6g}")
     _report(trainer)
-    out = Path(args.out) if args.out else project.path
     save_project(project, out)
     _out(f"saved {out}")
     return 0
@@ -217,6 +232,22 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, not {text}")
+    return value
+
+
+def _file_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, not an empty string")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -229,16 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("train", cmd_train, "train a project and save it (in place, or to --out)")
     p.add_argument("--epochs", type=_positive, help="epochs to train now (default: the project's epoch budget)")
-    p.add_argument("--out", help="save the trained project here instead of over PROJECT")
+    p.add_argument("--out", type=_file_name, help="save the trained project here instead of over PROJECT")
     command("evaluate", cmd_evaluate, "loss and accuracy (or R²) on the training and validation sets")
     p = command("export", cmd_export, "export the network's weights or code")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
-    p.add_argument("--out", required=True, help="file to write")
+    p.add_argument("--out", required=True, type=_file_name, help="file to write")
     p = command("gradcheck", cmd_gradcheck, "compare backprop's gradients with central differences")
     p.add_argument("--samples", type=_positive, default=16, help="training samples in the batch (default 16)")
     p.add_argument("--limit", type=_positive, default=2000, help="check at most this many parameters (default 2000)")
-    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
-    p.add_argument("--tol", type=float, default=1e-5, help="largest relative error that passes (default 1e-5)")
+    p.add_argument("--eps", type=_positive_number, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument("--tol", type=_positive_number, default=1e-5,
+                   help="largest relative error that passes (default 1e-5)")
     p.add_argument("--show", type=int, default=5, help="how many of the worst parameters to list (default 5)")
     command("info", cmd_info, "describe the network, data, settings and history")
     return parser

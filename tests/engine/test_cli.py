@@ -216,6 +216,33 @@ def test_a_real_process_exits_with_status_2_and_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("argv", "words"), [
+    (["gradcheck", "{xor}", "--eps", "0"], "argument --eps: must be a finite number > 0, not 0"),
+    (["gradcheck", "{xor}", "--eps", "nan"], "argument --eps: must be a finite number > 0, not nan"),
+    (["gradcheck", "{xor}", "--tol", "nan"], "argument --tol: must be a finite number > 0, not nan"),
+    (["gradcheck", "{xor}", "--tol", "-1"], "argument --tol: must be a finite number > 0, not -1"),
+    (["gradcheck", "{xor}", "--eps", "tiny"], "argument --eps: must be a number, not 'tiny'"),
+    (["export", "{xor}", "--format", "npz", "--out", ""], "argument --out: must name a file"),
+    (["train", "{xor}", "--out", ""], "argument --out: must name a file"),
+])
+def test_bad_arguments_are_refused_before_any_work(xor, capsys, argv, words):
+    with pytest.raises(SystemExit) as info:
+        main([a.format(xor=xor) for a in argv])
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and words in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("out", ["missing/p.bps.json", "a_file/p.bps.json"])
+def test_train_refuses_a_folder_it_cannot_save_in_before_training(xor, tmp_path, capsys, out):
+    (tmp_path / "a_file").write_text("not a folder")
+    before = xor.read_bytes()
+    assert main(["train", str(xor), "--epochs", "1000", "--out", str(tmp_path / out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: cannot write in") and captured.err.count("\n") == 1
+    assert "trained" not in captured.out and xor.read_bytes() == before
+
+
 def test_usage_errors_exit_2_through_argparse(xor, capsys):
     with pytest.raises(SystemExit) as info:
         main(["export", str(xor), "--format", "pdf", "--out", "x"])
