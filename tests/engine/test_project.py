@@ -313,6 +313,13 @@ def _set(path: str, value):
 _DELETE = object()
 
 
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def _cycle(doc):
     # hidden A (id 2) → h1 (id 3) exists; h1 → hidden A closes a loop
     doc["connections"].append({"id": 11, "source": 3, "target": 2, "init": "glorot_uniform", "dense": True,
@@ -376,6 +383,10 @@ BAD_FILES = [
     ("epoch sums of different lengths", _set("progress.meter.t_sq", [0.0, 1.0]), "progress.meter.t_sq",
      "expected 1 entries"),
     ("negative optimiser step count", _set("optimizer_t", -1), "optimizer_t", "≥ 0"),
+    ("optimiser step count beyond any run", _set("optimizer_t", 10**400), "optimizer_t", "≤ 9007199254740992"),
+    ("epoch count beyond any run", _set("progress.epoch", 10**30), "progress.epoch", "≤ 9007199254740992"),
+    ("epoch budget beyond any run", _set("settings.epochs", 10**30), "settings.epochs", "≤ 9007199254740992"),
+    ("GUI state nested 65 deep", _set("ui", {"a": _nested(64)}), "ui", "more than 64 levels"),
     ("position of three numbers", _set("layers.0.position", [1, 2, 3]), "layers[0].position", "2 entries"),
     ("newer version", _set("version", 2), "version", "newer Backprop Studio"),
     ("version zero", _set("version", 0), "version", "≥ 1"),
@@ -390,6 +401,19 @@ def test_a_file_from_before_the_blowup_settings_gets_their_defaults(rich_doc, tm
     del doc["settings"]["blowup_factor"], doc["settings"]["pause_on_blowup"]
     settings = load_project_from(doc, tmp_path).settings
     assert (settings.blowup_factor, settings.pause_on_blowup) == (1e3, False)
+
+
+def test_a_gui_state_nested_985_deep_is_refused_by_name(rich_doc, tmp_path):
+    """Deep enough for every recursive reader (json.dumps, the saver) to hit RecursionError; json.loads copes."""
+    doc = json.loads(json.dumps(rich_doc))
+    doc["ui"] = {"a": "DEEP"}
+    path = tmp_path / "deep.bps.json"
+    path.write_text(json.dumps(doc).replace('"DEEP"', "[" * 984 + "]" * 984))
+    result = subprocess.run([sys.executable, "-m", "engine", "info", str(path)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 2 and result.stderr == "error: ui: the GUI state nests more than 64 levels deep\n"
+    doc["ui"] = {"a": _nested(63)}  # as deep as allowed: loads and saves
+    save_project(load_project_from(doc, tmp_path), path)
 
 
 @pytest.fixture(scope="module")
