@@ -35,6 +35,12 @@ def _out(line: str = "") -> None:
     print(line, file=sys.stdout)
 
 
+def _shown(text) -> str:
+    """Text from a file as it may reach a terminal: each non-printable character (an escape sequence's ESC, a
+    NUL, a lone surrogate) written as its Python escape, so a file cannot drive the terminal or crash the print."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
 def _load(args: argparse.Namespace) -> tuple[Project, Dataset, Dataset]:
     project = load_project(args.project)
     train, val, _ = project.data.load(project.base_dir)
@@ -178,13 +184,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def _info_data(project: Project) -> list[str]:
     d = project.data
     params = ", ".join(f"{k}={v!r}" for k, v in d.params.items())
-    lines = [f"data: {d.kind} {d.name}" + (f" ({params})" if params else ""),
+    lines = [f"data: {d.kind} {_shown(d.name)}" + (f" ({_shown(params)})" if params else ""),
              f"  validation fraction {d.val_fraction:g}, split seed {d.split_seed}, "
              f"standardised: {'yes' if d.standardize else 'no'}"]
     try:
         train, val, scaler = d.load(project.base_dir)
     except BackpropError as exc:
-        return [*lines, f"  (cannot load the data: {exc})"]
+        return [*lines, f"  (cannot load the data: {_shown(exc)})"]
     kind = f"{train.n_classes} classes" if train.n_classes else f"{train.n_outputs} targets"
     lines.append(f"  {train.n_samples} training / {val.n_samples} validation samples, {train.n_features} features, "
                  f"{kind}")
@@ -197,19 +203,20 @@ def _info_data(project: Project) -> list[str]:
 def cmd_info(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     net, s = project.network, project.settings
-    _out(f"project: {project.path}")
+    _out(f"project: {_shown(project.path)}")
     _out(f"network: {net.dtype.name}, seed {net.seed}, {len(net.layers)} layers, {len(net.connections)} "
          f"connections, {net.n_weights} weights + {net.n_biases} biases = {net.n_weights + net.n_biases} parameters")
     _out("layers:")
     for lay in net.layers.values():
-        _out(f"  [{lay.id}] {lay.name:12} {lay.kind:7} size {lay.size:<5} {lay.activation}")
+        _out(f"  [{lay.id}] {_shown(lay.name):12} {lay.kind:7} size {lay.size:<5} {lay.activation}")
     _out("connections:")
     for c in net.connections.values():
         w = c.weight
         frozen = int((w.frozen & w.mask).sum())
         extra = f", {frozen} frozen" if frozen else ""
-        _out(f"  [{c.id}] {net.layer(c.source).name} → {net.layer(c.target).name}: {int(w.mask.sum())} of "
-             f"{w.mask.size} weights ({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
+        ends = " → ".join(_shown(net.layer(lid).name) for lid in (c.source, c.target))
+        _out(f"  [{c.id}] {ends}: {int(w.mask.sum())} of {w.mask.size} weights "
+             f"({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
     for line in _info_data(project):
         _out(line)
     opt = ", ".join(f"{k}={v}" for k, v in s.optimizer_params.items())
@@ -284,5 +291,5 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc)
     except OSError as exc:
         message = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"error: {_shown(' '.join(message.split()))}", file=sys.stderr)
     return 2

@@ -190,6 +190,16 @@ def test_info_shows_the_standardiser_and_survives_missing_data(tmp_path, capsys)
     assert "cannot load the data" in capsys.readouterr().out
 
 
+def test_info_prints_text_from_the_file_without_escape_sequences(xor, capsys):
+    doc = json.loads(xor.read_text())
+    doc["data"] = {**doc["data"], "kind": "csv", "name": "\x1b[2J\x1b]0;owned\x07data\ud800.csv", "params": {}}
+    xor.write_text(json.dumps(doc))
+    assert main(["info", str(xor)]) == 0
+    out = capsys.readouterr().out
+    assert r"data: csv \x1b[2J\x1b]0;owned\x07data\ud800.csv" in out
+    assert all(ch.isprintable() for ch in out.replace("\n", ""))
+
+
 @pytest.mark.parametrize(("argv", "words"), [
     (["info", "{dir}/missing.bps.json"], "cannot read"),
     (["train", "{dir}/broken.bps.json"], "not valid JSON at line 1"),

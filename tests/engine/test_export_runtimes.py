@@ -191,14 +191,14 @@ def test_torch_module_in_float32_keeps_names_and_keeps_cut_weights_cut(tmp_path)
 def odd_names() -> Network:
     net = Network(seed=2)
     i = net.add_layer(3, "input", name='in "x"')
-    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\"\nend")
+    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\" end")  # printable: no newline (see test_model)
     o = net.add_layer(2, "output", activation="softmax", name="out.put")
     for s, t in ((i, h), (h, o), (i, o)):
         net.connect(s.id, t.id)
     return randomize(net)
 
 
-def test_layer_names_with_quotes_dots_and_newlines_survive_every_format(tmp_path):
+def test_layer_names_with_quotes_dots_and_backslashes_survive_every_format(tmp_path):
     net = odd_names()
     x = inputs()
     expected = compiled(net).predict(x)
@@ -216,7 +216,7 @@ def test_torch_module_with_odd_layer_names(tmp_path):
     net = odd_names()
     export_network(net, tmp_path / "model.py", "torch")
     module = load_module(tmp_path / "model.py").Net()
-    assert "W__h_1 \\ '''\"\"\"\nend__out_put" in module.params  # "." is the one character PyTorch refuses
+    assert "W__h_1 \\ '''\"\"\" end__out_put" in module.params  # "." is the one character PyTorch refuses
     x = inputs()
     with torch.no_grad():
         np.testing.assert_allclose(module(torch.as_tensor(x)).numpy(), compiled(net).predict(x), **F64)
