@@ -84,7 +84,7 @@ def engine_bare(sizes, batch, dtype):
     return step
 
 
-def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True):
+def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, optimizer="sgd"):
     """The full `Trainer.step` (shuffled batches, metrics, divergence check, history), optionally with 10 % of the
     weights cut and `watched` weights watched, or with the history's recording switched off (to price it)."""
     net = build(sizes, dtype)
@@ -94,7 +94,7 @@ def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True):
             for i, j in zip(*np.nonzero(rng.random(c.weight.shape) < 0.1), strict=True):
                 net.set_present(c.id, int(i), int(j), False)
     x, y = data(sizes, batch)
-    trainer = Trainer(net, x, y, TrainSettings(loss=loss_name(sizes), optimizer="sgd", batch_size=batch,
+    trainer = Trainer(net, x, y, TrainSettings(loss=loss_name(sizes), optimizer=optimizer, batch_size=batch,
                                                epochs=10**9), history=History())
     conn = next(iter(net.connections.values()))
     for i, j in list(zip(*np.nonzero(conn.weight.mask), strict=True))[:watched]:
@@ -185,6 +185,7 @@ def main() -> None:
             if dtype == np.float64:
                 steppers["no history"] = engine_trainer(sizes, batch, dtype, history=False)
                 steppers["sparse"] = engine_trainer(sizes, batch, dtype, sparse=True, watched=8)
+                steppers["adam"] = engine_trainer(sizes, batch, dtype, optimizer="adam")
             # small nets: short steps, large relative noise; many short paired rounds pin a few percent down
             rounds = interleaved_rates(steppers, n, repeats if big else 3 * repeats)
             r = {name: statistics.median(v) for name, v in rounds.items()}
@@ -194,19 +195,20 @@ def main() -> None:
             print(f"| {name} | {batch} | {np.dtype(dtype).name} | {fmt(r['bare'])} | {fmt(r['trainer'])} | "
                   f"{fmt(r.get('torch'))} | {fmt(skl)} | {ratio} |")
             if dtype == np.float64:
-                overhead_rows.append((name, r["bare"], r["no history"], r["trainer"], r["sparse"],
+                overhead_rows.append((name, r["bare"], r["no history"], r["trainer"], r["sparse"], r["adam"],
                                       paired(rounds, "no history", "trainer"), paired(rounds, "trainer", "sparse")))
     print(f"\nMedians of {repeats} interleaved rounds ({3 * repeats} for the two small nets); ratios and costs are "
           "medians of the ratios within each round.")
     print("\nCost of the extras (float64, same interleaved rounds). bare = forward, loss, backward, SGD; Trainer "
           "adds shuffled batches, metrics and the divergence check; history = loss, per-connection gradient "
-          "norms, snapshots every 100 steps; sparse + watched = 10 % of weights cut and 8 weights watched.\n")
-    print("| network | bare | Trainer, history off | Trainer | + sparse + watched | history cost | "
+          "norms, snapshots every 100 steps; sparse + watched = 10 % of weights cut and 8 weights watched; Adam = the "
+          "Trainer with Adam instead of SGD.\n")
+    print("| network | bare | Trainer, history off | Trainer | + sparse + watched | Trainer, Adam | history cost | "
           "sparse + watch cost |")
-    print("|---|---|---|---|---|---|---|")
-    for name, bare, quiet, full, sparse, history_cost, sparse_cost in overhead_rows:
-        print(f"| {name} | {bare:,.0f} | {quiet:,.0f} | {full:,.0f} | {sparse:,.0f} | {history_cost - 1:+.1%} | "
-              f"{sparse_cost - 1:+.1%} |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, bare, quiet, full, sparse, adam, history_cost, sparse_cost in overhead_rows:
+        print(f"| {name} | {bare:,.0f} | {quiet:,.0f} | {full:,.0f} | {sparse:,.0f} | {adam:,.0f} | "
+              f"{history_cost - 1:+.1%} | {sparse_cost - 1:+.1%} |")
 
 if __name__ == "__main__":
     main()

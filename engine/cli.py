@@ -8,7 +8,10 @@ app shows. A user's mistake (a missing file, a bad project, data that does not f
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +21,7 @@ from typing import TextIO
 import numpy as np
 
 from .datasets import Dataset
-from .errors import BackpropError
+from .errors import BackpropError, ProjectError
 from .export import FORMATS, export_network
 from .gradcheck import all_refs, gradient_check
 from .graph.validate import validate
@@ -31,6 +34,12 @@ REDRAW_SECONDS = 0.1
 
 def _out(line: str = "") -> None:
     print(line, file=sys.stdout)
+
+
+def _shown(text: object) -> str:
+    """Text from a file as it may reach a terminal: each non-printable character (an escape sequence's ESC, a
+    NUL, a lone surrogate) written as its Python escape, so a file cannot drive the terminal or crash the print."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
 
 
 def _load(args: argparse.Namespace) -> tuple[Project, Dataset, Dataset]:
@@ -71,8 +80,21 @@ class ProgressBar:
         self.stream.write("\n")
 
 
+def _check_writable(folder: Path) -> None:
+    """Fail before a long run, not after it, when its result could not be saved: write and remove a file there
+    (asking `os.access` says yes to root even on a read-only file system)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".bps-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ProjectError(f"cannot write in {str(folder)!r}: {exc.strerror or exc}") from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     project, train, val = _load(args)
+    out = Path(args.out or args.project)  # project.path is Path(args.project)
+    _check_writable(out.parent)
     trainer = project.make_trainer(train, val)
     first = trainer.epoch
     epochs = args.epochs or project.settings.epochs
@@ -85,6 +107,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         for result in trainer.run():
             bar.update(result)
+            if result.warning is not None:
+                print(f"\nwarning: {result.warning}", file=sys.stderr)
         if result is not None:
             bar.update(result, force=True)
     finally:
@@ -97,7 +121,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         _out(f"stopped early: {trainer.stop_reason}")
     _out(f"training loss {start_loss:.6g} → {trainer.evaluate(trainer.x, trainer.t)[0]:.6g}")
     _report(trainer)
-    out = Path(args.out or args.project)  # project.path is Path(args.project)
     save_project(project, out)
     _out(f"saved {out}")
     return 0
@@ -158,13 +181,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def _info_data(project: Project) -> list[str]:
     d = project.data
     params = ", ".join(f"{k}={v!r}" for k, v in d.params.items())
-    lines = [f"data: {d.kind} {d.name}" + (f" ({params})" if params else ""),
+    lines = [f"data: {d.kind} {_shown(d.name)}" + (f" ({_shown(params)})" if params else ""),
              f"  validation fraction {d.val_fraction:g}, split seed {d.split_seed}, "
              f"standardised: {'yes' if d.standardize else 'no'}"]
     try:
         train, val, scaler = d.load(project.base_dir)
     except BackpropError as exc:
-        return [*lines, f"  (cannot load the data: {exc})"]
+        return [*lines, f"  (cannot load the data: {_shown(exc)})"]
     kind = f"{train.n_classes} classes" if train.n_classes else f"{train.n_outputs} targets"
     lines.append(f"  {train.n_samples} training / {val.n_samples} validation samples, {train.n_features} features, "
                  f"{kind}")
@@ -177,19 +200,20 @@ def _info_data(project: Project) -> list[str]:
 def cmd_info(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     net, s = project.network, project.settings
-    _out(f"project: {project.path}")
+    _out(f"project: {_shown(project.path)}")
     _out(f"network: {net.dtype.name}, seed {net.seed}, {len(net.layers)} layers, {len(net.connections)} "
          f"connections, {net.n_weights} weights + {net.n_biases} biases = {net.n_weights + net.n_biases} parameters")
     _out("layers:")
     for lay in net.layers.values():
-        _out(f"  [{lay.id}] {lay.name:12} {lay.kind:7} size {lay.size:<5} {lay.activation}")
+        _out(f"  [{lay.id}] {_shown(lay.name):12} {lay.kind:7} size {lay.size:<5} {lay.activation}")
     _out("connections:")
     for c in net.connections.values():
         w = c.weight
         frozen = int((w.frozen & w.mask).sum())
         extra = f", {frozen} frozen" if frozen else ""
-        _out(f"  [{c.id}] {net.layer(c.source).name} → {net.layer(c.target).name}: {int(w.mask.sum())} of "
-             f"{w.mask.size} weights ({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
+        ends = " → ".join(_shown(net.layer(lid).name) for lid in (c.source, c.target))
+        _out(f"  [{c.id}] {ends}: {int(w.mask.sum())} of {w.mask.size} weights "
+             f"({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
     for line in _info_data(project):
         _out(line)
     opt = ", ".join(f"{k}={v}" for k, v in s.optimizer_params.items())
@@ -212,6 +236,22 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, not {text}")
+    return value
+
+
+def _file_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, not an empty string")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -224,16 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("train", cmd_train, "train a project and save it (in place, or to --out)")
     p.add_argument("--epochs", type=_positive, help="epochs to train now (default: the project's epoch budget)")
-    p.add_argument("--out", help="save the trained project here instead of over PROJECT")
+    p.add_argument("--out", type=_file_name, help="save the trained project here instead of over PROJECT")
     command("evaluate", cmd_evaluate, "loss and accuracy (or R²) on the training and validation sets")
     p = command("export", cmd_export, "export the network's weights or code")
     p.add_argument("--format", required=True, choices=list(FORMATS))
-    p.add_argument("--out", required=True, help="file to write")
+    p.add_argument("--out", required=True, type=_file_name, help="file to write")
     p = command("gradcheck", cmd_gradcheck, "compare backprop's gradients with central differences")
     p.add_argument("--samples", type=_positive, default=16, help="training samples in the batch (default 16)")
     p.add_argument("--limit", type=_positive, default=2000, help="check at most this many parameters (default 2000)")
-    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
-    p.add_argument("--tol", type=float, default=1e-5, help="largest relative error that passes (default 1e-5)")
+    p.add_argument("--eps", type=_positive_number, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument("--tol", type=_positive_number, default=1e-5,
+                   help="largest relative error that passes (default 1e-5)")
     p.add_argument("--show", type=int, default=5, help="how many of the worst parameters to list (default 5)")
     command("info", cmd_info, "describe the network, data, settings and history")
     return parser
@@ -248,5 +289,5 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc)
     except OSError as exc:
         message = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"error: {_shown(' '.join(message.split()))}", file=sys.stderr)
     return 2

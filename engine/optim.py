@@ -26,6 +26,8 @@ class Optimizer:
         if not self.hyper["lr"] > 0:
             raise TrainingError(f"{self.name}: the learning rate must be > 0, not {self.hyper['lr']}")
         self.t = 0  # steps taken (Adam's bias correction counts them)
+        self._undo_t = 0
+        self._undo: dict[str, np.ndarray] = {}  # the moments before the last `compute`, for `undo`
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -46,10 +48,28 @@ class Optimizer:
         return {"name": self.name, **self.hyper}
 
     def compute(self, c: Compiled) -> None:
-        """Fill `c.delta` with the update for the current gradients."""
+        """Fill `c.delta` with the update for the current gradients (moving the moments and the step count, which
+        `undo` puts back if the trainer refuses the step)."""
         state = c.ensure_state(self.state_names)
+        self._remember(state)
         self.t += 1
         self._compute(c, self._decayed_grad(c), state)
+
+    def undo(self, c: Compiled) -> None:
+        """Put the moments and the step count back as they were before the last `compute`, bit for bit."""
+        state = c.ensure_state(self.state_names)
+        for name, saved in self._undo.items():
+            np.copyto(state[name], saved)
+        self.t = self._undo_t
+
+    def _remember(self, state: dict[str, np.ndarray]) -> None:
+        # buffers kept from step to step: a copy into them costs no allocation (big nets' moments are megabytes)
+        undo = self._undo
+        if {k: (v.shape, v.dtype) for k, v in undo.items()} != {k: (v.shape, v.dtype) for k, v in state.items()}:
+            undo = self._undo = {name: np.empty_like(arr) for name, arr in state.items()}
+        for name, arr in state.items():
+            np.copyto(undo[name], arr)
+        self._undo_t = self.t
 
     def apply(self, c: Compiled) -> None:
         if c.trainable is not None:
@@ -66,7 +86,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
-    defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+    defaults = {"lr": 0.001, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
     @property
     def state_names(self) -> tuple[str, ...]:

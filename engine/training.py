@@ -9,13 +9,13 @@ moments of every surviving weight. Same seed, same data, same edits → bit-iden
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .compile import Compiled, compiled
+from .compile import Compiled, LayerPlan, Trace, compiled
 from .errors import DivergenceError, TrainingError
 from .graph.model import Network
 from .graph.validate import validate
@@ -25,7 +25,8 @@ from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
 
 EVAL_BATCH = 4096
-# Overflow in a diverging run is detected and reported by `_check_finite`; numpy's own warnings would only be noise.
+BLOWUP_SMOOTHING = 0.9  # the blow-up watch follows an exponential average of batch losses: one bad batch is no trend
+# Overflow in a diverging run is detected and reported by `_refuse_overflow`; numpy's own warnings would only be noise.
 _quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
@@ -40,6 +41,9 @@ class TrainSettings:
     patience: int | None = None  # stop after this many epochs without improving by `min_delta`
     min_delta: float = 1e-4
     seed: int = 0  # shuffling
+    # warn when the smoothed loss grows more than this many times over its best (and past where it started)
+    blowup_factor: float | None = 1e3
+    pause_on_blowup: bool = False  # and then end `run()`, as a stop condition does
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class StepResult:
     loss: float  # this batch's loss, before the update
     epoch_done: bool
     epoch_metrics: dict[str, float] | None = None  # at the end of an epoch: train/val loss and metric
+    warning: str | None = None  # the loss blew up at this step (see `TrainSettings.blowup_factor`)
 
 
 class Trainer:
@@ -83,6 +88,7 @@ class Trainer:
         self._watch_key: tuple[object, ...] = ()
         self._watch_index = np.zeros(0, np.int64)
         self._last_idx: np.ndarray | None = None
+        self._smoothed = self._smoothed_best = self._smoothed_start = math.nan
         self.set_batch_size(self.settings.batch_size)
 
     # ------------------------------------------------------------ settings that may change mid-run
@@ -119,15 +125,17 @@ class Trainer:
         loss = c.loss(trace, t, self.loss)
         c.backward(trace, t, self.loss)
         self.optimizer.compute(c)
-        self._check_finite(c, loss)
+        if not self._all_finite(c, loss):
+            self._refuse_overflow(c, trace, loss)
         self.optimizer.apply(c)
         self.step_count += 1
         self._meter.add(loss, trace.h[c.output_pos], t)
         self.history.record_step(self.step_count, loss, c, self._watched_index(c))
+        warning = self._watch_blowup(loss)
         self._cursor += bs
         if self._cursor < len(self.x):
-            return StepResult(self.step_count, self.epoch, loss, False)
-        return StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch())
+            return StepResult(self.step_count, self.epoch, loss, False, warning=warning)
+        return StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch(), warning)
 
     def last_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, encoded targets) of the batch the last step used — the gradients the network holds are this batch's,
@@ -146,7 +154,10 @@ class Trainer:
         """Steps until the epoch budget, the target loss or a plateau stops the run (see `stop_reason`)."""
         self.stop_reason = None
         while self.stop_reason is None and self.epoch < self.settings.epochs:
-            yield self.step()
+            result = self.step()
+            if result.warning is not None and self.settings.pause_on_blowup:
+                self.stop_reason = result.warning
+            yield result
         self.stop_reason = self.stop_reason or f"epoch budget of {self.settings.epochs} reached"
 
     @_quiet
@@ -229,22 +240,88 @@ class Trainer:
             self._watch_key = key
         return self._watch_index
 
-    def _check_finite(self, c: Compiled, loss: float) -> None:
-        """Refuse a step that would make a weight NaN/inf; the weights stay those of the last finite step."""
-        d = c.delta
-        if math.isfinite(loss) and math.isfinite(d @ d):
+    def _watch_blowup(self, loss: float) -> str | None:
+        """A warning when the smoothed loss has grown `blowup_factor` times over its best and past its start.
+
+        A diverging run often stays finite for a long time (Adam at lr 1e3 on circles: 0.72 → 310,417), so waiting
+        for NaN says nothing. Measuring against the start as well keeps a converged run's noise near 0 quiet.
+        After a warning the watch starts from the current loss: it warns again only after another such growth.
+        """
+        factor = self.settings.blowup_factor
+        if factor is None:
+            return None
+        s = loss if math.isnan(self._smoothed) else BLOWUP_SMOOTHING * self._smoothed + (1 - BLOWUP_SMOOTHING) * loss
+        self._smoothed = s
+        if math.isnan(self._smoothed_start):
+            self._smoothed_start = self._smoothed_best = s
+        best = self._smoothed_best = min(self._smoothed_best, s)
+        if not s > factor * max(best, self._smoothed_start / factor):
+            return None
+        self._smoothed_best = s
+        return (f"the loss blew up: its running average grew from {best:.3g} to {s:.3g} (over {factor:g}×) by step "
+                f"{self.step_count}; lower the learning rate")
+
+    @staticmethod
+    def _all_finite(c: Compiled, loss: float) -> bool:
+        """Whether the step may be applied, in a few vector operations: a finite sum of squares of the weights,
+        gradients, updates and moments means every one of them is finite and w + Δw cannot overflow."""
+        return (math.isfinite(loss) and math.isfinite(c.buffers @ c.buffers)
+                and all(math.isfinite(s @ s) for s in (c.state or {}).values()))
+
+    def _refuse_overflow(self, c: Compiled, trace: Trace, loss: float) -> None:
+        """Refuse the step if a number overflowed, leaving the weights and the optimiser's moments and step count
+        exactly as they were, and say which number, where, and what it became."""
+        found = self._first_overflow(c, trace, loss)
+        if found is None:  # every number is finite; only a sum of squares overflowed
             return
-        bad = next((key for key in c.keys if not np.isfinite(c.delta[c.slices[key]]).all()), None)
-        where = self._describe(bad) if bad else f"the loss ({loss})"
+        self.optimizer.undo(c)
+        where, value = found
+        step = self.step_count + 1
         raise DivergenceError(
-            f"training diverged at step {self.step_count + 1}: non-finite values in {where}; the weights were "
-            f"kept as they were after step {self.step_count}. Lower the learning rate and resume.",
-            step=self.step_count + 1, where=where,
+            f"training diverged at step {step}: {where} became {value:g}. The step was refused: the weights and the "
+            f"optimiser's state are those after step {self.step_count}. Lower the learning rate and resume.",
+            step=step, where=where,
         )
 
-    def _describe(self, key: tuple[str, int]) -> str:
-        kind, ident = key
-        if kind == "b":
-            return f"the biases of layer {self.network.layer(ident).name!r}"
-        conn = self.network.connection(ident)
-        return f"the weights {self.network.layer(conn.source).name!r} → {self.network.layer(conn.target).name!r}"
+    def _first_overflow(self, c: Compiled, trace: Trace, loss: float) -> tuple[str, float] | None:
+        """The first non-finite number in the order the step computed them: forward pass, loss, backward pass,
+        gradients, moments, update, new weights (an overflow early on makes NaN of everything after it)."""
+        forward = [(f"the {stage} of {{}} in the forward pass", plan, arr) for plan in c.plans
+                   for stage, arr in (("pre-activation", trace.a[plan.pos]), ("output", trace.h[plan.pos]))]
+        found = self._first_bad_neuron(forward)
+        if found is None and not math.isfinite(loss):
+            found = f"the loss (of outputs up to {np.abs(trace.h[c.output_pos]).max():.3g} in size)", loss
+        da = trace.da or []  # filled by the backward pass, which ran
+        backward = [("dL/da of {} in the backward pass", plan, da[plan.pos]) for plan in reversed(c.plans)]
+        found = found or self._first_bad_neuron(backward)
+        if found is not None:
+            return found
+        new_value = c.value + (c.delta if c.trainable is None else c.delta * c.trainable)
+        opt = self.optimizer.name
+        params = [("the gradient", c.grad), *((f"{opt}'s {k}", s) for k, s in (c.state or {}).items()),
+                  ("the update", c.delta), ("the new value", new_value)]
+        for what, flat in params:
+            bad = np.flatnonzero(~np.isfinite(flat))
+            if len(bad):
+                return f"{what} of {self._param_at(c, int(bad[0]))}", flat[bad[0]]
+        return None
+
+    def _first_bad_neuron(self, arrays: Sequence[tuple[str, LayerPlan, np.ndarray | None]]) -> tuple[str, float] | None:
+        """(what, value) for the first non-finite entry of per-layer (batch, neurons) arrays."""
+        for what, plan, arr in arrays:
+            if arr is None:
+                continue
+            bad = np.flatnonzero(~np.isfinite(arr))
+            if len(bad):
+                neuron = f"{self.network.layer(plan.layer_id).name}[{bad[0] % arr.shape[1]}]"
+                return what.format(neuron), arr.flat[bad[0]]
+        return None
+
+    def _param_at(self, c: Compiled, k: int) -> str:
+        """'the weight in[0] → hidden[2]' or 'the bias of hidden[2]' for position `k` of the flat buffers."""
+        n = int(np.searchsorted(c.offsets, k, side="right")) - 1
+        (kind, ident), local = c.keys[n], k - int(c.offsets[n])
+        index = np.unravel_index(local, self.network.param(c.keys[n]).shape)
+        if kind == "W":
+            return f"the weight {self.network.weight_name(ident, *map(int, index))}"
+        return f"the bias of {self.network.layer(ident).name}[{int(index[0])}]"

@@ -12,10 +12,11 @@ import csv
 import math
 import operator
 import os
+import stat
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from itertools import islice
+from itertools import count, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,13 +28,15 @@ from engine.errors import DataError
 _SAMPLE_ROWS = 20  # data rows read up front to detect a header and a text target, and to preview
 # An integer target with at most this many distinct values (and fewer than half the rows) is a class label.
 _MAX_AUTO_CLASSES = 20
+MAX_LINE_BYTES = 64 * 2**20  # 64 MiB: a million columns of 60 characters
 
 Row = tuple[int, list[str]]  # (line the row ends on, 1-based; its cells without surrounding spaces)
 
 
 def _number(cell: str) -> float | None:
-    """Python's float() accepts digit separators ("1_000") and NumPy's reader does not; the two must agree."""
-    if "_" in cell:
+    """Python's float() accepts digit separators ("1_000") and any script's digits ("１２", "١٢"), and NumPy's
+    reader accepts neither: the two must agree, or a refusal by NumPy finds no culprit to name."""
+    if "_" in cell or not cell.isascii():
         return None
     try:
         return float(cell)
@@ -46,10 +49,35 @@ def _is_text(cell: str) -> bool:
 
 
 def _open(path: str | os.PathLike[str], mode: str, **kwargs: Any) -> IO[Any]:
+    """Only a regular file: /dev/zero would fill the memory and a FIFO would block the reader (the GUI thread
+    too) until someone writes to it. Opening without blocking and then asking what was opened leaves no gap
+    between the check and the read."""
     try:
-        return open(path, mode, **kwargs)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise DataError(f"cannot open {os.fspath(path)!r}: {exc.strerror}") from exc
+    except ValueError:  # a NUL or a lone surrogate in the name: no file can have it
+        raise DataError(f"cannot open {os.fspath(path)!r}: no file can have this name") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DataError(f"{os.fspath(path)!r} is not a regular file (a device, a pipe or a folder)")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return open(fd, mode, **kwargs)
+
+
+def _lines(file: IO[bytes]) -> Iterator[bytes]:
+    """The file's lines, each at most MAX_LINE_BYTES long: a file of one endless line must not fill the memory."""
+    for number in count(1):
+        raw = file.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES:
+            raise DataError(f"the line is longer than {MAX_LINE_BYTES:,} bytes", line=number)
+        if number == 1 and b"\r" in raw.rstrip(b"\r\n"):
+            raise DataError("the lines end in a lone carriage return (CR, old Mac style); save the file with LF or "
+                            "CRLF line endings", line=1)
+        yield raw
 
 
 def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
@@ -67,7 +95,7 @@ def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
 def _rows(path: str | os.PathLike[str], delimiter: str) -> Generator[Row, None, None]:
     """Non-blank rows with their line numbers; the slow reader every message comes from."""
     with _open(path, "rb") as file:
-        reader = csv.reader(_decoded(file), delimiter=delimiter)
+        reader = csv.reader(_decoded(_lines(file)), delimiter=delimiter)
         try:
             for cells in reader:
                 if cells:
@@ -149,11 +177,13 @@ def _input_indices(keys: Sequence[str | int] | None, target: int, layout: _Layou
         inputs = [j for j in range(len(layout.names)) if j != target]
     else:
         inputs = [_column_index(key, layout) for key in keys]
-    for position, j in enumerate(inputs):
+    seen: set[int] = set()
+    for j in inputs:
         if j == target:
             raise DataError("is both an input and the target", column=layout.label(j))
-        if j in inputs[:position]:
+        if j in seen:
             raise DataError("is chosen twice as an input", column=layout.label(j))
+        seen.add(j)
     if not inputs:
         raise DataError("there are no input columns; a data set needs at least one besides the target")
     return inputs
@@ -210,7 +240,8 @@ def _read_table(
     row with too many fields.
     """
     numeric = inputs if text_target else [*inputs, target]
-    dtype = np.dtype([(f"c{j}", np.float64 if j in numeric else object) for j in range(len(layout.names))])
+    is_numeric = set(numeric)
+    dtype = np.dtype([(f"c{j}", np.float64 if j in is_numeric else object) for j in range(len(layout.names))])
     text = [target] if text_target else []
     try:
         with _open(path, "r", encoding="utf-8-sig") as file:

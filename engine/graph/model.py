@@ -41,6 +41,20 @@ if TYPE_CHECKING:
     from ..history import WeightRef
 
 KINDS = ("input", "hidden", "output")
+MAX_NAME_LENGTH = 64
+
+
+def check_layer_name(name: str) -> None:
+    """A name is printed on the canvas, in terminals and in exported files: it must be printable text (no control
+    characters such as NUL or ESC, no lone surrogates, no invisible formatting characters) of 1 to 64 characters."""
+    if not name:
+        raise GraphError("a layer name cannot be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise GraphError(f"a layer name has at most {MAX_NAME_LENGTH} characters, not {len(name)}")
+    bad = next((ch for ch in name if not ch.isprintable()), None)
+    if bad is not None:
+        raise GraphError(f"a layer name cannot hold the character {bad!a} (control characters, surrogates "
+                         "and invisible formatting characters are not allowed)")
 
 
 @dataclass(eq=False)
@@ -219,6 +233,8 @@ class Network:
         if kind != "hidden" and self.layers_of_kind(kind):
             raise GraphError(f"the network already has an {kind} layer ({self.layers_of_kind(kind)[0].name!r})")
         self._check_size(size, name or kind)
+        if name is not None:
+            check_layer_name(name)
         activation = "identity" if kind == "input" else (activation or "tanh")
         self._check_activation(activation, kind, name or kind)
         lid = self._take_id()
@@ -249,8 +265,7 @@ class Network:
 
     def rename_layer(self, layer_id: int, name: str) -> None:
         name = name.strip()
-        if not name:
-            raise GraphError("a layer name cannot be empty")
+        check_layer_name(name)
         if any(lay.name == name and lay.id != layer_id for lay in self.layers.values()):
             raise GraphError(f"a layer named {name!r} exists already")
         self.layer(layer_id).name = name

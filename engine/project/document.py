@@ -32,6 +32,8 @@ from .project import Project
 # bounds on the memory a (possibly hostile) file can make us allocate
 MAX_HISTORY = 1_000_000  # rows per history series
 MAX_SAMPLES = 10_000_000  # a generator's n_samples (the generators themselves set no upper bound)
+MAX_STEPS = 2**53  # step and epoch counts: exact as floats (Adam raises β to the step count; 10**400 overflowed)
+MAX_UI_DEPTH = 64  # nesting of the GUI state: deeper crashed every recursive reader with RecursionError
 
 
 # ---------------------------------------------------------------------------------------------------- writing
@@ -57,10 +59,23 @@ def stored_csv_name(spec: DataSpec, old_base: Path | None, new_base: Path) -> st
         return str(path)
 
 
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest in `value`, without recursing (so any depth can be measured)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
 def check_ui(ui: object) -> dict[str, Any]:
     """The GUI state is free-form, but it must be a JSON object of JSON values (no NaN: JSON has none)."""
     if not isinstance(ui, dict):
         raise ProjectError(f"the GUI state must be an object, not {type(ui).__name__}", field="ui")
+    if _depth(ui) > MAX_UI_DEPTH:
+        raise ProjectError(f"the GUI state nests more than {MAX_UI_DEPTH} levels deep", field="ui")
     try:
         json.dumps(ui, allow_nan=False, default=json_default)
     except (TypeError, ValueError) as exc:
@@ -102,11 +117,14 @@ def _settings(f: Field) -> TrainSettings:
     except TrainingError as exc:
         raise pf.error(str(exc)) from None
     target, patience = f["target_loss"].optional(), f["patience"].optional()
+    blowup = f.get("blowup_factor", TrainSettings.blowup_factor).optional()  # both absent before they existed
     return TrainSettings(
         loss=f["loss"].str(tuple(LOSSES)), optimizer=optimizer, optimizer_params=params,
-        batch_size=f["batch_size"].int(minimum=1), epochs=f["epochs"].int(minimum=1),
-        target_loss=target.float() if target else None, patience=patience.int(minimum=1) if patience else None,
+        batch_size=f["batch_size"].int(1, MAX_STEPS), epochs=f["epochs"].int(1, MAX_STEPS),
+        target_loss=target.float() if target else None, patience=patience.int(1, MAX_STEPS) if patience else None,
         min_delta=f["min_delta"].float(minimum=0.0), seed=f["seed"].int(minimum=0, maximum=MAX_SEED),
+        blowup_factor=blowup.float(minimum=1.0) if blowup else None,
+        pause_on_blowup=f.get("pause_on_blowup", False).bool(),
     )
 
 
@@ -168,7 +186,7 @@ def _table(f: Field, width: int, capacity: int) -> np.ndarray:
 
 def _history(f: Field) -> History:
     capacity = f["capacity"].int(minimum=1, maximum=MAX_HISTORY)
-    history = History(capacity, f["snapshot_every"].int(minimum=1), f["snapshots_kept"].int(minimum=0, maximum=1000))
+    history = History(capacity, f["snapshot_every"].int(1, MAX_STEPS), f["snapshots_kept"].int(minimum=0, maximum=1000))
     for row in _table(f["losses"], 2, capacity):
         history.losses.append(row)
     for row in _table(f["epochs"], len(EPOCH_COLUMNS), capacity):
@@ -181,7 +199,7 @@ def _meter(f: Field) -> dict[str, Any]:
     if n < 1:
         raise f["t_sum"].error("expected at least one entry")
     sums = {k: f[k].array((n,), np.float64).tolist() for k in ("t_sum", "t_sq", "res_sq")}
-    return {"n": f["n"].int(minimum=0), "loss_sum": f["loss_sum"].float(), "correct": f["correct"].int(minimum=0),
+    return {"n": f["n"].int(0, MAX_STEPS), "loss_sum": f["loss_sum"].float(), "correct": f["correct"].int(0, MAX_STEPS),
             **sums}
 
 
@@ -193,13 +211,13 @@ def _progress(f: Field) -> dict[str, Any]:
     order = f["order"].items()
     best, meter = f["best"].optional(), f["meter"].optional()
     return {
-        "step": f["step"].int(minimum=0), "epoch": f["epoch"].int(minimum=0),
-        "optimizer_steps": f["optimizer_steps"].int(minimum=0),
-        "best": best.float() if best else None, "stale": f["stale"].int(minimum=0),
+        "step": f["step"].int(0, MAX_STEPS), "epoch": f["epoch"].int(0, MAX_STEPS),
+        "optimizer_steps": f["optimizer_steps"].int(0, MAX_STEPS),
+        "best": best.float() if best else None, "stale": f["stale"].int(0, MAX_STEPS),
         "shuffle": {"bit_generator": "PCG64", "state": {k: state[k].int(0, 2**128 - 1) for k in ("state", "inc")},
                     "has_uint32": shuffle["has_uint32"].int(0, 1), "uinteger": shuffle["uinteger"].int(0, 2**32 - 1)},
         "order": np.array([item.int(0, len(order) - 1) for item in order], np.int64),
-        "cursor": f["cursor"].int(minimum=0),
+        "cursor": f["cursor"].int(0, MAX_STEPS),
         "meter": _meter(meter) if meter else None,
     }
 
@@ -212,7 +230,7 @@ def decode_document(doc: Field, path: Path | None) -> Project:
     ui = check_ui(doc.get("ui", {}).value)
     return Project(network, _settings(doc["settings"]), _data(doc["data"]),
                    History() if history.value is None else _history(history),
-                   optimizer_t=doc.get("optimizer_t", 0).int(minimum=0), ui=ui, path=path,
+                   optimizer_t=doc.get("optimizer_t", 0).int(0, MAX_STEPS), ui=ui, path=path,
                    progress=_progress(progress) if progress else None)
 
 

@@ -1,7 +1,10 @@
 """Reading and writing project files: parse → migrate → validate → build, and saves that cannot half-happen.
 
 A save writes a temporary file beside the target, flushes it to disk and renames it over the target in one
-`os.replace`: a crash, a full disk or a bug halfway through leaves the previous file exactly as it was.
+`os.replace`, then flushes the folder so the rename itself survives a power cut: a crash, a full disk or a bug
+halfway through leaves the previous file exactly as it was. A process killed mid-save cannot delete its temporary
+file, so each save first removes those its predecessors left for the same project: a save holds a lock on its
+temporary file while it writes, and a temporary file nobody holds a lock on belongs to a save that died.
 """
 
 from __future__ import annotations
@@ -13,12 +16,19 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 from ..errors import ProjectError
 from .document import decode_document, encode_document, json_default, with_csv_relative_to
 from .fields import Field
 from .migrate import migrate
 from .project import Project
+
+_fcntl: ModuleType | None
+try:
+    import fcntl as _fcntl
+except ImportError:  # Windows
+    _fcntl = None
 
 SUFFIX = ".bps.json"
 
@@ -62,25 +72,88 @@ def _chunks(value: object, indent: str) -> Iterator[str]:
         yield json.dumps(value, ensure_ascii=False, allow_nan=False, default=json_default)
 
 
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file `path` (POSIX: on Windows a file being written cannot be deleted, which
+    protects a running save just as well), so no other save takes it for a dead one's leftover."""
+    if _fcntl is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _unlocked(fd: int) -> bool:
+    if _fcntl is None:
+        return True
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files of earlier saves of `path` that died before they could (kill -9, a power cut)."""
+    prefix = _temporary_prefix(path)
+    try:
+        stale = [e.path for e in os.scandir(path.parent)
+                 if e.name.startswith(prefix) and e.name.endswith(".tmp") and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in stale:
+        with contextlib.suppress(OSError):
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                if _unlocked(fd):
+                    os.unlink(name)
+            finally:
+                os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the renamed file (POSIX; Windows cannot open a folder, and needs no such step)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write `project` to `path` atomically. Afterwards `project.path` is `path`, and a CSV data path is
     relative to the new file's directory (in the file and in `project.data` alike)."""
     path = Path(path)
     data = with_csv_relative_to(project, path.parent)
     doc = encode_document(project, data)
+    _remove_stale_temporaries(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise ProjectError(f"cannot write in {str(path.parent)!r}: {_describe(exc)}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f, _locked(tmp):
             os.chmod(tmp, _file_mode(path))
             for chunk in json_chunks(doc):
                 f.write(chunk)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            f.close()  # Windows renames no open file; the lock (POSIX) is another descriptor and outlives the rename
+            os.replace(tmp, path)
+        _sync_folder(path.parent)
     except OSError as exc:
         raise ProjectError(f"cannot save {str(path)!r}: {_describe(exc)}") from None
     except (TypeError, ValueError) as exc:  # a value JSON cannot hold: NaN, inf, an object of some other type

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..errors import CycleError, GraphError, ProjectError
-from ..graph.model import KINDS, Network
+from ..graph.model import KINDS, Network, check_layer_name
 from ..graph.params import Param
 from ..init import INITIALIZERS
 from .fields import Field
@@ -121,6 +121,10 @@ def _read_layer(f: Field, dtype: np.dtype, ids: set[int], names: set[str]) -> tu
         raise f["id"].error(f"the id {ident} is used twice")
     ids.add(ident)
     name = f["name"].str()
+    try:
+        check_layer_name(name)
+    except GraphError as exc:
+        raise f["name"].error(str(exc)) from None
     if name in names:
         raise f["name"].error(f"two layers are named {name!r}")
     names.add(name)

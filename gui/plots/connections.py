@@ -70,7 +70,7 @@ class GradHistogramView(QWidget):
         self.edges = np.zeros(0)
 
     def set_gradients(self, grads: np.ndarray) -> None:
-        nonzero = np.abs(grads[grads != 0])
+        nonzero = np.abs(grads[(grads != 0) & np.isfinite(grads)])  # a refused step's gradients may hold inf/NaN
         zeros = grads.size - nonzero.size
         if nonzero.size:
             self.counts, self.edges = np.histogram(np.log10(nonzero), bins=HISTOGRAM_BINS)

@@ -92,6 +92,19 @@ def test_train_stops_early_on_the_target_loss(xor, capsys):
     assert len(load_project(xor).history.epochs.data()) < 100
 
 
+def test_train_warns_when_the_loss_blows_up_and_pauses_if_asked(xor, capsys):
+    project = load_project(xor)
+    project.settings = replace(project.settings, optimizer="sgd", optimizer_params={"lr": 1e6})
+    save_project(project, xor)
+    assert main(["train", str(xor), "--epochs", "5"]) == 0
+    captured = capsys.readouterr()
+    assert "\nwarning: the loss blew up" in captured.err and "trained 5 epochs" in captured.out
+    project.settings = replace(project.settings, pause_on_blowup=True)
+    save_project(project, xor)
+    assert main(["train", str(xor), "--epochs", "5"]) == 0
+    assert "stopped early: the loss blew up" in capsys.readouterr().out
+
+
 def test_evaluate_matches_an_independent_computation(xor, capsys):
     assert main(["train", str(xor), "--epochs", "10"]) == 0
     capsys.readouterr()
@@ -170,6 +183,16 @@ def test_info_shows_the_standardiser_and_survives_missing_data(tmp_path, capsys)
     assert "cannot load the data" in capsys.readouterr().out
 
 
+def test_info_prints_text_from_the_file_without_escape_sequences(xor, capsys):
+    doc = json.loads(xor.read_text())
+    doc["data"] = {**doc["data"], "kind": "csv", "name": "\x1b[2J\x1b]0;owned\x07data\ud800.csv", "params": {}}
+    xor.write_text(json.dumps(doc))
+    assert main(["info", str(xor)]) == 0
+    out = capsys.readouterr().out
+    assert r"data: csv \x1b[2J\x1b]0;owned\x07data\ud800.csv" in out
+    assert all(ch.isprintable() for ch in out.replace("\n", ""))
+
+
 @pytest.mark.parametrize(("argv", "words"), [
     (["info", "{dir}/missing.bps.json"], "cannot read"),
     (["train", "{dir}/broken.bps.json"], "not valid JSON at line 1"),
@@ -194,6 +217,33 @@ def test_a_real_process_exits_with_status_2_and_one_line(tmp_path):
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: cannot read")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["gradcheck", "{xor}", "--eps", "0"], "argument --eps: must be a finite number > 0, not 0"),
+    (["gradcheck", "{xor}", "--eps", "nan"], "argument --eps: must be a finite number > 0, not nan"),
+    (["gradcheck", "{xor}", "--tol", "nan"], "argument --tol: must be a finite number > 0, not nan"),
+    (["gradcheck", "{xor}", "--tol", "-1"], "argument --tol: must be a finite number > 0, not -1"),
+    (["gradcheck", "{xor}", "--eps", "tiny"], "argument --eps: must be a number, not 'tiny'"),
+    (["export", "{xor}", "--format", "npz", "--out", ""], "argument --out: must name a file"),
+    (["train", "{xor}", "--out", ""], "argument --out: must name a file"),
+])
+def test_bad_arguments_are_refused_before_any_work(xor, capsys, argv, words):
+    with pytest.raises(SystemExit) as info:
+        main([a.format(xor=xor) for a in argv])
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and words in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("out", ["missing/p.bps.json", "a_file/p.bps.json"])
+def test_train_refuses_a_folder_it_cannot_save_in_before_training(xor, tmp_path, capsys, out):
+    (tmp_path / "a_file").write_text("not a folder")
+    before = xor.read_bytes()
+    assert main(["train", str(xor), "--epochs", "1000", "--out", str(tmp_path / out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: cannot write in") and captured.err.count("\n") == 1
+    assert "trained" not in captured.out and xor.read_bytes() == before
 
 
 def test_usage_errors_exit_2_through_argparse(xor, capsys):

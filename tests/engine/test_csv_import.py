@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.datasets import BUNDLED, describe_csv, load_bundled, load_csv
+from engine.datasets import BUNDLED, csv_import, describe_csv, load_bundled, load_csv
 from engine.errors import DataError
 
 NUMBERS = "a,b,c\n1,2,0.5\n3,4,1.5\n5,6,2.5\n"
@@ -101,6 +104,8 @@ def error(path: Path, **kwargs: object) -> DataError:
         ("\n\na,b,c\n\n1,2,3\n\n4,x,6\n", 7, "b", "'x' is not a number"),
         ("1,2,3\n4,nan,6\n", 2, 2, "not a finite number"),
         ("1,2\n3\n", 2, None, "expected 2 fields"),
+        ("a,b,c\n1,2,3\n4,\uff15,6\n", 3, "b", "'\uff15' is not a number"),  # a full-width 5
+        ("a,b,c\n1,2,3\n\u0664,5,6\n", 3, "a", "'\u0664' is not a number"),  # an Arabic-Indic 4
     ],
 )
 def test_bad_cells_name_their_line_and_column(
@@ -158,6 +163,37 @@ def test_file_level_problems(tmp_path: Path, text: str, kwargs: dict, fragment: 
 
 def test_a_missing_file_is_a_data_error(tmp_path: Path) -> None:
     assert "cannot open" in str(error(tmp_path / "absent.csv"))
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    assert "not a regular file" in str(error(Path("/dev/zero")))  # once: memory without bound
+    assert "not a regular file" in str(error(tmp_path))
+
+
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    script = f"from engine.datasets import load_csv\nload_csv({str(fifo)!r})"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "DataError" in result.stderr and "not a regular file" in result.stderr
+
+
+def test_a_line_longer_than_the_bound_is_refused_with_its_number(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(csv_import, "MAX_LINE_BYTES", 100)
+    caught = error(write(tmp_path, "a,b\n1,2\n" + "3," + "4" * 200 + "\n"))
+    assert caught.line == 3 and "longer than 100 bytes" in str(caught)
+
+
+def test_lone_carriage_returns_are_named_plainly(tmp_path: Path) -> None:
+    caught = error(write(tmp_path, "a,b\r1,2\r3,4\r"))
+    assert caught.line == 1 and "lone carriage return" in str(caught)
+
+
+def test_a_wide_file_loads(tmp_path: Path) -> None:
+    values = np.arange(6 * 3000, dtype=float).reshape(6, 3000)
+    text = ",".join(f"x{j}" for j in range(3000)) + "\n" + "\n".join(",".join(map(str, r)) for r in values)
+    data = load_csv(write(tmp_path, text), task="regression")
+    assert data.X.shape == (6, 2999) and np.array_equal(data.X, values[:, :-1])
 
 
 cells = st.floats(allow_nan=False, allow_infinity=False, width=64)

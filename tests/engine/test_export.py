@@ -93,7 +93,7 @@ CASES.update({name: build for name, build in NETWORKS.items()})
 def odd_names() -> Network:
     net = Network(seed=2)
     i = net.add_layer(3, "input", name='in "x"')
-    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\"\nend")
+    h = net.add_layer(4, activation="tanh", name="h.1 \\ '''\"\"\" end")  # printable: no newline (see test_model)
     o = net.add_layer(2, "output", activation="softmax", name="out.put")
     for s, t in ((i, h), (h, o), (i, o)):
         net.connect(s.id, t.id)

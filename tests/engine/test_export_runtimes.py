@@ -154,7 +154,7 @@ def test_torch_source_compiles_and_needs_only_torch(tmp_path, build):
 
 
 # ----------------------------------------------------------------------------------------------- all formats
-def test_layer_names_with_quotes_dots_and_newlines_survive_every_format(tmp_path):
+def test_layer_names_with_quotes_dots_and_backslashes_survive_every_format(tmp_path):
     net = odd_names()
     x = inputs()
     expected = compiled(net).predict(x)

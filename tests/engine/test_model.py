@@ -179,3 +179,27 @@ def test_layered_builds_the_classic_shape_and_refuses_less_than_two_sizes():
     assert [layer.position[0] for layer in net.layers.values()] == [0.0, 220.0, 440.0, 660.0]
     with pytest.raises(GraphError, match="at least an input and an output"):
         layered([3])
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("h\ud800", r"'\ud800'"), ("a\x00b", r"'\x00'"), ("\x1b[31mred", r"'\x1b'"), ("zero\u200bwidth", r"'\u200b'"),
+    ("x" * 65, "at most 64 characters"), ("   ", "cannot be empty"),
+])
+def test_a_layer_name_must_be_printable_text_of_at_most_64_characters(name, words):
+    net = Network()
+    layer = net.add_layer(2, "input")
+    with pytest.raises(GraphError) as info:
+        net.rename_layer(layer.id, name)
+    assert words in str(info.value) and layer.name == "in"
+    if name.strip():
+        with pytest.raises(GraphError, match="layer name"):
+            net.add_layer(3, name=name)
+    assert len(net.layers) == 1
+
+
+def test_names_in_any_script_are_fine():
+    net = Network()
+    for name in ("Schicht ü", "層 1", "طبقة", "x" * 64):
+        net.add_layer(2, name=name)
+    net.rename_layer(net.layer_by_name("層 1").id, "h-1 (skip)")
+    assert {lay.name for lay in net.layers.values()} == {"Schicht ü", "h-1 (skip)", "طبقة", "x" * 64}

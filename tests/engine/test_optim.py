@@ -100,7 +100,10 @@ def test_adam_and_adamw(name):
 
 
 def test_defaults_are_pytorchs():
-    assert make_optimizer("sgd").hyper["lr"] == 0.01
+    # torch.optim.SGD's lr defaults to 1e-3 in PyTorch 2.x (it was a required argument in 1.x)
+    assert make_optimizer("sgd").hyper == {"lr": 0.001, "momentum": 0.0, "dampening": 0.0, "nesterov": False,
+                                           "weight_decay": 0.0}
+    assert make_optimizer("rmsprop").hyper["lr"] == 0.01
     assert make_optimizer("adam").hyper == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
                                             "weight_decay": 0.0}
     assert make_optimizer("adamw").hyper["weight_decay"] == 0.01

@@ -8,6 +8,8 @@ import json
 import math
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +220,58 @@ def test_a_disk_error_becomes_a_project_error_and_keeps_the_file(tmp_path, monke
     assert os.listdir(tmp_path) == ["p.bps.json"]
 
 
+def test_a_save_removes_what_a_save_killed_midway_left_behind(tmp_path):
+    path = tmp_path / "p.bps.json"
+    script = f"""
+import sys, time
+from engine.project import files, load_project, save_project
+real = files.json_chunks
+def slow(value):
+    for k, chunk in enumerate(real(value)):
+        if k == 50:
+            print("writing", flush=True)
+            time.sleep(60)
+        yield chunk
+files.json_chunks = slow
+save_project(load_project({str(EXAMPLES["Circles"])!r}), {str(path)!r})
+"""
+    for _ in range(2):
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert proc.stdout.readline() == "writing\n"
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    other = tmp_path / ".q.bps.json.abc.tmp"  # another project's: not ours to remove
+    other.write_text("x")
+    assert len(list(tmp_path.glob(".p.bps.json.*.tmp"))) == 1  # the second save removed the first one's
+    save_project(load_project(EXAMPLES["XOR"]), path)
+    assert sorted(os.listdir(tmp_path)) == [other.name, "p.bps.json"]
+
+
+def test_a_running_save_s_temporary_file_is_left_alone(tmp_path):
+    path = tmp_path / "p.bps.json"
+    running = tmp_path / ".p.bps.json.xyz.tmp"
+    running.write_text("being written")
+    with project_files._locked(str(running)):
+        save_project(load_project(EXAMPLES["XOR"]), path)
+        assert running.exists()
+    save_project(load_project(EXAMPLES["XOR"]), path)
+    assert not running.exists()
+
+
+def test_a_save_flushes_the_folder_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode) and (tmp_path / "p.bps.json").exists())
+        real_fsync(fd)
+
+    monkeypatch.setattr(project_files.os, "fsync", fsync)
+    save_project(load_project(EXAMPLES["XOR"]), tmp_path / "p.bps.json")
+    assert synced == [False, True]  # the file's data, then the folder holding its new name
+
+
 def test_a_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
     path = tmp_path / "p.bps.json"
     path.write_text("{}")
@@ -259,6 +313,13 @@ def _set(path: str, value):
 _DELETE = object()
 
 
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def _cycle(doc):
     # hidden A (id 2) → h1 (id 3) exists; h1 → hidden A closes a loop
     doc["connections"].append({"id": 11, "source": 3, "target": 2, "init": "glorot_uniform", "dense": True,
@@ -288,6 +349,9 @@ BAD_FILES = [
     ("unknown layer", _set("connections.0.source", 99), "connections[0].source", "no layer with id 99"),
     ("id used twice", _set("connections.0.id", 2), "connections[0].id", "used twice"),
     ("name used twice", _set("layers.2.name", "hidden A"), "layers[2].name", "hidden A"),
+    ("lone surrogate in a name", _set("layers.1.name", "h\ud800"), "layers[1].name", r"'\ud800'"),
+    ("NUL in a name", _set("layers.1.name", "a\x00b"), "layers[1].name", r"'\x00'"),
+    ("terminal escape in a name", _set("layers.1.name", "\x1b]0;pwned\x07"), "layers[1].name", r"'\x1b'"),
     ("unknown activation", _set("layers.1.activation", "swishy"), "layers[1].activation", "swishy"),
     ("softmax in a hidden layer", _set("layers.1.activation", "softmax"), "layers[1].activation", "output layer"),
     ("second output layer", _set("layers.1.kind", "output"), "layers[3]", "already has an output layer"),
@@ -306,6 +370,8 @@ BAD_FILES = [
      "settings.optimizer_params.momentum", "no setting"),
     ("negative learning rate", _set("settings.optimizer_params.lr", -0.1), "settings.optimizer_params", "> 0"),
     ("target loss as text", _set("settings.target_loss", "low"), "settings.target_loss", "number"),
+    ("blow-up factor below 1", _set("settings.blowup_factor", 0.5), "settings.blowup_factor", "≥ 1.0"),
+    ("pause on blow-up not a flag", _set("settings.pause_on_blowup", 1), "settings.pause_on_blowup", "true or false"),
     ("unknown data kind", _set("data.kind", "sql"), "data.kind", "sql"),
     ("unknown generator parameter", _set("data.params.radius", 2), "data.params.radius", "no parameter"),
     ("validation fraction of 1", _set("data.val_fraction", 1.0), "data.val_fraction", "< 1.0"),
@@ -320,11 +386,37 @@ BAD_FILES = [
     ("epoch sums of different lengths", _set("progress.meter.t_sq", [0.0, 1.0]), "progress.meter.t_sq",
      "expected 1 entries"),
     ("negative optimiser step count", _set("optimizer_t", -1), "optimizer_t", "≥ 0"),
+    ("optimiser step count beyond any run", _set("optimizer_t", 10**400), "optimizer_t", "≤ 9007199254740992"),
+    ("epoch count beyond any run", _set("progress.epoch", 10**30), "progress.epoch", "≤ 9007199254740992"),
+    ("epoch budget beyond any run", _set("settings.epochs", 10**30), "settings.epochs", "≤ 9007199254740992"),
+    ("GUI state nested 65 deep", _set("ui", {"a": _nested(64)}), "ui", "more than 64 levels"),
     ("position of three numbers", _set("layers.0.position", [1, 2, 3]), "layers[0].position", "2 entries"),
     ("newer version", _set("version", 2), "version", "newer Backprop Studio"),
     ("version zero", _set("version", 0), "version", "≥ 1"),
     ("not a project", _set("format", "something-else"), None, "not a Backprop Studio project"),
 ]
+
+
+def test_a_file_from_before_the_blowup_settings_gets_their_defaults(rich_doc, tmp_path):
+    doc = json.loads(json.dumps(rich_doc))
+    doc["settings"]["blowup_factor"], doc["settings"]["pause_on_blowup"] = None, True
+    assert load_project_from(doc, tmp_path).settings.blowup_factor is None
+    del doc["settings"]["blowup_factor"], doc["settings"]["pause_on_blowup"]
+    settings = load_project_from(doc, tmp_path).settings
+    assert (settings.blowup_factor, settings.pause_on_blowup) == (1e3, False)
+
+
+def test_a_gui_state_nested_985_deep_is_refused_by_name(rich_doc, tmp_path):
+    """Deep enough for every recursive reader (json.dumps, the saver) to hit RecursionError; json.loads copes."""
+    doc = json.loads(json.dumps(rich_doc))
+    doc["ui"] = {"a": "DEEP"}
+    path = tmp_path / "deep.bps.json"
+    path.write_text(json.dumps(doc).replace('"DEEP"', "[" * 984 + "]" * 984))
+    result = subprocess.run([sys.executable, "-m", "engine", "info", str(path)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 2 and result.stderr == "error: ui: the GUI state nests more than 64 levels deep\n"
+    doc["ui"] = {"a": _nested(63)}  # as deep as allowed: loads and saves
+    save_project(load_project_from(doc, tmp_path), path)
 
 
 @pytest.fixture(scope="module")

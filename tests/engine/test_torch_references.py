@@ -62,7 +62,7 @@ def test_parameters_and_buffers_keep_the_npz_names():
     sparse = SCRIPT.CASES[SCRIPT.TRAINED]().network
     assert cases[SCRIPT.TRAINED]["params"] == sorted(name for name in describe(sparse).arrays if name[0] in "Wb")
     assert cases[SCRIPT.TRAINED]["buffers"] == ["mask__in__h1", "mask__in__out"]
-    assert "W__h_1 \\ '''\"\"\"\nend__out_put" in cases["odd_names"]["params"]  # "." is the one character refused
+    assert "W__h_1 \\ '''\"\"\" end__out_put" in cases["odd_names"]["params"]  # "." is the one character refused
     assert cases["standardized"]["buffers"] == ["standardize__mean", "standardize__std"]
 
 

@@ -10,9 +10,10 @@ from engine import DivergenceError, History, Network, Trainer, TrainingError, Tr
 from engine.datasets import generate
 
 
-def net_and_data(seed=0, dtype=np.float64):
+def net_and_data(seed=0, dtype=np.float64, hidden="tanh"):
     net = Network(seed=seed, dtype=dtype)
-    i, h, o = net.add_layer(2, "input"), net.add_layer(6), net.add_layer(1, "output", activation="sigmoid")
+    i, h = net.add_layer(2, "input"), net.add_layer(6, activation=hidden)
+    o = net.add_layer(1, "output", activation="sigmoid")
     net.connect(i.id, h.id)
     net.connect(h.id, o.id)
     data = generate("circles", n_samples=200, seed=3)
@@ -83,21 +84,120 @@ def test_target_loss_and_plateau_stop_the_run():
     assert t.epoch == 4 and "no improvement for 3 epochs" in t.stop_reason  # epoch 1 sets the best
 
 
-def test_divergence_names_the_step_and_layer_and_keeps_finite_weights():
+def test_divergence_names_what_overflowed_where_and_never_a_finite_number():
     net = Network(seed=0)
-    i, h = net.add_layer(1, "input"), net.add_layer(4, name="hidden")
+    i, h = net.add_layer(1, "input"), net.add_layer(8, name="hidden", activation="relu")
+    h2 = net.add_layer(8, name="hidden2", activation="relu")
     o = net.add_layer(1, "output", activation="identity")
     net.connect(i.id, h.id)
-    net.connect(h.id, o.id)
+    net.connect(h.id, h2.id)
+    net.connect(h2.id, o.id)
     x = np.linspace(-3, 3, 64)[:, None]
     t = Trainer(net, x, 100 * x, TrainSettings(loss="mse", optimizer="sgd", optimizer_params={"lr": 1e6},
-                                               batch_size=64))
+                                               batch_size=16))
     with pytest.raises(DivergenceError) as err:
         for _ in range(50):
             t.step()
-    assert err.value.step == t.step_count + 1
-    assert "diverged at step" in str(err.value) and ("'hidden'" in err.value.where or "loss" in err.value.where)
+    message = str(err.value)
+    assert err.value.step == t.step_count + 1 and f"diverged at step {t.step_count + 1}" in message
+    # the first overflow: a neuron of a named layer, and the value it became (once said the finite loss 2.87e+285)
+    assert "the pre-activation of hidden2[" in err.value.where and "forward pass" in err.value.where
+    assert message.split(" became ")[1].split(".")[0] in ("inf", "-inf", "nan")
     assert np.isfinite(t.compiled.value).all()
+
+
+def _poison_next_batch(t: Trainer) -> None:
+    """Make every number of the next step NaN, the moments included."""
+    t.x = t.x.copy()
+    t.x[t._order[t._cursor : t._cursor + t.settings.batch_size]] = np.nan
+
+
+def _optimizer_state(t: Trainer) -> tuple:
+    c = t.compiled
+    return t.optimizer.t, c.value.tobytes(), {k: v.tobytes() for k, v in c.state.items()}
+
+
+@pytest.mark.parametrize("optimizer, params", [
+    ("sgd", {"lr": 0.1}), ("sgd", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("rmsprop", {"lr": 0.01, "momentum": 0.5, "centered": True}), ("adam", {"lr": 0.01}), ("adamw", {"lr": 0.01}),
+])
+def test_a_refused_step_leaves_weights_and_optimizer_state_bit_identical(optimizer, params):
+    t = trainer(optimizer=optimizer, optimizer_params=params)
+    for _ in range(3):
+        t.step()
+    before = _optimizer_state(t)
+    _poison_next_batch(t)
+    with pytest.raises(DivergenceError):
+        t.step()
+    assert _optimizer_state(t) == before
+    # and the run goes on from there exactly as if the refused step had never been tried
+    clean = trainer(optimizer=optimizer, optimizer_params=params)
+    for _ in range(4):
+        clean.step()
+    t.x = clean.x
+    t.step()
+    assert _optimizer_state(t) == _optimizer_state(clean)
+
+
+def test_an_overflowing_adam_moment_is_refused_and_the_project_still_saves(tmp_path):
+    """A gradient of 1e160 is finite, but its square in Adam's second moment is not, while the update (m / √v) is
+    a finite 0: the step used to be accepted, leaving an infinite moment that no project file can hold."""
+    from engine.project import DataSpec, Project, load_project, save_project
+
+    net, x, y = net_and_data(hidden="relu")
+    t = Trainer(net, x, y, TrainSettings(loss="bce", optimizer="adam", batch_size=200))
+    t.step()
+    t.x = t.x * 1e160
+    with pytest.raises(DivergenceError, match=r"adam's exp_avg_sq of the weight in\[\d\] → .* became inf"):
+        t.step()
+    assert all(np.isfinite(s).all() for s in t.compiled.state.values()) and t.optimizer.t == 1
+    project = Project(net, t.settings, DataSpec("generator", "circles", {"n_samples": 200, "seed": 3}))
+    project.update_from(t)
+    save_project(project, tmp_path / "p.bps.json")
+    assert load_project(tmp_path / "p.bps.json").optimizer_t == 1
+
+
+def test_a_step_with_only_a_large_sum_of_squares_is_not_refused():
+    """Weights near 1e160 are finite; only the sum of their squares (the cheap check) overflows."""
+    t = trainer(optimizer="sgd", optimizer_params={"lr": 1e-3})
+    t.compiled.value[0] = 1e160
+    t.step()
+    assert t.step_count == 1 and np.isfinite(t.compiled.value).all()
+
+
+def test_a_loss_growing_a_thousandfold_warns_once_and_may_pause_the_run():
+    t = trainer(optimizer="adam", optimizer_params={"lr": 1e3}, epochs=3)
+    warnings = [(r.step, r.warning) for r in t.run() if r.warning]
+    assert warnings and "the loss blew up" in warnings[0][1] and "lower the learning rate" in warnings[0][1]
+    assert len(warnings) < 3 and t.stop_reason.startswith("epoch budget")  # warns, does not stop by default
+    t = trainer(optimizer="adam", optimizer_params={"lr": 1e3}, epochs=3, pause_on_blowup=True)
+    list(t.run())
+    assert t.step_count == warnings[0][0] and t.stop_reason == warnings[0][1]
+    quiet = trainer(optimizer="adam", optimizer_params={"lr": 1e3}, epochs=3, blowup_factor=None)
+    assert not any(r.warning for r in quiet.run())
+    # a run that learns never warns, however close to 0 its loss gets
+    assert not any(r.warning for r in trainer(optimizer_params={"lr": 0.05}, epochs=30).run())
+
+
+def test_the_documented_recipes_show_what_docs_training_md_says():
+    """docs/training.md: SGD at lr 10⁶ makes Sine regression overflow (the run pauses, naming where) and makes
+    Circles' loss blow up without overflowing (the warning)."""
+    from dataclasses import replace
+
+    from engine.project import example_path, load_project
+
+    def run(example):
+        p = load_project(example_path(example))
+        p.settings = replace(p.settings, optimizer="sgd", optimizer_params={"lr": 1e6})
+        train, val, _ = p.data.load(p.base_dir)
+        t = p.make_trainer(train, val)
+        return t, [r.warning for r in t.run() if r.warning]
+
+    with pytest.raises(DivergenceError, match=r"diverged at step .*: the loss \(of outputs up to .*e\+.*\) became inf"):
+        run("Sine regression")
+    t, warnings = run("Circles")
+    assert warnings and np.isfinite(t.compiled.value).all()
 
 
 def test_watched_weights_record_w_grad_and_the_applied_delta():
