@@ -19,10 +19,11 @@ from .compile import Compiled, compiled
 from .errors import DivergenceError, TrainingError
 from .graph.model import Network
 from .graph.validate import validate
-from .history import History, WeightRef
+from .history import History
 from .losses import encode_targets, get_loss
 from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
+from .refs import ParamRef
 
 EVAL_BATCH = 4096
 # Overflow in a diverging run is detected and reported by `_check_finite`; numpy's own warnings would only be noise.
@@ -99,7 +100,7 @@ class Trainer:
             raise TrainingError(f"the batch size must be a whole number ≥ 1, not {size!r}")
         self.settings.batch_size = int(size)
 
-    def watch(self, ref: WeightRef) -> None:
+    def watch(self, ref: ParamRef) -> None:
         self.network.check_ref(ref)
         self.history.watch(ref)
 
