@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from engine import History, Network, Trainer, TrainSettings, compiled, layered, make_optimizer
+from engine import History, Network, Trainer, TrainSettings, WeightRef, compiled, layered, make_optimizer
 from engine.losses import encode_targets, get_loss
 
 CONFIGS = [((2, 8, 8, 1), 32), ((2, 64, 64, 1), 32), ((64, 256, 256, 10), 256), ((784, 512, 512, 10), 256)]
@@ -98,7 +98,7 @@ def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, o
                                                epochs=10**9), history=History())
     conn = next(iter(net.connections.values()))
     for i, j in list(zip(*np.nonzero(conn.weight.mask), strict=True))[:watched]:
-        trainer.watch((("W", conn.id), (int(i), int(j))))
+        trainer.watch(WeightRef(conn.id, int(i), int(j)))
     if not history:
         trainer.history.record_step = lambda *args: None
     return trainer.step

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine import Network, Trainer, TrainSettings, layered
+from engine import BiasRef, Network, Trainer, TrainSettings, WeightRef, layered
 from engine.explain import StepThrough, explain_weight
 
 
@@ -45,9 +45,9 @@ def rows_for(sizes: tuple[int, ...], hidden: str, repeats: int) -> list[tuple]:
     for _ in range(3):
         trainer.step()
     name = "-".join(map(str, sizes))
-    refs = [(f"{name}: W {net.layer(c.source).name} → {net.layer(c.target).name}", (("W", c.id), (5, 7)))
+    refs = [(f"{name}: W {net.layer(c.source).name} → {net.layer(c.target).name}", WeightRef(c.id, 5, 7))
             for c in conns]
-    refs.append((f"{name}: bias of {net.layer(conns[0].target).name}", (("b", conns[0].target), (7,))))
+    refs.append((f"{name}: bias of {net.layer(conns[0].target).name}", BiasRef(conns[0].target, 7)))
     rows = []
     for label, ref in refs:
         def explain(check: bool, ref=ref):

@@ -30,7 +30,7 @@ from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from engine import History, Network, TrainSettings
+from engine import BiasRef, History, Network, TrainSettings, WeightRef
 from engine.project import DataSpec, Project
 from engine.studio import RunState
 from gui.explorer import ExplorerFeature
@@ -125,13 +125,13 @@ def bench(app: QApplication, sizes: tuple[int, ...], repeats: int, folder: Path)
     h1 = first.target
     rng = np.random.default_rng(1)
     targets = {
-        f"W in → h1 ({first.weight.value.size:,} weights)": [(("W", first.id), (int(i), int(j))) for i, j in
+        f"W in → h1 ({first.weight.value.size:,} weights)": [WeightRef(first.id, int(i), int(j)) for i, j in
                                                        zip(rng.integers(0, sizes[0], repeats),
                                                            rng.integers(0, sizes[1], repeats), strict=True)],
-        f"W h1 → out ({last.weight.value.size:,} weights)": [(("W", last.id), (int(i), int(j))) for i, j in
+        f"W h1 → out ({last.weight.value.size:,} weights)": [WeightRef(last.id, int(i), int(j)) for i, j in
                                                        zip(rng.integers(0, sizes[1], repeats),
                                                            rng.integers(0, sizes[-1], repeats), strict=True)],
-        "bias of h1 (a click on a neuron)": [(("b", h1), (int(j),)) for j in rng.integers(0, sizes[1], repeats)],
+        "bias of h1 (a click on a neuron)": [BiasRef(h1, int(j)) for j in rng.integers(0, sizes[1], repeats)],
     }
     clock = Clock(app, ui)
     rows = []
@@ -139,14 +139,14 @@ def bench(app: QApplication, sizes: tuple[int, ...], repeats: int, folder: Path)
     for label, refs in targets.items():
         text, idle = [], []
         for ref in refs:  # from one weight to the next, as a user clicks around
-            if ref[0][0] == "b":
-                point = window.scene.layer_item(h1).neurons[ref[1][0]].scenePos()
+            if isinstance(ref, BiasRef):
+                point = window.scene.layer_item(h1).neurons[ref.j].scenePos()
             else:
                 point = along(window, ref)
 
             def shown() -> bool:
                 e, chosen = ui.panel.explanation, window.scene.selection()
-                picked = chosen[2][:1] or [(("b", lid), (j,)) for lid, j in chosen[1][:1]]
+                picked = chosen[2][:1] or [BiasRef(lid, j) for lid, j in chosen[1][:1]]
                 return e is not None and bool(picked) and e.ref == picked[0]
 
             a, b = clock.time(lambda p=point: click(window, p), shown)

@@ -33,7 +33,7 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
 
-from engine import History, Network, Trainer, TrainSettings, layered
+from engine import History, Network, Trainer, TrainSettings, WeightRef, layered
 from engine.project import DataSpec, Project
 from gui.app import blas_threads, create_app
 from gui.main_window import MainWindow
@@ -138,7 +138,7 @@ class GuiRun:
         net = self.window.project.network
         first = next(iter(net.connections.values()))
         self.document = self.window.document
-        self.document.set_watched([(("W", first.id), (0, j)) for j in range(4)])
+        self.document.set_watched([WeightRef(first.id, 0, j) for j in range(4)])
         self.controller = self.ui.controller
 
     @staticmethod

@@ -32,17 +32,19 @@ from .graph.events import (
 )
 from .graph.model import Connection, Layer, Network, RemovedNeuron
 from .graph.validate import problems, validate
-from .history import History, WeightRef
+from .history import History
 from .init import INITIALIZERS
 from .losses import LOSSES, encode_targets
 from .optim import OPTIMIZERS, make_optimizer
+from .refs import BiasRef, ParamKey, ParamRef, WeightRef
 from .training import StepResult, Trainer, TrainSettings
 
 __all__ = [
-    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "CheckResult", "Compiled", "Connection",
-    "ConnectionAdded", "ConnectionChanged", "ConnectionRemoved", "CycleError", "DataError", "DivergenceError",
-    "ExportError", "GraphError", "History", "Layer", "LayerAdded", "LayerChanged", "LayerMoved", "LayerRemoved",
-    "LayerResized", "Network", "NetworkEvent", "ProjectError", "RemovedNeuron", "StepResult", "Trace",
-    "TrainSettings", "Trainer", "TrainingError", "ValidationError", "ValuesChanged", "WeightRef", "compiled",
-    "encode_targets", "gradient_check", "layered", "make_optimizer", "problems", "validate",
+    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "BackpropError", "BiasRef", "CheckResult", "Compiled",
+    "Connection", "ConnectionAdded", "ConnectionChanged", "ConnectionRemoved", "CycleError", "DataError",
+    "DivergenceError", "ExportError", "GraphError", "History", "Layer", "LayerAdded", "LayerChanged", "LayerMoved",
+    "LayerRemoved", "LayerResized", "Network", "NetworkEvent", "ParamKey", "ParamRef", "ProjectError",
+    "RemovedNeuron", "StepResult", "Trace", "TrainSettings", "Trainer", "TrainingError", "ValidationError",
+    "ValuesChanged", "WeightRef", "compiled", "encode_targets", "gradient_check", "layered", "make_optimizer",
+    "problems", "validate",
 ]

@@ -22,8 +22,8 @@ import numpy.typing as npt
 from .activations import Activation, get_activation
 from .graph.model import Network
 from .graph.validate import validate
-from .history import WeightRef
 from .losses import Loss
+from .refs import ParamKey, ParamRef
 
 
 @dataclass
@@ -89,7 +89,7 @@ class Compiled:
         self.value, self.grad, self.delta = buffers.reshape(3, -1)
         self.plans = [self._plan(lid) for lid in self.order if self.network.layer(lid).kind != "input"]
 
-    def view(self, flat: np.ndarray, key: tuple[str, int]) -> np.ndarray:
+    def view(self, flat: np.ndarray, key: ParamKey) -> np.ndarray:
         """One parameter's part of a flat buffer (values, gradients, updates or a moment), in its own shape."""
         return flat[self.slices[key]].reshape(self.shapes[key])
 
@@ -121,14 +121,14 @@ class Compiled:
             p.state = {name: self.state[name][sl].reshape(p.shape) for name in names}
         return self.state
 
-    def flat_index(self, key: tuple[str, int], index: tuple[int, ...]) -> int:
+    def flat_index(self, ref: ParamRef) -> int:
         """Position of one weight or bias in the flat buffers."""
-        shape = self.network.param(key).shape
-        return int(self.offsets[self.keys.index(key)] + np.ravel_multi_index(index, shape))
+        shape = self.network.param(ref.key).shape
+        return int(self.offsets[self.keys.index(ref.key)] + np.ravel_multi_index(ref.index, shape))
 
-    def watch_index(self, refs: list[WeightRef]) -> np.ndarray:
+    def watch_index(self, refs: list[ParamRef]) -> np.ndarray:
         """Positions in `buffers` of (w, dL/dw, Δw) for each weight ref, in that order, weight after weight."""
-        k = np.array([self.flat_index(*ref) for ref in refs], np.int64).reshape(-1, 1)
+        k = np.array([self.flat_index(ref) for ref in refs], np.int64).reshape(-1, 1)
         return (k + self.value.size * np.arange(3)).ravel()
 
     def _plan(self, lid: int) -> LayerPlan:

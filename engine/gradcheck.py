@@ -11,8 +11,8 @@ import numpy as np
 
 from .compile import compiled
 from .graph.model import Network
-from .history import WeightRef
 from .losses import encode_targets, get_loss
+from .refs import ParamRef, ref_at
 
 # Central differences in float64 carry an absolute rounding error of ~1e-10 (the loss's rounding over 2ε), which
 # is a large relative error for a small gradient; below this difference they cannot tell a gradient from noise.
@@ -21,7 +21,7 @@ GRAD_ATOL = 1e-8
 
 @dataclass(frozen=True)
 class CheckResult:
-    ref: WeightRef
+    ref: ParamRef
     name: str
     backprop: float
     numeric: float
@@ -37,17 +37,13 @@ class CheckResult:
         return self.rel_error <= rtol or abs(self.backprop - self.numeric) <= GRAD_ATOL
 
 
-def all_refs(network: Network) -> list[WeightRef]:
+def all_refs(network: Network) -> list[ParamRef]:
     """Every existing weight and every bias."""
-    refs = []
-    for key, param in network.parameters():
-        for index in zip(*np.nonzero(param.mask), strict=True):
-            refs.append((key, tuple(int(i) for i in index)))
-    return refs
+    return [ref_at(key, tuple(index)) for key, param in network.parameters() for index in np.argwhere(param.mask)]
 
 
 def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str,
-                   refs: list[WeightRef] | None = None, eps: float | None = None) -> list[CheckResult]:
+                   refs: list[ParamRef] | None = None, eps: float | None = None) -> list[CheckResult]:
     """Check `refs` (default: all) on the batch (x, y); the network is left exactly as it was.
 
     The default step balances truncation error against rounding: 1e-6 in float64, 1e-3 in float32 (whose
@@ -60,7 +56,7 @@ def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str,
     c.backward(c.forward(x), t, lossfn)
     results = []
     for ref in refs if refs is not None else all_refs(network):
-        k = c.flat_index(*ref)
+        k = c.flat_index(ref)
         original = c.value[k]
         c.value[k] = original + eps
         plus = c.loss(c.forward(x), t, lossfn)

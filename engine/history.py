@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .refs import ParamKey, ParamRef
+
 if TYPE_CHECKING:
     from .compile import Compiled
 
-WeightRef = tuple[tuple[str, int], tuple[int, ...]]  # (("W", connection id), (i, j)) or (("b", layer id), (j,))
 EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
 
 
@@ -54,7 +55,7 @@ class Ring:
 @dataclass
 class Snapshot:
     step: int
-    values: dict[tuple[str, int], np.ndarray]
+    values: dict[ParamKey, np.ndarray]
 
 
 class History:
@@ -64,21 +65,21 @@ class History:
         self.losses = Ring(capacity, 2)  # step, batch loss
         self.epochs = Ring(capacity, len(EPOCH_COLUMNS))
         self.snapshots: deque[Snapshot] = deque(maxlen=snapshots_kept)
-        self.watched: list[WeightRef] = []
+        self.watched: list[ParamRef] = []
         self._watch_ring = Ring(capacity, 1)
-        self._norm_keys: list[tuple[str, int]] = []
+        self._norm_keys: list[ParamKey] = []
         self._norm_ring = Ring(capacity, 1)
 
     # ------------------------------------------------------------ watching
-    def watch(self, ref: WeightRef) -> None:
+    def watch(self, ref: ParamRef) -> None:
         if ref not in self.watched:
             self._rewatch([*self.watched, ref])
 
-    def unwatch(self, ref: WeightRef) -> None:
+    def unwatch(self, ref: ParamRef) -> None:
         if ref in self.watched:
             self._rewatch([r for r in self.watched if r != ref])
 
-    def _rewatch(self, refs: list[WeightRef]) -> None:
+    def _rewatch(self, refs: list[ParamRef]) -> None:
         """Re-lay the watch ring for a new set of weights, keeping the series of those still watched."""
         old = self._watch_ring.data()
         ring = Ring(self.capacity, 1 + 3 * len(refs))
@@ -93,7 +94,7 @@ class History:
         self.watched = refs
         self._watch_ring = ring
 
-    def weight_series(self, ref: WeightRef) -> np.ndarray:
+    def weight_series(self, ref: ParamRef) -> np.ndarray:
         """(n, 4) rows of step, w, dL/dw, Δw for one watched weight (rows from before it was watched dropped)."""
         k = self.watched.index(ref)
         rows = self._watch_ring.data([0, 1 + 3 * k, 2 + 3 * k, 3 + 3 * k])
@@ -101,7 +102,7 @@ class History:
         return rows[~missing] if missing.any() else rows  # the filter costs 25× the test
 
     # ------------------------------------------------------------ norms
-    def grad_norms(self) -> tuple[list[tuple[str, int]], np.ndarray]:
+    def grad_norms(self) -> tuple[list[ParamKey], np.ndarray]:
         """Parameter keys and an (n, 1 + len(keys)) array of step and ‖dL/dW‖ per key, since the last restructure."""
         norms = self._norm_ring.data()
         np.sqrt(norms[:, 1:], out=norms[:, 1:])  # recorded squared: the square root is paid on reading only

@@ -19,10 +19,11 @@ from .compile import Compiled, LayerPlan, Trace, compiled
 from .errors import DivergenceError, TrainingError
 from .graph.model import Network
 from .graph.validate import validate
-from .history import History, WeightRef
+from .history import History
 from .losses import encode_targets, get_loss
 from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
+from .refs import ParamRef
 
 EVAL_BATCH = 4096
 BLOWUP_SMOOTHING = 0.9  # the blow-up watch follows an exponential average of batch losses: one bad batch is no trend
@@ -105,7 +106,7 @@ class Trainer:
             raise TrainingError(f"the batch size must be a whole number ≥ 1, not {size!r}")
         self.settings.batch_size = int(size)
 
-    def watch(self, ref: WeightRef) -> None:
+    def watch(self, ref: ParamRef) -> None:
         self.network.check_ref(ref)
         self.history.watch(ref)
 

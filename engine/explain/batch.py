@@ -19,8 +19,8 @@ from ..compile import Compiled, compiled
 from ..errors import DataError
 from ..graph.model import Connection, Network
 from ..graph.validate import validate
-from ..history import WeightRef
 from ..losses import encode_targets, get_loss
+from ..refs import WeightRef
 
 
 def private_plan(network: Network) -> Compiled:
@@ -114,7 +114,7 @@ class PerSample:
 
     def weight(self, conn: Connection, j: int, k: int, symbol: str = "w") -> Quantity:
         w = np.broadcast_to(conn.weight.value[j, k], (self.n,))
-        return Quantity(symbol, self.network.weight_name(conn.id, j, k), w, (("W", conn.id), (j, k)))
+        return Quantity(symbol, self.network.weight_name(conn.id, j, k), w, WeightRef(conn.id, j, k))
 
     def tail(self, k: int) -> tuple[Quantity, ...]:
         """The loss's factors for output neuron k, loss first; their product is δ_k."""

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import BackpropError, DataError, GraphError
+from ..errors import BackpropError, DataError
 from ..gradcheck import CheckResult, gradient_check
 from ..graph.model import Network
-from ..history import WeightRef
 from ..optim import Optimizer, make_optimizer
+from ..refs import ParamRef, WeightRef
 from .batch import PerSample, Quantity, batch_arrays, private_plan
 from .local import LocalForm, local_form
 from .paths import PathForm, path_form
@@ -20,7 +20,7 @@ from .update import Update, preview_step
 
 @dataclass(frozen=True, eq=False)
 class Explanation:
-    ref: WeightRef
+    ref: ParamRef
     name: str  # e.g. "h1[2] → out[0]" or "b h1[2]"
     loss: str
     n_samples: int  # samples the gradient averages over (1 for one sample)
@@ -37,10 +37,10 @@ class Explanation:
         return render(self)
 
 
-def explain_weight(network: Network, ref: WeightRef, x: npt.ArrayLike, y: npt.ArrayLike, loss: str,
+def explain_weight(network: Network, ref: ParamRef, x: npt.ArrayLike, y: npt.ArrayLike, loss: str,
                    sample: int | None = None, max_paths: int = 50, *, optimizer: Optimizer | None = None,
                    lr: float = 0.01, check: bool = True) -> Explanation:
-    """Explain dL/dw for a weight (("W", cid), (i, j)) or a bias (("b", lid), (j,)) on the batch (x, y).
+    """Explain dL/dw for a weight (a `WeightRef`) or a bias (a `BiasRef`) on the batch (x, y).
 
     The loss is the batch mean, so dL/dw = Σ_n h_i⁽ⁿ⁾ · dL/da_j⁽ⁿ⁾ = mean over samples of h_i⁽ⁿ⁾ δ_j⁽ⁿ⁾, where
     δ_j⁽ⁿ⁾ is the derivative of sample n's own loss; every per-sample factor is shown by its batch mean, and
@@ -50,8 +50,7 @@ def explain_weight(network: Network, ref: WeightRef, x: npt.ArrayLike, y: npt.Ar
     The update is that of `optimizer` (e.g. the trainer's, with its moments and step count) or else of plain SGD
     with learning rate `lr`, for this same gradient. The network is left exactly as it was.
     """
-    ref = _parse_ref(network, ref)
-    key, index = ref
+    network.check_ref(ref)
     x, y = batch_arrays(network, x, y)
     if sample is not None:
         if not (isinstance(sample, (int, np.integer)) and 0 <= sample < len(x)):
@@ -62,38 +61,22 @@ def explain_weight(network: Network, ref: WeightRef, x: npt.ArrayLike, y: npt.Ar
     optimizer = optimizer or make_optimizer("sgd", lr=lr)
     plan = private_plan(network)
     ps = PerSample(network, plan, x, y, loss)
-    pos, j, source = _target(ps, key, index)
-    k = plan.flat_index(key, index)
+    pos, j, source = _target(ps, ref)
+    k = plan.flat_index(ref)
     gradient = float(ps.grad[k])
     local = local_form(ps, pos, j, source)
     paths = path_form(ps, pos, j, source, max_paths)
     preview = preview_step(plan, optimizer, ps.grad, slice(k, k + 1))
-    update = preview.update(0, bool(network.param(key).frozen[index]))
+    update = preview.update(0, bool(network.param(ref.key).frozen[ref.index]))
     checked = gradient_check(network, x, y, loss, [ref])[0] if check else None
     return Explanation(ref, network.ref_name(ref), loss, ps.n, sample, gradient, local, paths, update, checked)
 
 
-def _parse_ref(network: Network, ref: WeightRef) -> WeightRef:
-    try:
-        (kind, ident), index = ref
-        ref = ((kind, int(ident)), tuple(int(i) for i in index))
-    except (TypeError, ValueError):
-        raise GraphError(
-            f"{ref!r} is neither a weight reference ((\"W\", connection id), (i, j)) nor a bias reference "
-            f"((\"b\", layer id), (j,))"
-        ) from None
-    if kind not in ("W", "b"):
-        raise GraphError(f"{ref!r}: a reference starts with \"W\" (a weight) or \"b\" (a bias), not {kind!r}")
-    network.check_ref(ref)
-    return ref
-
-
-def _target(ps: PerSample, key: tuple[str, int], index: tuple[int, ...]) -> tuple[int, int, Quantity]:
+def _target(ps: PerSample, ref: ParamRef) -> tuple[int, int, Quantity]:
     """The neuron j the parameter feeds (its layer position) and ∂a_j/∂w: h_i for a weight, 1 for a bias."""
-    if key[0] == "b":
-        pos, j = ps.plan.pos[key[1]], index[0]
-        return pos, j, Quantity("∂a/∂b", ps.neuron(pos, j), np.ones(ps.n))
-    conn = ps.network.connection(key[1])
-    i, j = index
+    if not isinstance(ref, WeightRef):
+        pos = ps.plan.pos[ref.layer]
+        return pos, ref.j, Quantity("∂a/∂b", ps.neuron(pos, ref.j), np.ones(ps.n))
+    conn = ps.network.connection(ref.conn)
     src = ps.plan.pos[conn.source]
-    return ps.plan.pos[conn.target], j, Quantity("∂a/∂w = h", ps.neuron(src, i), ps.h[src][:, i])
+    return ps.plan.pos[conn.target], ref.j, Quantity("∂a/∂w = h", ps.neuron(src, ref.i), ps.h[src][:, ref.i])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph.model import Network
-from ..history import WeightRef
+from ..refs import BiasRef, ParamRef, WeightRef
 
 
 def _reaching_output(network: Network, order: list[int]) -> dict[int, np.ndarray]:
@@ -29,24 +29,23 @@ def _reaching_output(network: Network, order: list[int]) -> dict[int, np.ndarray
     return alive
 
 
-def path_union(network: Network, ref: WeightRef) -> list[WeightRef]:
+def path_union(network: Network, ref: ParamRef) -> list[ParamRef]:
     """Every weight on a path from `ref` to the loss (`ref` itself first), then the path's neurons as bias refs
     (the scene highlights a bias ref's neuron)."""
-    (kind, ident), index = ref
-    start = ident if kind == "b" else network.connection(ident).target
+    start = network.connection(ref.conn).target if isinstance(ref, WeightRef) else ref.layer
     order = network.topological_order()
     alive = _reaching_output(network, order)
     reached = {start: np.zeros(network.layer(start).size, bool)}
-    reached[start][index[-1]] = alive[start][index[-1]]
-    weights: list[WeightRef] = [ref] if kind == "W" else []
-    neurons: list[WeightRef] = []
+    reached[start][ref.j] = alive[start][ref.j]
+    weights: list[ParamRef] = [ref] if isinstance(ref, WeightRef) else []
+    neurons: list[ParamRef] = []
     for lid in order[order.index(start):]:
         here = reached.get(lid)
         if here is None or not here.any():
             continue
-        neurons += [(("b", lid), (int(j),)) for j in np.flatnonzero(here)]
+        neurons += [BiasRef(lid, int(j)) for j in np.flatnonzero(here)]
         for c in network.outgoing(lid):
             on_path = c.weight.mask & here[:, None] & alive[c.target][None, :]
-            weights += [(("W", c.id), (int(i), int(k))) for i, k in np.argwhere(on_path)]
+            weights += [WeightRef(c.id, int(i), int(k)) for i, k in np.argwhere(on_path)]
             reached[c.target] = reached.get(c.target, np.zeros(on_path.shape[1], bool)) | on_path.any(axis=0)
     return weights + neurons

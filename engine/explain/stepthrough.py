@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..graph.model import Network
-from ..history import WeightRef
 from ..optim import Optimizer, make_optimizer
+from ..refs import BiasRef, ParamRef, ref_at
 from .batch import PerSample, private_plan
 from .text import number
 from .update import StepPreview, preview_step
@@ -34,7 +34,7 @@ class Frame:
     formula: str  # one line, with the numbers
     layer: int | None = None  # the neuron's (or the bias's) layer id
     neuron: int | None = None
-    ref: WeightRef | None = None  # for update frames
+    ref: ParamRef | None = None  # for update frames
 
 
 class StepThrough:
@@ -122,9 +122,9 @@ def _update(ps: PerSample, preview: StepPreview) -> list[Frame]:
     for key, param in ps.network.parameters():
         start = ps.plan.slices[key].start
         for flat, index in zip(np.flatnonzero(param.mask), np.argwhere(param.mask), strict=True):
-            ref = (key, tuple(int(i) for i in index))
-            update = preview.update(start + int(flat), bool(param.frozen[ref[1]]))
-            layer, neuron = (key[1], ref[1][0]) if key[0] == "b" else (None, None)
+            ref = ref_at(key, tuple(index))
+            update = preview.update(start + int(flat), bool(param.frozen[ref.index]))
+            layer, neuron = (ref.layer, ref.j) if isinstance(ref, BiasRef) else (None, None)
             frames.append(Frame("update", ps.network.ref_name(ref), "Δw", update.step, update.formula(),
                                 layer, neuron, ref))
     return frames

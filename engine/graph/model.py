@@ -22,6 +22,7 @@ from ..activations import get_activation
 from ..errors import CycleError, GraphError
 from ..init import check_initializer, initialize
 from ..observe import Signal
+from ..refs import BiasRef, ParamKey, ParamRef, WeightRef
 from .events import (
     ConnectionAdded,
     ConnectionChanged,
@@ -38,7 +39,6 @@ from .params import Param
 
 if TYPE_CHECKING:
     from ..compile import Compiled
-    from ..history import WeightRef
 
 KINDS = ("input", "hidden", "output")
 MAX_NAME_LENGTH = 64
@@ -174,13 +174,13 @@ class Network:
                     ready.append(c.target)
         return order
 
-    def parameters(self) -> list[tuple[tuple[str, int], Param]]:
+    def parameters(self) -> list[tuple[ParamKey, Param]]:
         """Every trainable array keyed ("W", connection id) or ("b", layer id), in a stable order."""
-        params = [(("W", c.id), c.weight) for c in self.connections.values()]
+        params: list[tuple[ParamKey, Param]] = [(("W", c.id), c.weight) for c in self.connections.values()]
         params += [(("b", lay.id), lay.bias) for lay in self.layers.values() if lay.bias is not None]
         return params
 
-    def param(self, key: tuple[str, int]) -> Param:
+    def param(self, key: ParamKey) -> Param:
         kind, ident = key
         return self.connection(ident).weight if kind == "W" else self._bias(ident)
 
@@ -205,18 +205,20 @@ class Network:
     def bias_name(self, layer_id: int, j: int) -> str:
         return f"b {self.layer(layer_id).name}[{j}]"
 
-    def ref_name(self, ref: WeightRef) -> str:
-        """Readable name of a weight reference ((\"W\", cid), (i, j)) or a bias reference ((\"b\", lid), (j,))."""
-        (kind, ident), index = ref
-        return self.weight_name(ident, *index) if kind == "W" else self.bias_name(ident, *index)
+    def ref_name(self, ref: ParamRef) -> str:
+        """Readable name of a weight or a bias."""
+        if isinstance(ref, WeightRef):
+            return self.weight_name(ref.conn, ref.i, ref.j)
+        return self.bias_name(ref.layer, ref.j)
 
-    def check_ref(self, ref: WeightRef) -> None:
-        """Raise `GraphError` unless `ref` names an existing weight or bias."""
-        key, index = ref
-        param = self.param(key)
-        if len(index) != param.value.ndim or not all(0 <= i < n for i, n in zip(index, param.shape, strict=True)):
-            raise GraphError(f"{key[0]} {index} is outside the parameter's shape {param.shape}")
-        if not param.mask[tuple(index)]:
+    def check_ref(self, ref: ParamRef) -> None:
+        """Raise `GraphError` unless `ref` is a weight or bias reference naming one that exists."""
+        if not isinstance(ref, WeightRef | BiasRef):
+            raise GraphError(f"{ref!r} is neither a weight, WeightRef(conn, i, j), nor a bias, BiasRef(layer, j)")
+        param = self.param(ref.key)
+        if not all(0 <= i < n for i, n in zip(ref.index, param.shape, strict=True)):
+            raise GraphError(f"{ref} is outside the parameter's shape {param.shape}")
+        if not param.mask[ref.index]:
             raise GraphError(f"the weight {self.ref_name(ref)} is cut")
 
     # ----------------------------------------------------------------- layer edits
@@ -379,22 +381,21 @@ class Network:
                 arr[i, j] = 0.0
         self._changed(ConnectionChanged(connection_id))
 
-    def set_frozen(self, key: tuple[str, int], index: tuple[int, ...], frozen: bool) -> None:
-        param = self.param(key)
-        param.frozen[index] = frozen
-        self._changed(ConnectionChanged(key[1]) if key[0] == "W" else LayerChanged(key[1]))
+    def set_frozen(self, ref: ParamRef, frozen: bool) -> None:
+        self.param(ref.key).frozen[ref.index] = frozen
+        self._changed(ConnectionChanged(ref.conn) if isinstance(ref, WeightRef) else LayerChanged(ref.layer))
 
-    def set_value(self, key: tuple[str, int], index: tuple[int, ...], value: float) -> None:
+    def set_value(self, ref: ParamRef, value: float) -> None:
         """Set one weight or bias by hand (the inspector does this)."""
-        param = self.param(key)
-        if key[0] == "W" and not param.mask[index]:
-            raise GraphError(f"the weight {self.weight_name(key[1], *index)} is cut; restore it first")
+        param = self.param(ref.key)
+        if not param.mask[ref.index]:
+            raise GraphError(f"the weight {self.ref_name(ref)} is cut; restore it first")
         if not np.isfinite(value):
             raise GraphError(f"a weight must be a finite number, not {value}")
-        param.value[index] = value
+        param.value[ref.index] = value
         self.events.emit(ValuesChanged())
 
-    def assign(self, params: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]) -> None:
+    def assign(self, params: dict[ParamKey, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]) -> None:
         """Overwrite whole parameters at once — an import, an undo — as {key: (value, mask, frozen)}.
 
         Masks and frozen flags go through here too (None keeps them), so compiled plans learn that they changed;

@@ -18,9 +18,9 @@ from typing import Any
 from ..errors import BackpropError, TrainingError
 from ..graph.events import LayerMoved, NetworkEvent
 from ..graph.model import Network
-from ..history import WeightRef
 from ..observe import Signal
 from ..project import DataSpec, Project
+from ..refs import ParamRef
 from ..training import Trainer, TrainSettings
 from .session import Session
 from .snapshot import Snapshot, take_snapshot
@@ -39,7 +39,7 @@ class DocumentEvents:
         self.data_loaded: Signal[LoadedData] = Signal()  # the data set was (re)loaded
         self.settings_changed: Signal[TrainSettings] = Signal()  # loss, optimiser, learning rate, budget, ...
         self.data_spec_changed: Signal[DataSpec] = Signal()
-        self.watched_changed: Signal[tuple[WeightRef, ...]] = Signal()
+        self.watched_changed: Signal[tuple[ParamRef, ...]] = Signal()
         self.status_changed: Signal[Status] = Signal()
         self.modified_changed: Signal[bool] = Signal()  # changes made outside the undo stack (training, settings)
 
@@ -57,7 +57,7 @@ class Document:
         self._modified = False
         self._data_shown = 0
         self.elapsed = 0.0  # seconds spent training since the last reset, for the clock
-        self._watched: tuple[WeightRef, ...] = tuple(project.history.watched)
+        self._watched: tuple[ParamRef, ...] = tuple(project.history.watched)
         project.network.events.connect(self._network_edited)
 
     # ------------------------------------------------------------------ the project
@@ -233,12 +233,12 @@ class Document:
 
     # ------------------------------------------------------------------ watched weights
     @property
-    def watched(self) -> tuple[WeightRef, ...]:
+    def watched(self) -> tuple[ParamRef, ...]:
         """The weights whose (w, dL/dw, Δw) are recorded step by step. The history follows this list: the trainer
         applies it between two steps (the worker may be using the history right now)."""
         return self._watched
 
-    def set_watched(self, refs: tuple[WeightRef, ...] | list[WeightRef]) -> None:
+    def set_watched(self, refs: tuple[ParamRef, ...] | list[ParamRef]) -> None:
         for ref in refs:
             self._project.network.check_ref(ref)
         refs = tuple(dict.fromkeys(refs))
@@ -276,7 +276,7 @@ class Document:
         self._project.update_from(trainer)
 
 
-def _exists(network: Network, ref: WeightRef) -> bool:
+def _exists(network: Network, ref: ParamRef) -> bool:
     try:
         network.check_ref(ref)
     except BackpropError:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph.model import Network
-from ..history import WeightRef
+from ..refs import ParamKey, ParamRef
 from ..training import Trainer
 
 BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs 1.3-2.5 ms on 2-16-16-1
@@ -46,7 +46,7 @@ class Snapshot:
     metric: str  # "accuracy" or "r2"
     losses: np.ndarray  # (n, 2): step, batch loss
     epochs: np.ndarray  # (m, 6): History.EPOCH_COLUMNS
-    watched: list[tuple[WeightRef, str, np.ndarray]] | None  # (ref, name, rows of step, w, dL/dw, Δw); None: not taken
+    watched: list[tuple[ParamRef, str, np.ndarray]] | None  # (ref, name, rows of step, w, dL/dw, Δw); None: not taken
     norm_names: list[str]  # one per column after the first of `norms`
     norms: np.ndarray  # (n, 1 + len(norm_names)): step, ‖dL/dW‖ per parameter array
     grads: dict[int, np.ndarray]  # connection id -> dL/dW of the last step
@@ -101,7 +101,7 @@ class BoundaryGrid:
         return Boundary(self.extent, out, layers, sum(layer.size for layer in hidden))
 
 
-def connection_name(network: Network, key: tuple[str, int]) -> str:
+def connection_name(network: Network, key: ParamKey) -> str:
     """Names a parameter array; the history may still hold one an edit has removed since its last step."""
     kind, ident = key
     if kind == "b":

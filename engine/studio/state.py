@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..datasets import Dataset
-from ..history import WeightRef
+from ..refs import WeightRef
 
 
 class RunState(Enum):

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from engine import ACTIVATIONS, BackpropError, Network, WeightRef
+from engine import ACTIVATIONS, BackpropError, Network, ParamRef, WeightRef
 
 from . import edits
 from .edits import Edit
@@ -129,10 +129,10 @@ def delete(net: Network, layers: Iterable[int] = (), neurons: Iterable[tuple[int
     gone = set(layers)
     steps: list[Edit] = []
     by_connection: dict[int, set[tuple[int, int]]] = {}
-    for (_, cid), (i, j) in weights:
-        c = net.connection(cid)
+    for ref in weights:
+        c = net.connection(ref.conn)
         if c.source not in gone and c.target not in gone:
-            by_connection.setdefault(cid, set()).add((i, j))
+            by_connection.setdefault(ref.conn, set()).add(ref.index)
     n_weights = 0
     for cid, pairs in sorted(by_connection.items()):
         mask = net.connection(cid).weight.mask
@@ -168,23 +168,20 @@ def set_init(net: Network, connection_id: int, init: str) -> ModelCommand:
     return ModelCommand(net, text, [edits.Set("set_init", (connection_id,), init, c.init)])
 
 
-def set_value(net: Network, ref: WeightRef, value: float) -> ModelCommand:
-    key, index = ref
-    old = float(net.param(key).value[index])
-    return ModelCommand(net, f"Set {net.ref_name(ref)} = {value:g}", [edits.Set("set_value", ref, value, old)])
+def set_value(net: Network, ref: ParamRef, value: float) -> ModelCommand:
+    old = float(net.param(ref.key).value[ref.index])
+    return ModelCommand(net, f"Set {net.ref_name(ref)} = {value:g}", [edits.Set("set_value", (ref,), value, old)])
 
 
-def set_frozen(net: Network, ref: WeightRef, frozen: bool) -> ModelCommand:
-    key, index = ref
-    old = bool(net.param(key).frozen[index])
+def set_frozen(net: Network, ref: ParamRef, frozen: bool) -> ModelCommand:
+    old = bool(net.param(ref.key).frozen[ref.index])
     text = f"{'Freeze' if frozen else 'Unfreeze'} {net.ref_name(ref)}"
-    return ModelCommand(net, text, [edits.Set("set_frozen", ref, frozen, old)])
+    return ModelCommand(net, text, [edits.Set("set_frozen", (ref,), frozen, old)])
 
 
 def set_present(net: Network, ref: WeightRef, present: bool) -> ModelCommand:
-    (_, cid), (i, j) = ref
-    text = f"{'Restore' if present else 'Cut'} {net.weight_name(cid, i, j)}"
-    return ModelCommand(net, text, [edits.Presence(cid, i, j, present)])
+    text = f"{'Restore' if present else 'Cut'} {net.ref_name(ref)}"
+    return ModelCommand(net, text, [edits.Presence(ref.conn, ref.i, ref.j, present)])
 
 
 def move(net: Network, positions: dict[int, tuple[float, float]], gesture: object,

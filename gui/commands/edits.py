@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from engine import Connection, Layer, Network, RemovedNeuron
+from engine import Connection, Layer, Network, RemovedNeuron, WeightRef
 
 
 class Edit(Protocol):
@@ -107,7 +107,7 @@ class Presence:
         if self.value is None:
             self.value = float(weight.value[self.i, self.j])
         else:
-            net.set_value(("W", self.connection_id), (self.i, self.j), self.value)
+            net.set_value(WeightRef(self.connection_id, self.i, self.j), self.value)
 
 
 @dataclass

@@ -65,7 +65,7 @@ class EdgeArrays:
         return np.column_stack([self.conn[rows], self.i[rows], self.j[rows]]).astype(np.int64)
 
     def ref(self, row: int) -> WeightRef:
-        return ("W", int(self.conn[row])), (int(self.i[row]), int(self.j[row]))
+        return WeightRef(int(self.conn[row]), int(self.i[row]), int(self.j[row]))
 
     def gather(self, per_connection: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Per-edge values picked from (n_src, n_dst) arrays, and which edges got one (a stale shape gets none)."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from engine import (
     BackpropError,
+    BiasRef,
     ConnectionAdded,
     ConnectionChanged,
     ConnectionRemoved,
@@ -29,6 +30,7 @@ from engine import (
     LayerResized,
     Network,
     NetworkEvent,
+    ParamRef,
     ValuesChanged,
     WeightRef,
 )
@@ -49,7 +51,7 @@ NO_KEYS = np.zeros((0, 3), np.int64)
 
 
 def _keys(refs: list[WeightRef]) -> np.ndarray:
-    return np.array([(cid, i, j) for (_, cid), (i, j) in refs], np.int64).reshape(-1, 3)
+    return np.array([(ref.conn, ref.i, ref.j) for ref in refs], np.int64).reshape(-1, 3)
 
 
 class EditorScene(QGraphicsScene):
@@ -69,7 +71,7 @@ class EditorScene(QGraphicsScene):
         self._events = Follower(self, self._on_event)
         self._items: dict[int, LayerItem] = {}
         self._weights = NO_KEYS  # selected weights: sorted unique (connection id, i, j) rows
-        self._highlighted: list[WeightRef] = []
+        self._highlighted: list[ParamRef] = []
         self._values: dict[int, np.ndarray] | None = None  # None: colour by the weights themselves
         self._mode = "signed"
         self._label: str | None = None  # what the hover read-out calls the colouring values
@@ -235,7 +237,7 @@ class EditorScene(QGraphicsScene):
         return layers, neurons, self.selected_weight_refs()
 
     def selected_weight_refs(self) -> list[WeightRef]:
-        return [(("W", cid), (i, j)) for cid, i, j in self._weights.tolist()]
+        return [WeightRef(cid, i, j) for cid, i, j in self._weights.tolist()]
 
     def select_weights(self, refs: list[WeightRef], add: bool = False) -> None:
         self.select_weight_keys(_keys(refs), add)
@@ -285,9 +287,9 @@ class EditorScene(QGraphicsScene):
         gone = bool((rows < 0).any())
         self._weights = self._weights[rows >= 0]
         self.edge_layer.set_marked("selected", rows[rows >= 0])
-        rows = edges.rows(_keys([ref for ref in self._highlighted if ref[0][0] == "W"]))
+        rows = edges.rows(_keys([ref for ref in self._highlighted if isinstance(ref, WeightRef)]))
         self.edge_layer.set_marked("highlighted", rows[rows >= 0])
-        biases = {(lid, index[0]) for (kind, lid), index in self._highlighted if kind == "b"}
+        biases = {(ref.layer, ref.j) for ref in self._highlighted if isinstance(ref, BiasRef)}
         for item in self._items.values():
             for neuron in item.neurons:
                 neuron.set_highlighted((neuron.layer_id, neuron.index) in biases)
@@ -320,10 +322,9 @@ class EditorScene(QGraphicsScene):
         return self.edge_layer.bins.copy()
 
     def edge_row(self, ref: WeightRef) -> int | None:
-        (_, cid), (i, j) = ref
-        return self.edge_layer.edges.index(cid, i, j)
+        return self.edge_layer.edges.index(ref.conn, ref.i, ref.j)
 
-    def highlight_weights(self, refs: list[WeightRef]) -> None:
+    def highlight_weights(self, refs: list[ParamRef]) -> None:
         """Draw these weights (and the neurons of bias refs) on top in the highlight colour."""
         self._highlighted = list(refs)
         self._remark()
@@ -381,7 +382,7 @@ class EditorScene(QGraphicsScene):
         ref = self.weight_at(pos, tolerance)
         if ref is None:
             return None
-        (_, cid), (i, j) = ref
+        cid, i, j = ref.conn, ref.i, ref.j
         weight = net.connection(cid).weight
         state = " (cut)" if not weight.mask[i, j] else " (frozen)" if weight.frozen[i, j] else ""
         text = f"{net.weight_name(cid, i, j)}\nw = {weight.value[i, j]:.6g}{state}"

@@ -14,7 +14,18 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from engine import BackpropError, CheckResult, LayerMoved, Network, NetworkEvent, Trainer, WeightRef, gradient_check
+from engine import (
+    BackpropError,
+    BiasRef,
+    CheckResult,
+    LayerMoved,
+    Network,
+    NetworkEvent,
+    ParamRef,
+    Trainer,
+    WeightRef,
+    gradient_check,
+)
 from engine.explain import Explanation, Frame, StepThrough, explain_weight, path_union
 from engine.project import Project
 from engine.studio import Document, RunState, Selection
@@ -30,7 +41,7 @@ RUNNING_NOTE = "Pause training to explore (updates when paused)."
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
 
 
-def explained_target(network: Network, selection: Selection) -> tuple[WeightRef | None, str]:
+def explained_target(network: Network, selection: Selection) -> tuple[ParamRef | None, str]:
     """The parameter the selection asks about (a weight first, else a neuron's bias) and a note for the reader."""
     weights, neurons = selection.weights, selection.neurons
     if weights:
@@ -43,18 +54,18 @@ def explained_target(network: Network, selection: Selection) -> tuple[WeightRef 
             return None, (f"{layer.name}[{j}] is an input: it has no bias. Select a weight (edge), or a hidden or "
                           "output neuron for its bias.")
         note = f"{len(neurons)} neurons are selected: this is the first one's bias." if len(neurons) > 1 else ""
-        return (("b", lid), (j,)), note
+        return BiasRef(lid, j), note
     return None, EMPTY
 
 
-def frame_refs(network: Network, frame: Frame) -> list[WeightRef]:
+def frame_refs(network: Network, frame: Frame) -> list[ParamRef]:
     """What a step-through frame marks on the canvas: its weight, or its neuron (as a bias ref), or the outputs."""
     if frame.ref is not None:
         return [frame.ref]
     if frame.neuron is not None:
-        return [(("b", frame.layer), (frame.neuron,))]
+        return [BiasRef(frame.layer, frame.neuron)]
     out = network.output_layer
-    return [(("b", out.id), (k,)) for k in range(out.size)]
+    return [BiasRef(out.id, k) for k in range(out.size)]
 
 
 class ExplorerFeature(QObject):
@@ -71,9 +82,9 @@ class ExplorerFeature(QObject):
         self._events = Follower(self, self._on_event, document.network.events)
         # (trainer, x, t) of the last refresh, while the network was the GUI thread's
         self._batch: tuple[Trainer, np.ndarray, np.ndarray] | None = None
-        self._checked: WeightRef | None = None  # the parameter whose check the user asked for: kept up to date
+        self._checked: ParamRef | None = None  # the parameter whose check the user asked for: kept up to date
         self._hover = None  # what the mouse over the panel asks to highlight
-        self._union: list[WeightRef] | None = None  # every path of the shown explanation, computed on demand
+        self._union: list[ParamRef] | None = None  # every path of the shown explanation, computed on demand
         self._step_stale = True  # the step-through is rebuilt when its tab is next shown
         self._wire()
 
@@ -289,7 +300,7 @@ class ExplorerFeature(QObject):
         stepping = shown and self.panel.step_through_shown()
         self.overlay.setVisible(stepping)
         e, frame, hover = self.panel.explanation, self.panel.step.current(), self._hover if shown else None
-        refs: list[WeightRef] = []
+        refs: list[ParamRef] = []
         if hover == ALL_PATHS or (hover is None and shown and not stepping and self.panel.highlight_all.isChecked()):
             refs = self._all_paths(e)
         elif hover is not None:
@@ -298,7 +309,7 @@ class ExplorerFeature(QObject):
             refs = frame_refs(self.network, frame)
         self.scene.highlight_weights(refs)
 
-    def _all_paths(self, e: Explanation | None) -> list[WeightRef]:
+    def _all_paths(self, e: Explanation | None) -> list[ParamRef]:
         if e is None:
             return []
         if self._union is None:

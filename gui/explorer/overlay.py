@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from engine import GraphError
+from engine import BiasRef, GraphError
 from engine.explain import Frame
 from gui.editor.items.style import HIGHLIGHT, TEXT
 from gui.editor.painting import guarded_paint
@@ -82,7 +82,7 @@ class StepOverlay(QGraphicsItem):
             point = self._neuron_point(lid, j)
             if point is not None:
                 text = "  ".join(f"{symbol} {value:.4g}" for symbol, value in values.items())
-                labels.append(self._label(text, point, (lid, j) == current or (("b", lid), (j,)) == current))
+                labels.append(self._label(text, point, (lid, j) == current or BiasRef(lid, j) == current))
         for ref, value in list(edges.items())[-MAX_EDGE_LABELS:]:
             point = self._edge_point(ref)
             if point is not None:
@@ -113,9 +113,8 @@ class StepOverlay(QGraphicsItem):
         if row is None:
             return None
         x1, y1, x2, y2 = self._scene.edge_layer.edges.lines[row]
-        (_, cid), (_, j) = ref
-        size = self._scene.network.layer(self._scene.network.connection(cid).target).size
-        t = 0.3 + 0.4 * (j + 0.5) / size
+        size = self._scene.network.layer(self._scene.network.connection(ref.conn).target).size
+        t = 0.3 + 0.4 * (ref.j + 0.5) / size
         return QPointF(x1 + t * (x2 - x1), y1 + t * (y2 - y1))
 
     def _loss_point(self) -> QPointF | None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem
 
-from engine import WeightRef
+from engine import BiasRef, ParamRef, WeightRef
 from engine.explain import Explanation, Path
 from gui.editor.painting import guarded_paint
 
@@ -22,11 +22,11 @@ REFS_ROLE = Qt.ItemDataRole.UserRole + 2  # what hovering the row highlights
 ALL_PATHS = "all"  # REFS_ROLE of the "all paths" row: the union of every path, computed when asked for
 
 
-def path_refs(e: Explanation, path: Path) -> list[WeightRef]:
+def path_refs(e: Explanation, path: Path) -> list[ParamRef]:
     """The explained weight, the path's weights and its neurons (as bias refs, which the scene marks)."""
-    own = [e.ref] if e.ref[0][0] == "W" else []
+    own: list[ParamRef] = [e.ref] if isinstance(e.ref, WeightRef) else []
     weights = [q.ref for q in path.factors if q.ref is not None]
-    return own + weights + [(("b", lid), (k,)) for lid, k in path.neurons]
+    return own + weights + [BiasRef(lid, k) for lid, k in path.neurons]
 
 
 class _BarDelegate(QStyledItemDelegate):
@@ -77,7 +77,7 @@ class PathList(QTreeWidget):
             rest.setToolTip(1, "Summed exactly, not as the gradient minus the listed paths")
             _style(rest, italic=True)
             items.append(rest)
-        symbol = "∂L/∂b" if e.ref[0][0] == "b" else "∂L/∂w"
+        symbol = "∂L/∂b" if isinstance(e.ref, BiasRef) else "∂L/∂w"
         paths = f"all {pf.count} path{'s' if pf.count != 1 else ''}"
         total = QTreeWidgetItem([fmt(pf.total), f"{paths} together: {symbol}"])
         total.setData(0, REFS_ROLE, ALL_PATHS)

@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-from engine import LOSSES, CheckResult, WeightRef
+from engine import LOSSES, BiasRef, CheckResult, ParamRef, WeightRef
 from engine.explain import Explanation, Path, Quantity, Update
 from engine.explain.text import number
 
@@ -36,18 +36,17 @@ def vector(v: np.ndarray) -> str:
     return f"[{shown}{', …' if np.size(v) > MAX_VECTOR else ''}]"
 
 
-def weight_link(ref: WeightRef) -> str:
-    (kind, ident), index = ref
-    return ":".join([kind, str(ident), *map(str, index)])
+def weight_link(ref: ParamRef) -> str:
+    numbers = (ref.conn, ref.i, ref.j) if isinstance(ref, WeightRef) else (ref.layer, ref.j)
+    return ":".join([ref.key[0], *map(str, numbers)])
 
 
-def parse_link(link: str) -> WeightRef | None:
+def parse_link(link: str) -> ParamRef | None:
     """The reference a `weight_link` names, or None for any other link."""
     kind, *numbers = link.split(":")
     if len(numbers) != {"W": 3, "b": 2}.get(kind) or not all(n.isdigit() for n in numbers):
         return None
-    ident, *index = map(int, numbers)
-    return (kind, ident), tuple(index)
+    return WeightRef(*map(int, numbers)) if kind == "W" else BiasRef(*map(int, numbers))
 
 
 def _named(q: Quantity) -> str:
@@ -68,7 +67,7 @@ def _table(rows: list[str]) -> str:
 
 
 def is_bias(e: Explanation) -> bool:
-    return e.ref[0][0] == "b"
+    return isinstance(e.ref, BiasRef)
 
 
 def scope(e: Explanation) -> str:

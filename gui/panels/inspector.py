@@ -23,7 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import ACTIVATIONS, INITIALIZERS, BackpropError, LayerMoved, Network, NetworkEvent, WeightRef
+from engine import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    BackpropError,
+    BiasRef,
+    LayerMoved,
+    Network,
+    NetworkEvent,
+    ParamRef,
+    WeightRef,
+)
 from engine.project import Project
 from engine.studio import Document, RunState, Selection, Snapshot
 from gui import commands
@@ -244,12 +254,12 @@ class Inspector(QWidget):
 
     def _show_weight(self, ref: WeightRef) -> None:
         net = self.network
-        (_, cid), (i, j) = ref
+        cid, i, j = ref.conn, ref.i, ref.j
         c = net.connection(cid)
         w = c.weight
         present = bool(w.mask[i, j])
         self.weight_label.setText(net.weight_name(cid, i, j))
-        values, grads = self._live(("W", cid), w)
+        values, grads = self._live(ref.key, w)
         _quiet(self.value_edit, lambda: self.value_edit.setText(f"{values[i, j]:.6g}"))
         self.value_edit.setEnabled(present)
         _quiet(self.cut_check, lambda: self.cut_check.setChecked(not present))
@@ -268,9 +278,9 @@ class Inspector(QWidget):
         chosen = (selection.layers, selection.neurons, selection.weights)[kind]
         return chosen[0] if len(chosen) == 1 and selection.count == 1 else None
 
-    def _bias_ref(self) -> WeightRef | None:
+    def _bias_ref(self) -> BiasRef | None:
         neuron = self._single(1)
-        return None if neuron is None else (("b", neuron[0]), (neuron[1],))
+        return None if neuron is None else BiasRef(*neuron)
 
     def _weight_ref(self) -> WeightRef | None:
         return self._single(2)
@@ -306,16 +316,16 @@ class Inspector(QWidget):
     def _set_init(self) -> None:
         ref = self._weight_ref()
         if ref is not None:
-            self._run(commands.set_init, ref[0][1], self.init_combo.currentText())
+            self._run(commands.set_init, ref.conn, self.init_combo.currentText())
 
-    def _set_value(self, edit: QLineEdit, ref: WeightRef | None) -> None:
+    def _set_value(self, edit: QLineEdit, ref: ParamRef | None) -> None:
         if ref is None:
             return
         value = _number(edit.text())
         if value is None:
             self.error.setText(f"{edit.text()!r} is not a number")
             self.refresh()
-        elif value != float(self.network.param(ref[0]).value[ref[1]]):
+        elif value != float(self.network.param(ref.key).value[ref.index]):
             self._run(commands.set_value, ref, value)
 
 

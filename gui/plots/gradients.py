@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine import WeightRef
+from engine import ParamRef
 from gui.colors import INK, series_color
 
 from .style import StableRange, curve, plot_widget, set_curve
@@ -35,9 +35,9 @@ class WatchedWeightsView(QWidget):
         for plot in self.plots[:-1]:  # x-linked: the bottom plot's step values serve all three
             plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)  # (and their text was the slow part)
         self.ranges = [StableRange(plot.getPlotItem()) for plot in self.plots]
-        self.curves: dict[WeightRef, list[pg.PlotDataItem]] = {}
-        self.names: dict[WeightRef, str] = {}
-        self._colors: dict[WeightRef, int] = {}  # a weight keeps its colour while it stays watched
+        self.curves: dict[ParamRef, list[pg.PlotDataItem]] = {}
+        self.names: dict[ParamRef, str] = {}
+        self._colors: dict[ParamRef, int] = {}  # a weight keeps its colour while it stays watched
 
         watch = QPushButton("Watch selected weights")
         watch.setToolTip("Record w, dL/dw and Δw of the weights selected on the canvas at every step")
@@ -55,7 +55,7 @@ class WatchedWeightsView(QWidget):
         for plot in self.plots:
             layout.addWidget(plot, 1)
 
-    def set_series(self, series: list[tuple[WeightRef, str, np.ndarray]]) -> None:
+    def set_series(self, series: list[tuple[ParamRef, str, np.ndarray]]) -> None:
         """(ref, name, rows of step, w, dL/dw, Δw) per watched weight; weights no longer listed disappear."""
         wanted = {ref for ref, _, _ in series}
         for ref in [r for r in self.curves if r not in wanted]:
@@ -84,7 +84,7 @@ class WatchedWeightsView(QWidget):
             for item in items:
                 item.setData([], [])
 
-    def _remove(self, ref: WeightRef) -> None:
+    def _remove(self, ref: ParamRef) -> None:
         for plot, item in zip(self.plots, self.curves.pop(ref, []), strict=False):
             plot.getPlotItem().removeItem(item)
         self.names.pop(ref, None)

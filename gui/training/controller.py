@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Slot
 
-from engine import BackpropError, LayerMoved, NetworkEvent, TrainSettings, ValidationError, WeightRef
+from engine import BackpropError, LayerMoved, NetworkEvent, ParamRef, TrainSettings, ValidationError
 from engine.project import Project
 from engine.studio import Document, RunState, Snapshot
 from gui.follow import Follower, follow
@@ -72,7 +72,7 @@ class TrainingController(QObject):
         self._request(requests)
         self.schedule_refresh()
 
-    def _watched_changed(self, refs: tuple[WeightRef, ...]) -> None:
+    def _watched_changed(self, refs: tuple[ParamRef, ...]) -> None:
         self._request(Requests(watched=refs))
         self.schedule_refresh()
 

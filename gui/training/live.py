@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from engine import History, WeightRef
+from engine import History, ParamRef
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Requests:
 
     lr: float | None = None
     batch_size: int | None = None
-    watched: tuple[WeightRef, ...] | None = None
+    watched: tuple[ParamRef, ...] | None = None
 
 
 class LiveSettings:
@@ -29,7 +29,7 @@ class LiveSettings:
         self.version = 0  # bumped on every request; read without the lock (an int read is atomic)
 
     def request(self, *, lr: float | None = None, batch_size: int | None = None,
-                watched: tuple[WeightRef, ...] | None = None) -> None:
+                watched: tuple[ParamRef, ...] | None = None) -> None:
         with self._lock:
             old = self._pending
             self._pending = Requests(
@@ -46,7 +46,7 @@ class LiveSettings:
             return pending
 
 
-def sync_watched(history: History, refs: tuple[WeightRef, ...]) -> None:
+def sync_watched(history: History, refs: tuple[ParamRef, ...]) -> None:
     """Make `refs` the history's watched weights, keeping the series of those watched already."""
     for ref in [r for r in history.watched if r not in refs]:
         history.unwatch(ref)

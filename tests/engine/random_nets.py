@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from engine import ACTIVATIONS, LOSSES, Network
+from engine import ACTIVATIONS, LOSSES, Network, WeightRef
 
 HIDDEN_ACTIVATIONS = [name for name, act in ACTIVATIONS.items() if not act.output_only]
 # (loss, output activation) pairs the engine accepts
@@ -57,7 +57,7 @@ def networks(draw, max_hidden: int = 3, max_size: int = 4):
             net.set_present(c.id, int(i), int(j), False)
         if draw(st.booleans()):
             i, j = np.argwhere(c.weight.mask)[-1]
-            net.set_frozen(("W", c.id), (int(i), int(j)), True)
+            net.set_frozen(WeightRef(c.id, int(i), int(j)), True)
     for layer in net.layers.values():
         if layer.bias is not None:
             layer.bias.value[...] = np.random.default_rng(layer.id).normal(0, 0.3, layer.size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import TrainingError, compiled, gradient_check, layered
+from engine import TrainingError, WeightRef, compiled, gradient_check, layered
 from engine.explain import StepThrough, explain_weight
 from engine.project import DataSpec, Project, empty_project, open_example
 from engine.studio import Document, RunState, Selection
@@ -103,7 +103,7 @@ def test_only_the_learning_rate_and_batch_size_change_while_running():
 def test_a_watched_weight_that_is_cut_is_no_longer_watched():
     doc = Document(circles())
     c = next(iter(doc.network.connections.values()))
-    kept, cut = (("W", c.id), (0, 0)), (("W", c.id), (1, 0))
+    kept, cut = WeightRef(c.id, 0, 0), WeightRef(c.id, 1, 0)
     doc.set_watched([kept, cut, kept])
     assert doc.watched == (kept, cut)
     seen = recorder(doc)
@@ -153,7 +153,7 @@ def test_explanations_and_checks_never_touch_the_buffers_that_train():
     x, t = trainer.last_batch()
     y = t[:, 0]
     c = next(iter(doc.network.connections.values()))
-    ref = (("W", c.id), (0, 0))
+    ref = WeightRef(c.id, 0, 0)
     explain_weight(doc.network, ref, x, y, "bce", optimizer=trainer.optimizer, check=True)
     StepThrough(doc.network, x[0], y[0], "bce", optimizer=trainer.optimizer)
     gradient_check(doc.network, x, y, "bce")

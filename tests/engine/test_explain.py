@@ -7,11 +7,13 @@ import pytest
 
 from engine import (
     BackpropError,
+    BiasRef,
     DataError,
     GraphError,
     Trainer,
     TrainSettings,
     ValidationError,
+    WeightRef,
     gradient_check,
     layered,
 )
@@ -41,7 +43,7 @@ def hand():
 
 def test_hand_computed_first_sample(hand):
     net, c1, _, x, y = hand
-    e = explain_weight(net, (("W", c1.id), (0, 0)), x, y, "mse", sample=0, lr=0.1)
+    e = explain_weight(net, WeightRef(c1.id, 0, 0), x, y, "mse", sample=0, lr=0.1)
     # δ_h1[0] = f'(1.1) · w · δ_out = 1 · 2 · 3.4 = 6.8;  dL/dw = x0 · δ = 1 · 6.8
     assert e.gradient == pytest.approx(6.8)
     assert e.local.source.value == 1.0 and e.local.a.value == pytest.approx(1.1)
@@ -59,14 +61,14 @@ def test_hand_computed_first_sample(hand):
 def test_hand_computed_batch_is_the_mean_of_per_sample_products(hand):
     net, c1, c2, x, y = hand
     # dL/dW2[0,0] = mean(h1[0] · ∂ℓ/∂ŷ) = (1.1 · 3.4 + 0.35 · 0.2) / 2 = (3.74 + 0.07) / 2
-    e = explain_weight(net, (("W", c2.id), (0, 0)), x, y, "mse", lr=0.1)
+    e = explain_weight(net, WeightRef(c2.id, 0, 0), x, y, "mse", lr=0.1)
     assert e.gradient == pytest.approx(1.905)
     assert e.local.source.value == pytest.approx((1.1 + 0.35) / 2)
     assert e.local.delta.value == pytest.approx((3.4 + 0.2) / 2)  # note 0.725 · 1.8 ≠ 1.905: products first
     assert e.update.new_value == pytest.approx(2.0 - 0.1 * 1.905)
     # a dead ReLU: h1[1] is 0 on sample 0 and f'(a) = 1 on sample 1, so only sample 1 counts:
     # dL/dW1[1,1] = mean(x1 · f'(a) · w · ∂ℓ/∂ŷ) = (2 · 0 · 3 · 3.4 + 1 · 1 · 3 · 0.2) / 2 = 0.3
-    dead = explain_weight(net, (("W", c1.id), (1, 1)), x, y, "mse")
+    dead = explain_weight(net, WeightRef(c1.id, 1, 1), x, y, "mse")
     assert dead.gradient == pytest.approx(0.3)
     np.testing.assert_allclose(dead.paths.paths[0].samples, [0.0, 0.6])
     text = dead.as_text()
@@ -91,7 +93,7 @@ def test_batch_gradient_is_the_mean_of_the_samples_own_gradients():
     net, _, conns = chain([3, 4, 2], output="sigmoid", seed=2)
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(5, 3)), rng.integers(0, 2, (5, 2)).astype(float)
-    ref = (("W", conns[0].id), (2, 1))
+    ref = WeightRef(conns[0].id, 2, 1)
     batch = explain_weight(net, ref, x, y, "bce")
     alone = [explain_weight(net, ref, x, y, "bce", sample=s) for s in range(5)]
     assert batch.gradient == pytest.approx(np.mean([e.gradient for e in alone]), rel=1e-12)
@@ -105,14 +107,14 @@ def test_the_notes_4_3_2_1_network():
     net, layers, conns = chain([4, 3, 2, 1], hidden="sigmoid", output="sigmoid")
     assert (net.n_weights, net.n_biases) == (20, 6)
     x, y = np.random.default_rng(0).normal(size=(3, 4)), np.array([[1.0], [0.0], [1.0]])
-    first = explain_weight(net, (("W", conns[0].id), (3, 1)), x, y, "bce")
+    first = explain_weight(net, WeightRef(conns[0].id, 3, 1), x, y, "bce")
     # from h1[1] to the loss: through h2[0] or h2[1], then out[0]
     assert first.paths.count == 2
     assert {p.name for p in first.paths.paths} == {"h1[1] → h2[0] → out[0] → L", "h1[1] → h2[1] → out[0] → L"}
     assert sum(p.contribution for p in first.paths.paths) == pytest.approx(first.gradient, rel=1e-12)
     assert len(first.paths.paths[0].factors) == 6  # ∂L/∂a (fused) · w · f' · w · f' · h
-    assert explain_weight(net, (("W", conns[2].id), (0, 0)), x, y, "bce").paths.count == 1
-    assert explain_weight(net, (("b", layers[1].id), (2,)), x, y, "bce").paths.count == 2
+    assert explain_weight(net, WeightRef(conns[2].id, 0, 0), x, y, "bce").paths.count == 1
+    assert explain_weight(net, BiasRef(layers[1].id, 2), x, y, "bce").paths.count == 2
 
 
 OPTIMIZERS = [
@@ -134,17 +136,17 @@ def test_update_is_what_the_optimiser_then_applies(name, params):
     trainer = Trainer(net, x, y, settings)
     for _ in range(3):
         trainer.step()
-    net.set_frozen(("W", conns[1].id), (2, 0), True)
-    refs = [(("W", conns[0].id), (1, 2)), (("b", layers[1].id), (0,)), (("W", conns[1].id), (2, 0))]
+    net.set_frozen(WeightRef(conns[1].id, 2, 0), True)
+    refs = [WeightRef(conns[0].id, 1, 2), BiasRef(layers[1].id, 0), WeightRef(conns[1].id, 2, 0)]
     explained = [explain_weight(net, ref, x, y, "mse", optimizer=trainer.optimizer) for ref in refs]
     trainer.step()  # a full batch: the same samples, only in another order
     for ref, e in zip(refs, explained, strict=True):
-        param = net.param(ref[0])
+        param = net.param(ref.key)
         assert e.update.t == trainer.optimizer.t
-        assert e.update.gradient == pytest.approx(param.grad[ref[1]], rel=1e-12)
-        assert e.update.step == pytest.approx(param.delta[ref[1]], rel=1e-9, abs=1e-300)
-        assert e.update.new_value == pytest.approx(param.value[ref[1]], rel=1e-12)
-        assert e.update.state_after == pytest.approx({k: v[ref[1]] for k, v in param.state.items()}, rel=1e-9)
+        assert e.update.gradient == pytest.approx(param.grad[ref.index], rel=1e-12)
+        assert e.update.step == pytest.approx(param.delta[ref.index], rel=1e-9, abs=1e-300)
+        assert e.update.new_value == pytest.approx(param.value[ref.index], rel=1e-12)
+        assert e.update.state_after == pytest.approx({k: v[ref.index] for k, v in param.state.items()}, rel=1e-9)
     frozen = explained[2].update
     assert frozen.frozen and frozen.step == 0.0 and "frozen" in frozen.formula()
     assert explained[0].update.state_before.keys() == explained[0].update.state_after.keys()
@@ -157,7 +159,7 @@ def test_explaining_leaves_the_network_and_a_live_trainer_alone():
     trainer = Trainer(net, x, y, TrainSettings(loss="cross_entropy", optimizer="adam", batch_size=6))
     trainer.step()
     before = {key: {k: a.copy() for k, a in p.arrays().items()} for key, p in net.parameters()}
-    explain_weight(net, (("W", conns[0].id), (0, 1)), x, y, "cross_entropy", optimizer=trainer.optimizer)
+    explain_weight(net, WeightRef(conns[0].id, 0, 1), x, y, "cross_entropy", optimizer=trainer.optimizer)
     for key, p in net.parameters():
         for k, a in p.arrays().items():
             np.testing.assert_array_equal(a, before[key][k], err_msg=f"{key} {k}")
@@ -173,16 +175,18 @@ def test_bad_requests_say_what_is_wrong():
     x, y = np.zeros((3, 2)), np.zeros((3, 1))
     net.set_present(conns[0].id, 0, 1, False)
     with pytest.raises(GraphError, match="cut"):
-        explain_weight(net, (("W", conns[0].id), (0, 1)), x, y, "mse")
+        explain_weight(net, WeightRef(conns[0].id, 0, 1), x, y, "mse")
     with pytest.raises(GraphError, match="outside"):
-        explain_weight(net, (("b", layers[1].id), (5,)), x, y, "mse")
+        explain_weight(net, BiasRef(layers[1].id, 5), x, y, "mse")
     with pytest.raises(GraphError, match="neither a weight"):
         explain_weight(net, ("W", 1), x, y, "mse")
+    with pytest.raises(GraphError, match="neither a weight"):  # the nested tuples of old are refused, not guessed
+        explain_weight(net, (("W", conns[1].id), (0, 0)), x, y, "mse")
     with pytest.raises(GraphError, match="no connection with id 99"):
-        explain_weight(net, (("W", 99), (0, 0)), x, y, "mse")
+        explain_weight(net, WeightRef(99, 0, 0), x, y, "mse")
     with pytest.raises(GraphError, match="input layer"):
-        explain_weight(net, (("b", layers[0].id), (0,)), x, y, "mse")
-    ref = (("W", conns[1].id), (0, 0))
+        explain_weight(net, BiasRef(layers[0].id, 0), x, y, "mse")
+    ref = WeightRef(conns[1].id, 0, 0)
     with pytest.raises(DataError, match="sample 3 is outside the batch of 3"):
         explain_weight(net, ref, x, y, "mse", sample=3)
     with pytest.raises(DataError, match="3 samples but y"):

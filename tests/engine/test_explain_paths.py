@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from random_nets import networks
 
-from engine import Network, gradient_check
+from engine import Network, WeightRef, gradient_check
 from engine.explain import ENUMERATE_LIMIT, PathSearch, explain_weight
 from engine.explain.batch import PerSample, private_plan
 from engine.gradcheck import all_refs
@@ -25,8 +25,7 @@ def brute_force_paths(net: Network, layer_id: int, j: int) -> list[tuple[tuple[i
 
 
 def target_neuron(net: Network, ref) -> tuple[int, int]:
-    (kind, ident), index = ref
-    return (ident, index[0]) if kind == "b" else (net.connection(ident).target, index[1])
+    return (net.connection(ref.conn).target, ref.j) if isinstance(ref, WeightRef) else (ref.layer, ref.j)
 
 
 def close(a: float, b: float, scale: float, rel: float = 1e-9) -> bool:
@@ -102,7 +101,7 @@ def test_paths_are_found_lazily_among_more_paths_than_int64_can_count():
         c = net.connect(a.id, b.id)
         first = first or c
     rng = np.random.default_rng(0)
-    e = explain_weight(net, (("W", first.id), (0, 3)), rng.normal(size=(1, 2)), [[0.5]], "mse", max_paths=5,
+    e = explain_weight(net, WeightRef(first.id, 0, 3), rng.normal(size=(1, 2)), [[0.5]], "mse", max_paths=5,
                        check=False)
     assert e.paths.count == 16**16 > np.iinfo(np.int64).max
     assert e.paths.remainder_count == 16**16 - 5
@@ -118,7 +117,7 @@ def test_enumeration_limit_is_where_the_method_switches():
     layers = [net.add_layer(1, "input"), net.add_layer(8), net.add_layer(8), net.add_layer(8),
               net.add_layer(4, "output", "identity")]
     conns = [net.connect(a.id, b.id) for a, b in itertools.pairwise(layers)]
-    e = explain_weight(net, (("W", conns[0].id), (0, 0)), [[1.0]], [[0.1, 0.2, 0.3, 0.4]], "mse", max_paths=0,
+    e = explain_weight(net, WeightRef(conns[0].id, 0, 0), [[1.0]], [[0.1, 0.2, 0.3, 0.4]], "mse", max_paths=0,
                        check=False)
     assert e.paths.count == 8 * 8 * 4 <= ENUMERATE_LIMIT and e.paths.remainder_method == "enumerated"
     assert close(e.paths.remainder, e.gradient, abs(e.gradient))

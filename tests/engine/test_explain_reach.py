@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import Network
+from engine import BiasRef, Network, WeightRef
 from engine.explain import path_union
 
 
@@ -24,9 +24,9 @@ def tangled_net() -> Network:
 
 def brute_force(net: Network, ref) -> set:
     """Walk every path from the parameter's neuron to an output neuron, one by one."""
-    (kind, ident), index = ref
-    start = (ident if kind == "b" else net.connection(ident).target, index[-1])
-    found: set = {ref} if kind == "W" else set()
+    is_weight = isinstance(ref, WeightRef)
+    start = (net.connection(ref.conn).target if is_weight else ref.layer, ref.j)
+    found: set = {ref} if is_weight else set()
 
     def walk(neuron, edges, neurons):
         lid, j = neuron
@@ -35,16 +35,16 @@ def brute_force(net: Network, ref) -> set:
             return
         for c in net.outgoing(lid):
             for k in np.flatnonzero(c.weight.mask[j]):
-                walk((c.target, int(k)), [*edges, (("W", c.id), (j, int(k)))], [*neurons, (("b", c.target), (int(k),))])
+                walk((c.target, int(k)), [*edges, WeightRef(c.id, j, int(k))], [*neurons, BiasRef(c.target, int(k))])
 
-    walk(start, [], [(("b", start[0]), (start[1],))])
-    return found if len(found) > (kind == "W") else set()
+    walk(start, [], [BiasRef(start[0], start[1])])
+    return found if len(found) > is_weight else set()
 
 
 def test_the_union_of_all_paths_is_what_walking_every_path_finds():
     net = tangled_net()
-    refs = [(("b", lid), (j,)) for lid, layer in net.layers.items() if layer.kind != "input" for j in range(layer.size)]
-    refs += [(("W", c.id), (int(i), int(j))) for c in net.connections.values() for i, j in np.argwhere(c.weight.mask)]
+    refs = [BiasRef(lid, j) for lid, layer in net.layers.items() if layer.kind != "input" for j in range(layer.size)]
+    refs += [WeightRef(c.id, int(i), int(j)) for c in net.connections.values() for i, j in np.argwhere(c.weight.mask)]
     checked = 0
     for ref in refs:
         union = path_union(net, ref)
@@ -54,8 +54,8 @@ def test_the_union_of_all_paths_is_what_walking_every_path_finds():
             assert set(union) == expected, net.ref_name(ref)
             checked += 1
         else:  # no path to the loss (the dead-end layer): only the weight itself is marked
-            assert union == ([ref] if ref[0][0] == "W" else []), net.ref_name(ref)
+            assert union == ([ref] if isinstance(ref, WeightRef) else []), net.ref_name(ref)
     assert checked > 30
     h1 = net.layer_by_name("h1").id
-    union = path_union(net, (("b", h1), (0,)))
-    assert {r[0][1] for r in union if r[0][0] == "W"} == {net.find_connection(h1, net.output_layer.id).id}
+    union = path_union(net, BiasRef(h1, 0))
+    assert {r.conn for r in union if isinstance(r, WeightRef)} == {net.find_connection(h1, net.output_layer.id).id}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import ACTIVATIONS, LOSSES, Network, Trainer, TrainSettings, gradient_check
+from engine import ACTIVATIONS, LOSSES, BiasRef, Network, Trainer, TrainSettings, gradient_check
 from engine.explain import StepThrough
 from engine.explain.stepthrough import PHASES
 from engine.gradcheck import all_refs
@@ -60,7 +60,7 @@ def test_frames_visit_every_neuron_forward_then_backward(skip_net):
                          for j in range(net.layer(lid).size)]
     assert [(f.layer, f.neuron) for f in backward] == expected_backward
     assert [f.quantity for f in frames if f.phase == "loss"] == ["L"]
-    assert sorted(f.ref for f in frames if f.phase == "update") == sorted(all_refs(net))
+    assert [f.ref for f in frames if f.phase == "update"] == all_refs(net)
 
 
 def test_frame_values_match_an_independent_computation(skip_net):
@@ -76,7 +76,7 @@ def test_frame_values_match_an_independent_computation(skip_net):
     assert loss.value == pytest.approx(LOSSES["mse"].value(a[out], h[out], y[None, :]), rel=1e-12)
     checks = {c.ref: c for c in gradient_check(net, x[None, :], y[None, :], "mse")}
     for f in step.phase("backward"):  # δ_j is dL/db_j, for the one sample
-        check = checks[(("b", f.layer), (f.neuron,))]
+        check = checks[BiasRef(f.layer, f.neuron)]
         assert f.value == pytest.approx(check.backprop, rel=1e-12)
         assert f.value == pytest.approx(check.numeric, rel=1e-6, abs=1e-9)
     for f in step.phase("update"):
@@ -102,7 +102,7 @@ def test_update_frames_use_the_trainers_optimiser(skip_net):
     step = StepThrough(net, x, y, "mse", optimizer=trainer.optimizer)
     trainer.step()
     for f in step.phase("update"):
-        assert f.value == pytest.approx(net.param(f.ref[0]).delta[f.ref[1]], rel=1e-12)
+        assert f.value == pytest.approx(net.param(f.ref.key).delta[f.ref.index], rel=1e-12)
         assert "(adam, step 2)" in f.formula
 
 

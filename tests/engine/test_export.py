@@ -15,7 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from engine import ACTIVATIONS, ConnectionChanged, ExportError, Network, ValuesChanged, compiled
+from engine import ACTIVATIONS, BiasRef, ConnectionChanged, ExportError, Network, ValuesChanged, WeightRef, compiled
 from engine.export import FORMATS, export_network, import_npz
 from engine.project import EXAMPLES
 
@@ -75,9 +75,9 @@ def sparse(dtype=np.float64, seed=0) -> Network:
     net.add_weight(i.id, 2, o.id, 0)
     net.set_present(c1.id, 0, 0, False)
     net.set_present(c1.id, 2, 3, False)
-    net.set_frozen(("W", c1.id), (1, 2), True)
-    net.set_frozen(("W", c3.id), (0, 1), True)
-    net.set_frozen(("b", o.id), (1,), True)
+    net.set_frozen(WeightRef(c1.id, 1, 2), True)
+    net.set_frozen(WeightRef(c3.id, 0, 1), True)
+    net.set_frozen(BiasRef(o.id, 1), True)
     return randomize(net, seed)
 
 

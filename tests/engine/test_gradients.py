@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from random_nets import HIDDEN_ACTIVATIONS, OUTPUT_PAIRS, near_kink, networks
 
-from engine import CheckResult, compiled, encode_targets, gradient_check
+from engine import CheckResult, WeightRef, compiled, encode_targets, gradient_check
 from engine.gradcheck import GRAD_ATOL, all_refs
 from engine.losses import get_loss
 
@@ -49,7 +49,7 @@ def skip_net(hidden_act: str, out_act: str, n_out: int):
     net.connect(i.id, o.id)
     net.add_weight(i.id, 2, h2.id, 1)
     net.set_present(c.id, 0, 0, False)
-    net.set_frozen(("W", c.id), (1, 1), True)
+    net.set_frozen(WeightRef(c.id, 1, 1), True)
     for layer in (h1, h2, o):
         layer.bias.value[...] = np.linspace(-0.3, 0.4, layer.size)
     return net
@@ -77,7 +77,7 @@ def test_cut_weights_have_zero_gradient_and_frozen_weights_keep_theirs():
     i, h, o = net.add_layer(2, "input"), net.add_layer(3), net.add_layer(1, "output", activation="identity")
     c1, c2 = net.connect(i.id, h.id), net.connect(h.id, o.id)
     net.set_present(c1.id, 0, 1, False)
-    net.set_frozen(("W", c2.id), (2, 0), True)
+    net.set_frozen(WeightRef(c2.id, 2, 0), True)
     x, y = np.random.default_rng(0).normal(size=(5, 2)), np.random.default_rng(1).normal(size=(5, 1))
     c = compiled(net)
     lossfn = get_loss("mse")
@@ -89,7 +89,7 @@ def test_cut_weights_have_zero_gradient_and_frozen_weights_keep_theirs():
 def test_a_tiny_gradient_off_by_rounding_agrees_and_a_wrong_one_does_not():
     """Central differences carry an absolute rounding error of ~1e-10 in float64, so a correct gradient of 1e-4
     can show a relative error of 1.9e-6; the explorer and `gradcheck` both judge by `CheckResult.agrees`."""
-    ref = (("W", 1), (0, 0))
+    ref = WeightRef(1, 0, 0)
     rounding = CheckResult(ref, "w", 1.0e-4, 1.0e-4 * (1 + 1.9e-6))
     assert rounding.rel_error > 1e-6 and rounding.agrees(1e-6)
     wrong = CheckResult(ref, "w", 1.0e-4, 1.2e-4)  # off by far more than rounding

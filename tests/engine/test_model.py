@@ -16,6 +16,7 @@ from engine import (
     Trainer,
     TrainSettings,
     ValidationError,
+    WeightRef,
     layered,
     validate,
 )
@@ -115,12 +116,12 @@ def test_cut_restores_with_a_fresh_value_and_set_value_checks():
     net.set_present(c.id, 0, 0, False)
     assert c.weight.value[0, 0] == 0 and not c.weight.mask[0, 0]
     with pytest.raises(GraphError, match="is cut"):
-        net.set_value(("W", c.id), (0, 0), 1.0)
+        net.set_value(WeightRef(c.id, 0, 0), 1.0)
     net.set_present(c.id, 0, 0, True)
-    net.set_value(("W", c.id), (0, 0), 0.25)
+    net.set_value(WeightRef(c.id, 0, 0), 0.25)
     assert c.weight.value[0, 0] == 0.25
     with pytest.raises(GraphError, match="finite"):
-        net.set_value(("W", c.id), (0, 0), float("nan"))
+        net.set_value(WeightRef(c.id, 0, 0), float("nan"))
 
 
 def test_edits_emit_events_and_bump_the_version():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine import Network, compiled, make_optimizer
+from engine import Network, WeightRef, compiled, make_optimizer
 
 GRADS = [0.5, -1.5, 0.25, 2.0, -0.75]
 
@@ -128,7 +128,7 @@ def test_frozen_and_cut_weights_never_move_even_with_weight_decay():
     net = Network()
     i, o = net.add_layer(2, "input"), net.add_layer(1, "output", activation="identity")
     conn = net.connect(i.id, o.id)
-    net.set_frozen(("W", conn.id), (0, 0), True)
+    net.set_frozen(WeightRef(conn.id, 0, 0), True)
     net.set_present(conn.id, 1, 0, False)
     c = compiled(net)
     frozen_value = conn.weight.value[0, 0]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import History, Network, ProjectError, TrainSettings, validate
+from engine import BiasRef, History, Network, ProjectError, TrainSettings, WeightRef, validate
 from engine.datasets import generate, split
 from engine.project import EXAMPLES, FORMAT, DataSpec, Project, load_project, new_project, save_project
 from engine.project import files as project_files
@@ -39,8 +39,8 @@ def rich_project(dtype=np.float64, optimizer: str = "adam", val_fraction: float 
     net.connect(inp.id, out.id)  # skip
     net.add_weight(h1.id, 4, out.id, 2)  # a connection of one drawn neuron pair
     net.set_present(first.id, 0, 1, False)
-    net.set_frozen(("W", first.id), (1, 2), True)
-    net.set_frozen(("b", h2.id), (0,), True)
+    net.set_frozen(WeightRef(first.id, 1, 2), True)
+    net.set_frozen(BiasRef(h2.id, 0), True)
     net.remove_layer(net.add_layer(2).id)  # leaves a gap in the ids
     params = {"lr": 0.01, "weight_decay": 1e-4} if optimizer == "adam" else {"lr": 0.05, "momentum": 0.9}
     settings = TrainSettings(loss="cross_entropy", optimizer=optimizer, optimizer_params=params, batch_size=8,

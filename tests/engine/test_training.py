@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import DivergenceError, History, Network, Trainer, TrainingError, TrainSettings
+from engine import BiasRef, DivergenceError, History, Network, Trainer, TrainingError, TrainSettings, WeightRef
 from engine.datasets import generate
 
 
@@ -203,7 +203,7 @@ def test_the_documented_recipes_show_what_docs_training_md_says():
 def test_watched_weights_record_w_grad_and_the_applied_delta():
     t = trainer()
     conn = next(iter(t.network.connections.values()))
-    ref = (("W", conn.id), (1, 2))
+    ref = WeightRef(conn.id, 1, 2)
     t.watch(ref)
     expected = []
     for _ in range(5):
@@ -217,13 +217,13 @@ def test_watched_weights_record_w_grad_and_the_applied_delta():
 def test_history_is_bounded_whatever_the_run_length():
     history = History(capacity=50, snapshot_every=10, snapshots_kept=3)
     t = trainer(history=history, epochs=20)
-    t.watch((("b", t.network.output_layer.id), (0,)))
+    t.watch(BiasRef(t.network.output_layer.id, 0))
     list(t.run())
     assert t.step_count == 20 * 13
     assert len(history.losses.data()) == 50 and history.losses.data()[-1, 0] == t.step_count
     keys, norms = history.grad_norms()
     assert norms.shape == (50, 1 + len(keys)) and len(history.snapshots) == 3
-    assert len(history.weight_series((("b", t.network.output_layer.id), (0,)))) == 50
+    assert len(history.weight_series(BiasRef(t.network.output_layer.id, 0))) == 50
     # the norm per parameter array equals the norm of the final gradient
     last = {key: np.linalg.norm(t.network.param(key).grad) for key in keys}
     np.testing.assert_allclose(norms[-1, 1:], [last[k] for k in keys])
@@ -233,7 +233,7 @@ def test_history_is_bounded_whatever_the_run_length():
 def test_a_weight_watched_late_has_rows_from_then_on_before_and_after_the_ring_wraps():
     history = History(capacity=30)
     t = trainer(history=history)
-    first, second = (("b", t.network.output_layer.id), (0,)), (("W", next(iter(t.network.connections))), (0, 0))
+    first, second = BiasRef(t.network.output_layer.id, 0), WeightRef(next(iter(t.network.connections)), 0, 0)
     t.watch(first)
     for _ in range(10):
         t.step()

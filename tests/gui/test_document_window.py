@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtTest import QTest
 
-from engine import gradient_check, layered
+from engine import WeightRef, gradient_check, layered
 from engine.project import DataSpec, Project, new_project
 from engine.studio import RunState
 from engine.training import TrainSettings
@@ -97,7 +97,7 @@ def test_the_multi_class_boundary_is_drawn_after_a_binary_one(qtbot, window):
 def test_the_inspector_follows_reset_and_training_without_a_new_click(qtbot, window, canvas):
     net = window.network
     c = next(iter(net.connections.values()))
-    ref = (("W", c.id), (0, 0))
+    ref = WeightRef(c.id, 0, 0)
     canvas.click(canvas.weight(ref))
     assert window.document.selection.weights == (ref,)
     inspector = window.inspector
@@ -193,7 +193,7 @@ def test_the_inspector_and_the_explorer_say_which_gradient_each_shows(qtbot, win
     train_until_idle(qtbot, window)
     net = window.network
     c = next(iter(net.connections.values()))
-    ref = (("W", c.id), (0, 0))
+    ref = WeightRef(c.id, 0, 0)
     canvas.click(canvas.weight(ref))
     inspector = window.inspector
     assert inspector.grad_label.text() == f"{c.weight.grad[0, 0]:.4g}"  # the last step's own gradient

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Network
+from engine import Network, WeightRef
 from gui.editor.edges import EdgeArrays, build_edges, colour_units, crossing, distances, inside, width_levels
 
 coords = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
@@ -58,9 +58,10 @@ def test_edges_of_dense_and_sparse_connections_and_their_rows():
     edges = build_edges(net, anchors)
     assert len(edges) == 6 + 2
     assert edges.cut.tolist() == [False] * 5 + [True] + [False] * 2
-    assert [edges.ref(k) for k in range(6, 8)] == [(("W", sparse.id), (0, 0)), (("W", sparse.id), (2, 1))]
+    assert [edges.ref(k) for k in range(6, 8)] == [WeightRef(sparse.id, 0, 0), WeightRef(sparse.id, 2, 1)]
     for k in range(len(edges)):
-        (_, cid), (i, j) = edges.ref(k)
+        ref = edges.ref(k)
+        cid, i, j = ref.conn, ref.i, ref.j
         src, dst = net.connection(cid).source, net.connection(cid).target
         np.testing.assert_array_equal(edges.lines[k], [10.0 * src + 1, i, 10.0 * dst - 1, j])
         assert edges.index(cid, i, j) == k

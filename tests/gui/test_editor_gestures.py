@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
-from engine import CycleError
+from engine import BiasRef, CycleError, WeightRef
 
 
 def test_the_app_opens_on_a_ready_network(window, canvas):
@@ -85,7 +85,7 @@ def test_dragging_from_neuron_to_neuron_draws_one_weight(window, canvas):
     assert c is not None and not c.dense
     assert np.argwhere(c.weight.mask).tolist() == [[1, 5]]
     assert c.weight.value[1, 5] != 0
-    assert canvas.scene.edge_row((("W", c.id), (1, 5))) is not None
+    assert canvas.scene.edge_row(WeightRef(c.id, 1, 5)) is not None
     assert len(canvas.scene.edge_layer.edges) == net.n_weights
     canvas.drag(canvas.neuron(src, 0), canvas.neuron(dst, 5))  # a second one joins the same connection
     assert np.argwhere(c.weight.mask).tolist() == [[0, 5], [1, 5]]
@@ -102,7 +102,7 @@ def test_clicks_select_layers_neurons_and_weights_and_delete_removes_them(window
     canvas.click(canvas.header(h1))
     assert scene.selection() == ([h1], [], [])
     canvas.click(canvas.neuron(h2, 3), Qt.KeyboardModifier.ControlModifier)
-    ref = (("W", net.find_connection(canvas.layer("in"), h1).id), (0, 4))
+    ref = WeightRef(net.find_connection(canvas.layer("in"), h1).id, 0, 4)
     canvas.click(canvas.weight(ref), Qt.KeyboardModifier.ControlModifier)
     assert scene.selection() == ([h1], [(h2, 3)], [ref])
     assert window.inspector.summary.text().startswith("<b>1 layer, 1 neuron, 1 weight selected.")
@@ -119,11 +119,11 @@ def test_deleting_some_weights_cuts_them_and_all_of_a_connection_removes_it(wind
     original = fingerprint(net)
     h2, out = canvas.layer("h2"), canvas.layer("out")
     c = net.find_connection(h2, out)
-    scene.select_weights([(("W", c.id), (k, 0)) for k in (1, 4)])
+    scene.select_weights([WeightRef(c.id, k, 0) for k in (1, 4)])
     canvas.key(Qt.Key.Key_Delete)
     assert not c.weight.mask[[1, 4], 0].any() and c.weight.mask.sum() == 6 and (c.weight.value[[1, 4], 0] == 0).all()
-    assert scene.edge_bins()[scene.edge_row((("W", c.id), (1, 0)))] == -1  # still drawn, as cut
-    scene.select_weights([(("W", c.id), (k, 0)) for k in range(8)])
+    assert scene.edge_bins()[scene.edge_row(WeightRef(c.id, 1, 0))] == -1  # still drawn, as cut
+    scene.select_weights([WeightRef(c.id, k, 0) for k in range(8)])
     canvas.key(Qt.Key.Key_Delete)
     assert c.id not in net.connections
     window.scene.undo()
@@ -144,7 +144,7 @@ def test_a_rubber_band_selects_what_it_encloses(window, canvas):
     both = scene.layer_item(h2).sceneBoundingRect().united(box).adjusted(-10, -10, 10, 10)
     canvas.drag(both.topLeft(), both.bottomRight())
     c = window.network.find_connection(h2, out)
-    assert sorted(scene.selection()[2]) == [(("W", c.id), (i, 0)) for i in range(8)]
+    assert sorted(scene.selection()[2]) == [WeightRef(c.id, i, 0) for i in range(8)]
 
 
 def test_dragging_a_layer_moves_it_in_one_undoable_step(window, canvas):
@@ -224,10 +224,10 @@ def test_hovering_shows_a_weights_value_and_a_neurons_bias(window, canvas):
     net = window.network
     h1, out = canvas.layer("h1"), canvas.layer("out")
     c = net.find_connection(canvas.layer("h2"), out)
-    ref = (("W", c.id), (3, 0))
+    ref = WeightRef(c.id, 3, 0)
     assert canvas.hover(canvas.weight(ref)) == (f"h2[3] → out[0]\nw = {c.weight.value[3, 0]:.6g}\n"
                                                 f"dL/dw (last step) = {c.weight.grad[3, 0]:.6g}")
-    net.set_value(("b", h1), (2,), -0.125)
+    net.set_value(BiasRef(h1, 2), -0.125)
     assert canvas.hover(canvas.neuron(h1, 2)).startswith("h1[2]\nbias b = -0.125")
     assert "Output port" in canvas.hover(canvas.port(h1, "out"))
 
@@ -242,7 +242,7 @@ def test_every_kind_of_edit_undoes_back_to_the_original_model_and_redoes(window,
     canvas.drag(canvas.port(h1, "out"), canvas.port(new, "in"))
     canvas.drag(canvas.neuron(new, 1), canvas.neuron(out, 0))
     canvas.drag(canvas.header(new), canvas.header(new) + QPointF(0.0, 60.0))
-    scene.select_weights([(("W", net.find_connection(h1, h2).id), (0, 0))])
+    scene.select_weights([WeightRef(net.find_connection(h1, h2).id, 0, 0)])
     canvas.key(Qt.Key.Key_Delete)
     canvas.click(canvas.neuron(h1, 7))
     canvas.key(Qt.Key.Key_Delete)

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 
-from engine import Network, TrainSettings, layered
+from engine import BiasRef, Network, TrainSettings, WeightRef, layered
 from engine.project import DataSpec, Project
 from engine.studio import Document, RunState
 from gui import commands
@@ -103,7 +103,7 @@ def test_magnitude_colours_follow_log10_of_the_values(qtbot, scene, small_net):
     bins = scene.edge_bins()
     for c, g in ((c1, g1), (c2, g2)):
         for (i, j), v in np.ndenumerate(g):
-            row = scene.edge_row((("W", c.id), (i, j)))
+            row = scene.edge_row(WeightRef(c.id, i, j))
             # log10 from 1e-6 (bin 0) to 1 (top bin); an exact zero goes to the bottom
             want = 0 if v == 0 else min(int((np.log10(v) + 6) / 6 * N_BINS), N_BINS - 1)
             assert bins[row] == want, (c.id, i, j)
@@ -114,7 +114,7 @@ def test_per_connection_normalisation_stretches_each_connection_over_the_whole_m
     g1, g2 = np.full((2, 3), 1e-8), np.full((3, 1), 1.0)
     g1[0, 0], g2[0, 0] = 1e-6, 100.0
     scene.set_edge_values({c1.id: g1, c2.id: g2}, mode="magnitude")
-    row = lambda c, i, j: scene.edge_row((("W", c.id), (i, j)))  # noqa: E731
+    row = lambda c, i, j: scene.edge_row(WeightRef(c.id, i, j))  # noqa: E731
     bins = scene.edge_bins()
     # one scale over 10 decades (1e-8 .. 100): c1's strongest, 1e-6, is low on it
     assert bins[row(c1, 0, 0)] == int(2 / 10 * N_BINS) and bins[row(c1, 1, 1)] == 0
@@ -132,7 +132,7 @@ def test_signed_colours_put_zero_in_the_middle_and_the_sign_on_either_side(scene
     w = np.array([[-2.0, 0.0, 2.0], [-1.0, 1.0, 0.5]])
     scene.set_edge_values({c1.id: w}, mode="signed")
     bins = scene.edge_bins()
-    row = {(i, j): scene.edge_row((("W", c1.id), (i, j))) for i in range(2) for j in range(3)}
+    row = {(i, j): scene.edge_row(WeightRef(c1.id, i, j)) for i in range(2) for j in range(3)}
     assert bins[row[0, 0]] == 0 and bins[row[0, 2]] == N_BINS - 1
     assert bins[row[0, 1]] == N_BINS // 2
     assert bins[row[1, 0]] == int(0.25 * N_BINS) and bins[row[1, 1]] == int(0.75 * N_BINS)
@@ -142,15 +142,15 @@ def test_signed_colours_put_zero_in_the_middle_and_the_sign_on_either_side(scene
 
 def test_by_default_edges_show_the_weights_and_follow_value_edits(scene, small_net):
     c = next(iter(small_net.connections.values()))
-    small_net.set_value(("W", c.id), (0, 0), 50.0)  # far above every other weight: the top bin
-    assert scene.edge_bins()[scene.edge_row((("W", c.id), (0, 0)))] == N_BINS - 1
-    small_net.set_value(("W", c.id), (0, 0), -50.0)
-    assert scene.edge_bins()[scene.edge_row((("W", c.id), (0, 0)))] == 0
+    small_net.set_value(WeightRef(c.id, 0, 0), 50.0)  # far above every other weight: the top bin
+    assert scene.edge_bins()[scene.edge_row(WeightRef(c.id, 0, 0))] == N_BINS - 1
+    small_net.set_value(WeightRef(c.id, 0, 0), -50.0)
+    assert scene.edge_bins()[scene.edge_row(WeightRef(c.id, 0, 0))] == 0
 
 
 def test_a_cut_weight_stays_drawn_as_cut_and_can_be_selected(scene, small_net):
     c = next(iter(small_net.connections.values()))
-    ref = (("W", c.id), (1, 2))
+    ref = WeightRef(c.id, 1, 2)
     small_net.set_present(c.id, 1, 2, False)
     assert scene.edge_bins()[scene.edge_row(ref)] == -1
     scene.select_weights([ref])
@@ -161,7 +161,7 @@ def test_width_by_values_gives_the_largest_values_the_widest_lines(scene, small_
     c1, _ = small_net.connections.values()
     scene.set_width_by({c1.id: np.array([[0.01, 0.5, 1.0], [0.0, 0.3, 0.9]])})
     widths = scene.edge_layer.widths
-    row = lambda i, j: scene.edge_row((("W", c1.id), (i, j)))  # noqa: E731
+    row = lambda i, j: scene.edge_row(WeightRef(c1.id, i, j))  # noqa: E731
     assert widths[row(0, 2)] == 3 and widths[row(0, 0)] == 0 and widths[row(0, 1)] == 2
     scene.set_width_by(None)
     assert scene.edge_layer.widths is None
@@ -170,8 +170,8 @@ def test_width_by_values_gives_the_largest_values_the_widest_lines(scene, small_
 def test_highlighted_weights_and_biases_are_marked_until_cleared(scene, small_net):
     _, c2 = small_net.connections.values()
     h = small_net.layer_by_name("h1")
-    scene.highlight_weights([(("W", c2.id), (1, 0)), (("b", h.id), (2,))])
-    assert list(scene.edge_layer.marked("highlighted")) == [scene.edge_row((("W", c2.id), (1, 0)))]
+    scene.highlight_weights([WeightRef(c2.id, 1, 0), BiasRef(h.id, 2)])
+    assert list(scene.edge_layer.marked("highlighted")) == [scene.edge_row(WeightRef(c2.id, 1, 0))]
     assert [n.highlighted for n in scene.layer_item(h.id).neurons] == [False, False, True]
     scene.clear_highlight()
     assert len(scene.edge_layer.marked("highlighted")) == 0
@@ -180,7 +180,7 @@ def test_highlighted_weights_and_biases_are_marked_until_cleared(scene, small_ne
 
 def test_selecting_weights_reports_their_refs_and_signals(qtbot, scene, small_net):
     c1, c2 = small_net.connections.values()
-    refs = [(("W", c1.id), (0, 1)), (("W", c2.id), (2, 0))]
+    refs = [WeightRef(c1.id, 0, 1), WeightRef(c2.id, 2, 0)]
     with qtbot.waitSignal(scene.selection_changed):
         scene.select_weights(refs)
     assert scene.selected_weight_refs() == refs
@@ -196,7 +196,7 @@ def test_the_structure_lock_refuses_edits_with_its_reason_but_allows_moves(qtbot
     with qtbot.waitSignal(scene.edit_refused) as refused:
         reason = scene.push(commands.add_layer(net, "hidden", (10.0, 10.0)))
     assert reason == refused.args[0] == "Pause training to edit the network"
-    assert scene.push(commands.set_value(net, (("W", 1 + len(net.layers)), (0, 0)), 1.0)) is not None
+    assert scene.push(commands.set_value(net, WeightRef(1 + len(net.layers), 0, 0), 1.0)) is not None
     assert fingerprint(net) == before and scene.undo_stack.count() == 0
     out = net.output_layer.id
     assert scene.push(commands.move(net, {out: (0.0, 99.0)}, object())) is None
@@ -210,7 +210,7 @@ def test_the_structure_lock_refuses_edits_with_its_reason_but_allows_moves(qtbot
 
 def test_weights_and_tooltips_are_found_under_the_cursor(scene, small_net):
     c1 = next(iter(small_net.connections.values()))
-    ref = (("W", c1.id), (1, 2))
+    ref = WeightRef(c1.id, 1, 2)
     line = scene.edge_layer.edges.lines[scene.edge_row(ref)]
     middle = QRectF(line[0], line[1], line[2] - line[0], line[3] - line[1]).center()
     assert scene.weight_at(middle, 2.0) == ref
@@ -218,7 +218,7 @@ def test_weights_and_tooltips_are_found_under_the_cursor(scene, small_net):
     assert scene.tooltip_at(middle, 2.0) == f"in[1] → h1[2]\nw = {value:.6g}"
     h = small_net.layer_by_name("h1")
     neuron = scene.layer_item(h.id).neurons[1].scenePos()
-    small_net.set_value(("b", h.id), (1,), 0.25)
+    small_net.set_value(BiasRef(h.id, 1), 0.25)
     assert scene.tooltip_at(neuron, 2.0).startswith("h1[1]\nbias b = 0.25")
 
 

@@ -3,10 +3,10 @@ their rounding, by the same rule as `python -m engine gradcheck` (`CheckResult.a
 
 from __future__ import annotations
 
-from engine import CheckResult
+from engine import CheckResult, WeightRef
 from gui.explorer.render import BAD, FAIR, GOOD, check
 
-REF = (("W", 1), (0, 0))
+REF = WeightRef(1, 0, 0)
 
 
 def colour(backprop: float, numeric: float) -> str:

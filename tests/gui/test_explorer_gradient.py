@@ -25,7 +25,7 @@ from PySide6.QtTest import QTest
 from test_explorer_support import WAIT, along, csv_data, flat, open_explorer, plain, project, set_params, wait_for
 from test_inspector import type_into
 
-from engine import Network
+from engine import BiasRef, Network, WeightRef
 from engine.studio import RunState
 from gui.explorer.install import RUNNING_NOTE
 from gui.explorer.panel import EMPTY
@@ -62,8 +62,8 @@ def hand(qtbot, window, tmp_path):
     proj = project(net, csv_data(tmp_path, [(1, 2, 1), (2, -1, 0)], "regression"), "mse", lr=0.1, batch_size=2)
     ui = open_explorer(qtbot, window, proj)
     (c1, c2), h = net.connections.values(), net.layer_by_name("h").id
-    refs = {"w00": (("W", c1.id), (0, 0)), "w11": (("W", c1.id), (1, 1)), "v10": (("W", c2.id), (1, 0)),
-            "b0": (("b", h), (0,))}
+    refs = {"w00": WeightRef(c1.id, 0, 0), "w11": WeightRef(c1.id, 1, 1), "v10": WeightRef(c2.id, 1, 0),
+            "b0": BiasRef(h, 0)}
     return ui, Canvas(window), refs
 
 
@@ -194,7 +194,7 @@ def test_while_training_runs_the_panel_waits_for_a_pause(qtbot, window):
     ui = open_explorer(qtbot, window)
     canvas = Canvas(window)
     c = window.network.find_connection(canvas.layer("h1"), canvas.layer("h2"))
-    ref = (("W", c.id), (2, 3))
+    ref = WeightRef(c.id, 2, 3)
     canvas.click(along(canvas, ref))
     before = wait_for(qtbot, ui, ref)
     QTest.keyClick(window, Qt.Key.Key_F5)

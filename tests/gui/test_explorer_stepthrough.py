@@ -19,7 +19,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from test_explorer_support import WAIT, along, csv_data, hover, open_explorer, project, set_params, wait_for
 
-from engine import Network
+from engine import Network, WeightRef
+from engine.refs import ref_at
 from gui.explorer.render import weight_link
 
 PARAMS = {"W1": [[0.3, -0.6], [0.8, 0.2]], "b1": [0.1, -0.2], "W2": [[0.5, -0.4], [0.9, 0.7]], "b2": [0.05, 0.0],
@@ -73,7 +74,7 @@ def skip(qtbot, window, tmp_path):
 
 def test_hovering_a_path_marks_it_on_the_canvas_and_all_paths_can_be_marked(qtbot, skip):
     ui, canvas, keys, x, t = skip.ui, skip.canvas, skip.keys, skip.x, skip.t
-    ref = (keys["W1"], (0, 0))
+    ref = ref_at(keys["W1"], (0, 0))
     canvas.click(along(canvas, ref))
     wait_for(qtbot, ui, ref)
     r = forward_backward(x, t)
@@ -94,20 +95,21 @@ def test_hovering_a_path_marks_it_on_the_canvas_and_all_paths_can_be_marked(qtbo
     edges = lambda: sorted(scene.edge_layer.marked("highlighted").tolist())  # noqa: E731
     marked_neurons = lambda: {(n.layer_id, n.index) for item in scene.layer_items() for n in item.neurons  # noqa: E731
                               if n.highlighted}
-    qtbot.waitUntil(lambda: edges() == sorted(scene.edge_row(r) for r in (ref, (keys["Ws"], (0, 0)))), timeout=WAIT)
+    skip_weight = ref_at(keys["Ws"], (0, 0))
+    qtbot.waitUntil(lambda: edges() == sorted(scene.edge_row(r) for r in (ref, skip_weight)), timeout=WAIT)
     assert marked_neurons() == {(keys["b1"][1], 0), (keys["b3"][1], 0)}
     QApplication.sendEvent(paths, QEvent(QEvent.Type.Leave))
     qtbot.waitUntil(lambda: edges() == [], timeout=WAIT)
     ui.panel.paths.setFocus()
     QTest.keyClick(ui.panel.paths, Qt.Key.Key_A)  # the panel's shortcut for "Highlight all paths"
     assert ui.panel.highlight_all.isChecked()
-    union = [ref, (keys["W2"], (0, 0)), (keys["W2"], (0, 1)), (keys["W3"], (0, 0)), (keys["W3"], (1, 0)),
-             (keys["Ws"], (0, 0))]
+    w2, w3 = keys["W2"][1], keys["W3"][1]
+    union = [ref, WeightRef(w2, 0, 0), WeightRef(w2, 0, 1), WeightRef(w3, 0, 0), WeightRef(w3, 1, 0), skip_weight]
     assert edges() == sorted(scene.edge_row(r) for r in union)
     assert marked_neurons() == {(keys["b1"][1], 0), (keys["b2"][1], 0), (keys["b2"][1], 1), (keys["b3"][1], 0)}
     ui.panel.highlight_all.click()
     assert edges() == []
-    term = (keys["W2"], (0, 1))  # one of δ_j's terms in the local form: its name is a link
+    term = ref_at(keys["W2"], (0, 1))  # one of δ_j's terms in the local form: its name is a link
     link = weight_link(term)
     assert f'<a href="{link}">h1[0] → h2[1]</a>' in ui.panel.local.text()
     ui.panel.local.linkHovered.emit(link)
@@ -134,8 +136,7 @@ def test_step_through_visits_every_neuron_forward_then_backward_then_every_weigh
     for layer, d in (("out", "d3"), ("h2", "d2"), ("h1", "d1")):  # reverse order: h1 needs h2 and, by the skip, out
         expected += [("backward", layer, j, "δ", r[d][j]) for j in range(len(r[d]))]
     order = ["W1", "W2", "W3", "Ws", "b1", "b2", "b3"]  # the network's parameter order
-    updates = [(keys[name], tuple(int(i) for i in index), -LR * g) for name in order
-               for index, g in np.ndenumerate(grads[name])]
+    updates = [(ref_at(keys[name], index), -LR * g) for name in order for index, g in np.ndenumerate(grads[name])]
 
     seen = []
     scene = canvas.scene
@@ -163,12 +164,12 @@ def test_step_through_visits_every_neuron_forward_then_backward_then_every_weigh
         if layer is not None:
             assert (frame.layer, frame.neuron) == (ids[layer], j)
             assert marked == [(ids[layer], j)]  # the canvas marks the neuron whose value is being computed
-    for (frame, current, marked), (key, index, step) in zip(seen[18:], updates, strict=True):
-        assert frame.ref == (key, index) and frame.value == pytest.approx(step, rel=1e-10)
-        if key[0] == "W":
-            assert marked == [scene.edge_row(frame.ref)] and current == [f"Δw {step:.4g}"]
+    for (frame, current, marked), (ref, step) in zip(seen[18:], updates, strict=True):
+        assert frame.ref == ref and frame.value == pytest.approx(step, rel=1e-10)
+        if isinstance(ref, WeightRef):
+            assert marked == [scene.edge_row(ref)] and current == [f"Δw {step:.4g}"]
         else:
-            assert marked == [(key[1], index[0])] and f"Δb {step:.4g}" in current[0]
+            assert marked == [(ref.layer, ref.j)] and f"Δb {step:.4g}" in current[0]
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Left)
     assert view.index == 33
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Home)

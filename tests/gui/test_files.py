@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QPointF, QSettings
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 from threadpoolctl import threadpool_limits
 
-from engine import Network
+from engine import Network, WeightRef
 from engine.export import FORMATS, export_network
 from engine.project import EXAMPLES, SUFFIX, example_path, load_project
 from engine.studio import RunState
@@ -205,7 +205,7 @@ def test_import_loads_weights_undoably_and_explains_a_mismatch(window, canvas, d
     export_network(net, exported, "npz")
     original = fingerprint(net)
     c = next(iter(net.connections.values()))
-    window.scene.push(commands.set_value(net, (("W", c.id), (0, 0)), 9.0))
+    window.scene.push(commands.set_value(net, WeightRef(c.id, 0, 0), 9.0))
     changed = fingerprint(net)
     dialogs.file("getOpenFileName", exported)
     window.files.import_weights()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from engine import ACTIVATIONS
+from engine import ACTIVATIONS, WeightRef
 from engine.studio import RunState
 from gui.editor.scene import LOCK_REASON
 
@@ -85,7 +85,7 @@ def test_a_weight_can_be_set_cut_restored_frozen_and_reinitialised(window, canva
     net, ins, scene = window.network, window.inspector, canvas.scene
     original = fingerprint(net)
     c = net.find_connection(canvas.layer("h2"), canvas.layer("out"))
-    ref = (("W", c.id), (3, 0))
+    ref = WeightRef(c.id, 3, 0)
     canvas.click(canvas.weight(ref))
     assert ins.pages.currentWidget() is ins.weight_page
     assert ins.weight_label.text() == "h2[3] → out[0]"
@@ -126,7 +126,7 @@ def test_a_neuron_shows_its_bias_which_can_be_edited_and_frozen(window, canvas):
 def test_a_value_that_is_not_a_number_changes_nothing(window, canvas, fingerprint):
     before = fingerprint(window.network)
     c = window.network.find_connection(canvas.layer("in"), canvas.layer("h1"))
-    canvas.click(canvas.weight((("W", c.id), (1, 1))))
+    canvas.click(canvas.weight(WeightRef(c.id, 1, 1)))
     type_into(window.inspector.value_edit, "abc")
     assert window.inspector.error.text() == "'abc' is not a number"
     assert fingerprint(window.network) == before and window.undo_stack.count() == 0

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_training_support import WAIT, emitted, first_weight_ref, make_project
 
-from engine import Trainer, TrainingError
+from engine import Trainer, TrainingError, WeightRef
 from engine.studio import RunState
 from gui.training.gil import SWITCH_INTERVAL
 from gui.training.worker import EMIT_INTERVAL
@@ -201,9 +201,8 @@ def test_watching_a_weight_mid_run_records_its_series_from_then_on(qtbot, contro
         controller.pause()
     assert project.history.watched == [ref]
     series = project.history.weight_series(ref)
-    (key, (i, j)) = ref
-    w = project.network.param(key)
-    assert series[-1, 1] == w.value[i, j] and series[-1, 2] == w.grad[i, j] and series[-1, 3] == w.delta[i, j]
+    w = project.network.param(ref.key)
+    assert (series[-1, 1:] == [w.value[ref.index], w.grad[ref.index], w.delta[ref.index]]).all()
     assert series[0, 0] > 1  # recorded from the step after the request, not back-filled
 
 
@@ -211,7 +210,7 @@ def test_an_edit_that_removes_a_watched_weight_stops_watching_it(qtbot, controll
     project = make_project(hidden=(4,))
     controller = controllers(project)
     hidden = project.network.layer_by_name("h1")
-    ref = (("W", project.network.incoming(hidden.id)[0].id), (0, 3))
+    ref = WeightRef(project.network.incoming(hidden.id)[0].id, 0, 3)
     controller.document.set_watched([ref])
     assert project.history.watched == [ref]
     project.network.remove_neuron(hidden.id, 3)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from engine import History, TrainSettings, layered
+from engine import History, TrainSettings, WeightRef, layered
 from engine.observe import Signal
 from engine.project import DataSpec, Project
 
@@ -37,11 +37,11 @@ def make_project(
     return Project(net, settings, data, History())
 
 
-def first_weight_ref(project: Project, k: int = 0):
-    """The ((\"W\", cid), (i, j)) of the k-th weight of the first connection."""
+def first_weight_ref(project: Project, k: int = 0) -> WeightRef:
+    """The k-th weight of the first connection."""
     c = next(iter(project.network.connections.values()))
     i, j = np.unravel_index(k, c.weight.shape)
-    return ("W", c.id), (int(i), int(j))
+    return WeightRef(c.id, int(i), int(j))
 
 
 @contextmanager
