@@ -36,7 +36,8 @@ def reserve_gui_core() -> None:
 
 def create_app(argv: list[str]) -> QApplication:
     reserve_gui_core()
-    app = QApplication.instance() or QApplication(argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setWindowIcon(icon("backprop-studio"))

@@ -161,14 +161,14 @@ class ProjectFiles(QObject):
         if not path:
             return
         fmt = filters.get(chosen, "npz")
-        path = _with_suffix(path, FORMATS[fmt][1])
+        target = _with_suffix(path, FORMATS[fmt][1])
         try:
             project = self.window.project  # the exported model takes raw rows, as the project's data has them
-            export_network(self.window.network, path, fmt, project.data.input_transform(project.base_dir))
+            export_network(self.window.network, target, fmt, project.data.input_transform(project.base_dir))
         except (BackpropError, OSError) as exc:
-            QMessageBox.critical(self.window, "Cannot export", f"{path}\n\n{exc}")
+            QMessageBox.critical(self.window, "Cannot export", f"{target}\n\n{exc}")
             return
-        self.window.statusBar().showMessage(f"Exported {FORMATS[fmt][0].lower()} to {path}", 5000)
+        self.window.statusBar().showMessage(f"Exported {FORMATS[fmt][0].lower()} to {target}", 5000)
 
     @_unless_training
     def import_weights(self) -> None:
@@ -186,8 +186,10 @@ class ProjectFiles(QObject):
 
     # ------------------------------------------------------------------ recent files and menus
     def recent_files(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
-        return [value] if isinstance(value, str) else list(value or [])
+        value = self.settings.value(RECENT_KEY, [])  # one path comes back as a str; anything else is not ours
+        if isinstance(value, str):
+            return [value]
+        return [path for path in value if isinstance(path, str)] if isinstance(value, list) else []
 
     def _remember(self, path: Path) -> None:
         name = str(path.resolve())

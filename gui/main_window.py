@@ -43,12 +43,12 @@ class MainWindow(QMainWindow):
         self.view = EditorView(self.scene)
         self.setCentralWidget(self.view)
         self.files = ProjectFiles(self, self.settings)
-        self.palette = Palette()
+        self.palette_panel = Palette()
         self.inspector = Inspector(self.document, self.scene.push, LOCK_REASON)
         self.training = TrainingFeature(self.document, self.scene, self.view)
         self.explorer = ExplorerFeature(self.document, self.scene)
         self._build_menus()
-        self.place(DockSpec(self.palette, "Palette", Area.LeftDockWidgetArea, "palette"))
+        self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
         for spec in self.training.docks:
             self.place(spec)
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         # bound methods, not lambdas: Qt drops those connections when the window goes, while its children may
         # still signal as they are destroyed after it (the undo stack does)
         self.scene.edit_refused.connect(self._refused)
-        self.palette.entry_activated.connect(self.view.add_entry_at_center)
+        self.palette_panel.entry_activated.connect(self.view.add_entry_at_center)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         events = self.document.events
         follow(self, events.status_changed, self._show_status)
@@ -153,8 +153,8 @@ class MainWindow(QMainWindow):
 
     def _run_state_changed(self, state: RunState) -> None:
         locked = state is RunState.RUNNING
-        self.palette.setEnabled(not locked)
-        self.palette.setToolTip(LOCK_REASON if locked else "")
+        self.palette_panel.setEnabled(not locked)
+        self.palette_panel.setToolTip(LOCK_REASON if locked else "")
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "", standard=None) -> QAction:
@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         self.project.ui["editor"] = {"center": [center.x(), center.y()], "scale": self.view.current_scale()}
 
     def _restore_view_state(self) -> None:
-        state = self.project.ui.get("editor")
+        state = self.project.ui.get("editor", {})
         try:
             (x, y), scale = state["center"], float(state["scale"])
         except (TypeError, KeyError, ValueError):

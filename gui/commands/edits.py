@@ -16,6 +16,9 @@ import numpy as np
 
 from engine import Connection, Layer, Network, RemovedNeuron, WeightRef
 
+# every parameter as `Network.assign` takes them: {key: (value, mask, frozen)}
+Arrays = dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]
+
 
 class Edit(Protocol):
     def do(self, net: Network) -> None: ...
@@ -38,6 +41,7 @@ class AddLayer:
             net.restore_layer(self.layer)
 
     def undo(self, net: Network) -> None:
+        assert self.layer is not None, "undo runs after do"
         net.remove_layer(self.layer.id)
 
 
@@ -50,6 +54,7 @@ class RemoveLayer:
         self.taken = net.remove_layer(self.layer_id)
 
     def undo(self, net: Network) -> None:
+        assert self.taken is not None, "undo runs after do"
         net.restore_layer(*self.taken)
 
 
@@ -66,6 +71,7 @@ class Connect:
             net.restore_connection(self.connection)
 
     def undo(self, net: Network) -> None:
+        assert self.connection is not None, "undo runs after do"
         net.remove_connection(self.connection.id)
 
 
@@ -78,6 +84,7 @@ class RemoveConnection:
         self.taken = net.remove_connection(self.connection_id)
 
     def undo(self, net: Network) -> None:
+        assert self.taken is not None, "undo runs after do"
         net.restore_connection(self.taken)
 
 
@@ -138,6 +145,7 @@ class AddWeight:
         if self.created is not None:
             net.remove_connection(self.created.id)
         else:
+            assert self.presence is not None, "undo runs after do"
             self.presence.undo(net)
 
 
@@ -203,8 +211,8 @@ class LoadParams:
     without changing anything; values, masks and frozen flags before and after are kept for undo and redo."""
 
     load: Callable[[Network], object]
-    before: dict[tuple[str, int], tuple[np.ndarray, ...]] | None = None
-    after: dict[tuple[str, int], tuple[np.ndarray, ...]] | None = None
+    before: Arrays | None = None
+    after: Arrays | None = None
 
     def do(self, net: Network) -> None:
         if self.after is None:
@@ -215,9 +223,10 @@ class LoadParams:
             net.assign(self.after)
 
     def undo(self, net: Network) -> None:
+        assert self.before is not None, "undo runs after do"
         net.assign(self.before)
 
 
-def snapshot(net: Network) -> dict[tuple[str, int], tuple[np.ndarray, ...]]:
+def snapshot(net: Network) -> Arrays:
     return {key: (p.value.copy(), p.mask.copy(), p.frozen.copy()) for key, p in net.parameters()}
 

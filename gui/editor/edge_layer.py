@@ -72,7 +72,7 @@ class EdgeLayer(QGraphicsItem):
         self.widths: np.ndarray | None = None
         self._keys = np.zeros(0, np.int64)  # draw keys, in draw order
         self._order = np.zeros(0, np.int64)  # edge rows in draw order
-        self._crossing: tuple[tuple[float, ...], np.ndarray] | None = None  # (visible rect, rows crossing it)
+        self._crossing: tuple[tuple[float, float, float, float], np.ndarray] | None = None  # (rect, rows crossing it)
         self._marked: dict[str, np.ndarray] = {}
         self._rect = QRectF()
 
@@ -158,7 +158,7 @@ class EdgeLayer(QGraphicsItem):
 
     def _crossing_rows(self, rect: QRectF) -> np.ndarray:
         """Which edges cross `rect` (a mask over edge rows), from the last paint's answer if nothing moved."""
-        key = rect.getCoords()  # (left, top, right, bottom)
+        key = (rect.left(), rect.top(), rect.right(), rect.bottom())
         if self._crossing is None or self._crossing[0] != key:
             self._crossing = key, crossing(self.edges.lines, key)
         return self._crossing[1]

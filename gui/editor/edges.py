@@ -166,7 +166,7 @@ def inside(lines: np.ndarray, rect: tuple[float, float, float, float]) -> np.nda
     """Edges with both ends inside rect = (left, top, right, bottom)."""
     left, top, right, bottom = rect
     xs, ys = lines[:, 0::2], lines[:, 1::2]
-    return ((xs >= left) & (xs <= right) & (ys >= top) & (ys <= bottom)).all(axis=1)
+    return np.all((xs >= left) & (xs <= right) & (ys >= top) & (ys <= bottom), axis=1)
 
 
 def crossing(lines: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:

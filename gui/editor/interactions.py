@@ -6,9 +6,11 @@ one command (or one merged series of move commands), so each gesture is one undo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QLineF, QPoint, QPointF, Qt
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QApplication, QGraphicsLineItem, QGraphicsView
+from PySide6.QtWidgets import QApplication, QGraphicsLineItem
 
 from gui import commands
 
@@ -16,9 +18,12 @@ from .items import NeuronItem, PortItem
 from .items.style import SELECTED
 from .scene import EditorScene
 
+if TYPE_CHECKING:
+    from .view import EditorView
+
 
 class Interaction:
-    def __init__(self, view: QGraphicsView, press: QPoint):
+    def __init__(self, view: EditorView, press: QPoint):
         self.view = view
         self.scene: EditorScene = view.scene()
         self.press = press  # viewport coordinates
@@ -43,7 +48,7 @@ class Interaction:
 class Pan(Interaction):
     """Middle-button drag, or space + left drag: scroll the view."""
 
-    def __init__(self, view: QGraphicsView, press: QPoint):
+    def __init__(self, view: EditorView, press: QPoint):
         super().__init__(view, press)
         self._last = press
         view.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -64,7 +69,7 @@ class Pan(Interaction):
 class MoveLayers(Interaction):
     """Drag the selected layers; every step is a move command, merged into one because they share a gesture."""
 
-    def __init__(self, view: QGraphicsView, press: QPoint, layer_ids: list[int]):
+    def __init__(self, view: EditorView, press: QPoint, layer_ids: list[int]):
         super().__init__(view, press)
         net = self.scene.network
         self.start = {lid: net.layer(lid).position for lid in layer_ids}
@@ -89,7 +94,7 @@ class MoveLayers(Interaction):
 class _Rubber(Interaction):
     """A gesture that draws a dashed line from where it started to the cursor until it is released."""
 
-    def __init__(self, view: QGraphicsView, press: QPoint, start: QPointF):
+    def __init__(self, view: EditorView, press: QPoint, start: QPointF):
         super().__init__(view, press)
         self.start = start
         self.line: QGraphicsLineItem | None = None
@@ -115,7 +120,7 @@ class _Rubber(Interaction):
 class ConnectLayers(_Rubber):
     """From a layer's output port to another layer: connect them densely (`network.connect`)."""
 
-    def __init__(self, view: QGraphicsView, press: QPoint, port: PortItem):
+    def __init__(self, view: EditorView, press: QPoint, port: PortItem):
         super().__init__(view, press, port.scenePos())
         self.source = port.layer_id
 
@@ -132,7 +137,7 @@ class ConnectLayers(_Rubber):
 class DrawWeight(_Rubber):
     """From one neuron to another: one weight (`network.add_weight`). Without a drag it is a click: select."""
 
-    def __init__(self, view: QGraphicsView, press: QPoint, neuron: NeuronItem, toggle: bool):
+    def __init__(self, view: EditorView, press: QPoint, neuron: NeuronItem, toggle: bool):
         super().__init__(view, press, neuron.scenePos())
         self.neuron = neuron
         self.toggle = toggle

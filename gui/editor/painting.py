@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import shiboken6
@@ -20,13 +21,13 @@ from PySide6.QtGui import QPainter
 def draw_lines(painter: QPainter, lines: np.ndarray) -> None:
     """`lines`: C-contiguous float64 (n, 4) rows x1, y1, x2, y2."""
     if len(lines):
-        painter.drawLines(shiboken6.wrapInstance(lines.ctypes.data, QLineF), len(lines))
+        painter.drawLines(cast(QLineF, shiboken6.wrapInstance(lines.ctypes.data, QLineF)), len(lines))
 
 
 def draw_points(painter: QPainter, points: np.ndarray) -> None:
     """`points`: C-contiguous float64 (n, 2); with a wide round-capped pen each point is a disc."""
     if len(points):
-        painter.drawPoints(shiboken6.wrapInstance(points.ctypes.data, QPointF), len(points))
+        painter.drawPoints(cast(QPointF, shiboken6.wrapInstance(points.ctypes.data, QPointF)), len(points))
 
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
@@ -28,7 +30,7 @@ def palette_entry(mime: QMimeData) -> str | None:
     """The palette key a drag carries, or None when the drag is not from the palette."""
     if not mime.hasFormat(MIME_TYPE):
         return None
-    key = bytes(mime.data(MIME_TYPE)).decode()
+    key = mime.data(MIME_TYPE).toStdString()
     return key if key in {entry[0] for entry in ENTRIES} else None
 
 
@@ -55,7 +57,7 @@ class Palette(QListWidget):
     def mimeTypes(self) -> list[str]:
         return [MIME_TYPE]
 
-    def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
         mime = QMimeData()
         mime.setData(MIME_TYPE, str(items[0].data(KEY_ROLE)).encode())
         return mime

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
@@ -48,6 +49,7 @@ from .layout import layered_positions
 SCENE_EXTENT = 200_000.0
 LOCK_REASON = "Pause training to edit the network"
 NO_KEYS = np.zeros((0, 3), np.int64)
+Item = TypeVar("Item", bound=QGraphicsItem)
 
 
 def _keys(refs: list[WeightRef]) -> np.ndarray:
@@ -67,7 +69,7 @@ class EditorScene(QGraphicsScene):
         self.undo_stack = undo_stack
         self.edge_layer = EdgeLayer()
         self.addItem(self.edge_layer)
-        self.network: Network | None = None
+        self.network: Network  # set by set_network below, and again for each new project
         self._events = Follower(self, self._on_event)
         self._items: dict[int, LayerItem] = {}
         self._weights = NO_KEYS  # selected weights: sorted unique (connection id, i, j) rows
@@ -347,13 +349,13 @@ class EditorScene(QGraphicsScene):
         self.color_scale_changed.emit(lo, hi, self._mode)
 
     # ================================================================== what is where
-    def item_at(self, pos: QPointF, *types: type) -> QGraphicsItem | None:
+    def item_at(self, pos: QPointF, *types: type[Item]) -> Item | None:
         return next((item for item in self.items(pos) if isinstance(item, types)), None)
 
     def layer_at(self, pos: QPointF) -> int | None:
         """The layer under a point (its header, column, neurons or ports)."""
         item = self.item_at(pos, LayerItem, NeuronItem, PortItem)
-        return None if item is None else item.layer_id
+        return item.layer_id if isinstance(item, (LayerItem, NeuronItem, PortItem)) else None
 
     def weight_at(self, pos: QPointF, tolerance: float) -> WeightRef | None:
         lines = self.edge_layer.edges.lines

@@ -8,6 +8,8 @@ their shortcuts and are also put in the main window's menus, so the canvas works
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer
@@ -52,15 +54,17 @@ class EditorView(QGraphicsView):
         self.message.setStyleSheet("QLabel#canvasMessage { background: #fff4d6; color: #5b3a00;"
                                    " border: 1px solid #e0b252; border-radius: 4px; padding: 4px 6px; }")
         self.message.hide()
-        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS, timeout=self.message.hide)
+        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS)
+        self._message_timer.timeout.connect(self.message.hide)
         self._actions = self._make_actions()
 
     def scene(self) -> EditorScene:
-        return super().scene()
+        return cast(EditorScene, super().scene())  # the scene it was built with
 
     # ------------------------------------------------------------------ actions
     def _make_actions(self) -> dict[str, QAction]:
-        specs = {  # name: (text, shortcuts, tooltip, slot); an icon resources/icons/<name>.svg if there is one
+        # name: (text, shortcuts, tooltip, slot); an icon resources/icons/<name>.svg if there is one
+        specs: dict[str, tuple[str, list[QKeySequence.StandardKey | str], str, Callable[[], object]]] = {
             "delete": ("&Delete", [QKeySequence.StandardKey.Delete, "Backspace"],
                        "Delete the selected layers, neurons and weights", self.delete_selection),
             "select_all": ("Select &All", [QKeySequence.StandardKey.SelectAll],
@@ -179,8 +183,8 @@ class EditorView(QGraphicsView):
             self._interaction = ConnectLayers(self, pos, item)
         elif isinstance(item, NeuronItem):
             self._interaction = DrawWeight(self, pos, item, toggle)
-        elif item is not None:
-            self._press_layer(item if isinstance(item, LayerItem) else item.parentItem(), pos, toggle)
+        elif isinstance(item, (LayerItem, PortItem)):  # a layer's header, column or input port
+            self._press_layer(scene.layer_item(item.layer_id), pos, toggle)
         elif (ref := scene.weight_at(scene_pos, self.pick_tolerance())) is not None:
             if toggle:
                 scene.toggle_weight(ref)

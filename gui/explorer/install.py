@@ -62,7 +62,7 @@ def frame_refs(network: Network, frame: Frame) -> list[ParamRef]:
     """What a step-through frame marks on the canvas: its weight, or its neuron (as a bias ref), or the outputs."""
     if frame.ref is not None:
         return [frame.ref]
-    if frame.neuron is not None:
+    if frame.neuron is not None and frame.layer is not None:
         return [BiasRef(frame.layer, frame.neuron)]
     out = network.output_layer
     return [BiasRef(out.id, k) for k in range(out.size)]
@@ -226,6 +226,7 @@ class ExplorerFeature(QObject):
         if ref is None:
             panel.show_empty(note)
             return
+        assert self._batch is not None, "refresh sets the batch before it explains"
         trainer, x, t = self._batch
         try:
             e = explain_weight(network, ref, x, t, trainer.settings.loss, panel.sample(),
@@ -238,6 +239,7 @@ class ExplorerFeature(QObject):
         panel.show_check(result)
 
     def _gradient_check(self, e: Explanation) -> CheckResult:
+        assert self._batch is not None, "callers check for a batch"
         trainer, x, t = self._batch
         rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
         return gradient_check(self.network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]

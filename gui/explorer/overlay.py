@@ -70,7 +70,7 @@ class StepOverlay(QGraphicsItem):
         for frame in self._frames:
             if frame.phase == "loss":
                 loss = frame.value
-            elif frame.neuron is not None:
+            elif frame.neuron is not None and frame.layer is not None:
                 neurons.setdefault((frame.layer, frame.neuron), {})[SYMBOLS[frame.quantity]] = frame.value
             elif frame.ref is not None:
                 edges.pop(frame.ref, None)  # re-inserted last: the newest labels are the ones kept

@@ -61,14 +61,16 @@ class ExplorerPanel(QWidget):
     weight_clicked = Signal(object)  # a weight's name was clicked: explain that weight
     tab_changed = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.explanation: Explanation | None = None
         self.check_result: CheckResult | None = None
-        self.notice = QLabel(wordWrap=True, objectName="explorerNotice")
+        self.notice = QLabel(wordWrap=True)
+        self.notice.setObjectName("explorerNotice")
         self.notice.hide()
-        self.samples = QComboBox(toolTip="Explain the gradient of the batch the trainer last used (its mean), or "
-                                         "of one of its samples alone")
+        self.samples = QComboBox()
+        self.samples.setToolTip("Explain the gradient of the batch the trainer last used (its mean), or "
+                                "of one of its samples alone")
         self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.samples.setMinimumContentsLength(18)
         self.samples.currentIndexChanged.connect(self.sample_changed)
@@ -95,11 +97,12 @@ class ExplorerPanel(QWidget):
         self.message.setContentsMargins(16, 16, 16, 16)
         self.stack.addWidget(self.message)
         self.heading = _rich()
-        self.check_button = QPushButton("Check", toolTip="Compare backprop's gradient with central differences "
-                                                         "(L(w+ε) − L(w−ε)) / 2ε on the same samples (C)")
+        self.check_button = QPushButton("Check")
+        self.check_button.setToolTip("Compare backprop's gradient with central differences "
+                                     "(L(w+ε) − L(w−ε)) / 2ε on the same samples (C)")
         self.check_button.clicked.connect(self.check_requested)
-        self.highlight_all = QCheckBox("Highlight all paths", toolTip="Mark every path from this weight to the "
-                                                                      "loss on the canvas (A)")
+        self.highlight_all = QCheckBox("Highlight all paths")
+        self.highlight_all.setToolTip("Mark every path from this weight to the loss on the canvas (A)")
         self.highlight_all.toggled.connect(self.highlight_all_toggled)
         self.check_label = _rich()
         self.local = _rich(links=True)

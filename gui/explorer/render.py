@@ -49,12 +49,15 @@ def parse_link(link: str) -> ParamRef | None:
     return WeightRef(*map(int, numbers)) if kind == "W" else BiasRef(*map(int, numbers))
 
 
+def _where(q: Quantity) -> str:
+    """Where the quantity belongs, a link when it is a weight."""
+    where = escape(q.where)
+    return where if q.ref is None else f'<a href="{weight_link(q.ref)}">{where}</a>'
+
+
 def _named(q: Quantity) -> str:
     """`symbol[where]`, the weight's name a link when the quantity is a weight."""
-    where = escape(q.where)
-    if q.ref is not None:
-        where = f'<a href="{weight_link(q.ref)}">{where}</a>'
-    return f"{escape(q.symbol)}[{where}]"
+    return f"{escape(q.symbol)}[{_where(q)}]"
 
 
 def _row(*cells: str, bold: bool = False) -> str:
@@ -107,8 +110,8 @@ def local_form(e: Explanation) -> str:
         parts.append(f"δ<sub>j</sub> = f′(a<sub>j</sub>) · Σ<sub>k</sub> w<sub>jk</sub> · δ<sub>k</sub>, over the "
                      f"{n} neuron{'s' if n != 1 else ''} k that j feeds:")
         terms = [_row("weight", "w<sub>jk</sub>", "δ<sub>k</sub>", "w·δ", bold=True)]
-        terms += [_row(f'<a href="{weight_link(t.weight.ref)}">{escape(t.weight.where)}</a>', fmt(t.weight.value),
-                       fmt(t.delta.value), signed(t.value)) for t in loc.terms]
+        terms += [_row(_where(t.weight), fmt(t.weight.value), fmt(t.delta.value), signed(t.value))
+                  for t in loc.terms]
         parts.append(_table(terms))
     parts.append(f"δ<sub>j</sub> = {fmt(loc.delta.value)}")
     product = "δ" if is_bias(e) else "h · δ"

@@ -33,7 +33,7 @@ SPEEDS = ((1, "1 frame/s"), (2, "2 frames/s"), (5, "5 frames/s"), (20, "20 frame
 class StepThroughView(QWidget):
     frame_changed = Signal()  # the current frame (`current()`) changed, or the frames did
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.frames: tuple[Frame, ...] = ()
         self.index = -1  # -1: before the first frame
@@ -43,11 +43,13 @@ class StepThroughView(QWidget):
         self.current_label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.current_label.setMinimumHeight(54)
         self.current_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.list = QListWidget(toolTip="Every frame of the step; click one to jump to it")
+        self.list = QListWidget()
+        self.list.setToolTip("Every frame of the step; click one to jump to it")
         self.list.setUniformItemSizes(True)
         self.list.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))  # the columns line up
         self.list.currentRowChanged.connect(self._row_chosen)
-        self.speed = QComboBox(toolTip="How fast Play advances")
+        self.speed = QComboBox()
+        self.speed.setToolTip("How fast Play advances")
         for fps, text in SPEEDS:
             self.speed.addItem(text, fps)
         self.speed.setCurrentIndex(1)

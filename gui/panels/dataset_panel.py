@@ -168,9 +168,10 @@ class DatasetPanel(QWidget):
         csv_layout.setContentsMargins(0, 0, 0, 0)
         csv_layout.addWidget(self.csv_path)
         csv_layout.addLayout(csv_row)
-        self.val_fraction = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2,
-                                           keyboardTracking=False)
-        self.split_seed = QSpinBox(minimum=0, maximum=2**31 - 1, keyboardTracking=False)
+        self.val_fraction = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
+        self.split_seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        for box in (self.val_fraction, self.split_seed):
+            box.setKeyboardTracking(False)
         self.standardize = QCheckBox("standardise inputs (statistics of the training split)")
         self.preview = pg.PlotWidget(background="w")
         self.preview.setMinimumHeight(160)
@@ -308,11 +309,12 @@ class DatasetPanel(QWidget):
             return
         for key, default in GENERATOR_PARAMS[name].items():
             value = values.get(key, default)
+            box: QSpinBox | QDoubleSpinBox
             if isinstance(default, int):
-                box = QSpinBox(minimum=0, maximum=1_000_000, keyboardTracking=False)
+                box = QSpinBox(minimum=0, maximum=1_000_000)
             else:
-                box = QDoubleSpinBox(minimum=-100.0, maximum=100.0, decimals=3, singleStep=0.05,
-                                     keyboardTracking=False)
+                box = QDoubleSpinBox(minimum=-100.0, maximum=100.0, decimals=3, singleStep=0.05)
+            box.setKeyboardTracking(False)
             box.setValue(value)
             box.valueChanged.connect(self.apply)
             self.params_form.addRow(key, box)

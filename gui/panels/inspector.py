@@ -8,7 +8,7 @@ A refused edit shows its reason here and the fields fall back to what the model 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -46,12 +46,12 @@ LAST_STEP_TIP = ("{} of the last training step: on that step's mini-batch, at th
 Push = Callable[[commands.ModelCommand], "str | None"]
 
 
-def _form(parent: QStackedWidget) -> QFormLayout:
+def _form(parent: QStackedWidget) -> tuple[QWidget, QFormLayout]:
     page = QWidget()
     form = QFormLayout(page)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     parent.addWidget(page)
-    return form
+    return page, form
 
 
 def _number(text: str) -> float | None:
@@ -74,9 +74,11 @@ class Inspector(QWidget):
         self._build_layer_page()
         self._build_neuron_page()
         self._build_weight_page()
-        self.error = QLabel(wordWrap=True, objectName="inspectorError")
+        self.error = QLabel(wordWrap=True)
+        self.error.setObjectName("inspectorError")
         self.error.setStyleSheet("QLabel#inspectorError { color: #b3261e; }")
-        self.lock_note = QLabel(wordWrap=True, objectName="inspectorLock")
+        self.lock_note = QLabel(wordWrap=True)
+        self.lock_note.setObjectName("inspectorLock")
         self.lock_note.setStyleSheet("QLabel#inspectorLock { background: #fff4d6; color: #5b3a00;"
                                      " border: 1px solid #e0b252; border-radius: 4px; padding: 4px 6px; }")
         self.lock_note.hide()
@@ -98,14 +100,16 @@ class Inspector(QWidget):
 
     # ------------------------------------------------------------------ pages
     def _build_layer_page(self) -> None:
-        form = _form(self.pages)
-        self.layer_page = form.parentWidget()
-        self.name_edit = QLineEdit(toolTip="The layer's name (unique); press Enter to apply")
+        self.layer_page, form = _form(self.pages)
+        self.name_edit = QLineEdit()
+        self.name_edit.setToolTip("The layer's name (unique); press Enter to apply")
         self.kind_label = QLabel()
-        self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE, keyboardTracking=False,
-                                  toolTip="Number of neurons; growing adds neurons at the end with fresh weights, "
-                                          "shrinking removes the last ones (undo brings their weights back)")
-        self.activation_combo = QComboBox(toolTip="The layer's activation function (softmax: output layer only)")
+        self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE)
+        self.size_spin.setKeyboardTracking(False)
+        self.size_spin.setToolTip("Number of neurons; growing adds neurons at the end with fresh weights, "
+                                  "shrinking removes the last ones (undo brings their weights back)")
+        self.activation_combo = QComboBox()
+        self.activation_combo.setToolTip("The layer's activation function (softmax: output layer only)")
         self.links_label = QLabel(wordWrap=True)
         for label, widget in (("Name", self.name_edit), ("Kind", self.kind_label), ("Neurons", self.size_spin),
                               ("Activation", self.activation_combo), ("Connections", self.links_label)):
@@ -115,12 +119,14 @@ class Inspector(QWidget):
         self.activation_combo.activated.connect(self._set_activation)
 
     def _build_neuron_page(self) -> None:
-        form = _form(self.pages)
-        self.neuron_page = form.parentWidget()
+        self.neuron_page, form = _form(self.pages)
         self.neuron_label = QLabel()
-        self.bias_edit = QLineEdit(toolTip="The neuron's bias b; press Enter to apply")
-        self.bias_frozen = QCheckBox("Frozen", toolTip="A frozen bias keeps its value during training")
-        self.bias_grad = QLabel(toolTip=LAST_STEP_TIP.format("dL/db"))
+        self.bias_edit = QLineEdit()
+        self.bias_edit.setToolTip("The neuron's bias b; press Enter to apply")
+        self.bias_frozen = QCheckBox("Frozen")
+        self.bias_frozen.setToolTip("A frozen bias keeps its value during training")
+        self.bias_grad = QLabel()
+        self.bias_grad.setToolTip(LAST_STEP_TIP.format("dL/db"))
         for label, widget in (("Neuron", self.neuron_label), ("Bias", self.bias_edit), ("", self.bias_frozen),
                               ("dL/db (last step)", self.bias_grad)):
             form.addRow(label, widget)
@@ -128,17 +134,21 @@ class Inspector(QWidget):
         self.bias_frozen.clicked.connect(lambda on: self._run(commands.set_frozen, self._bias_ref(), on))
 
     def _build_weight_page(self) -> None:
-        form = _form(self.pages)
-        self.weight_page = form.parentWidget()
+        self.weight_page, form = _form(self.pages)
         self.weight_label = QLabel()
-        self.value_edit = QLineEdit(toolTip="The weight w; press Enter to apply")
-        self.cut_check = QCheckBox("Cut", toolTip="A cut weight is exactly 0 and never learns; "
-                                                  "restoring it draws a fresh initial value")
-        self.frozen_check = QCheckBox("Frozen", toolTip="A frozen weight keeps its value during training")
-        self.grad_label = QLabel(toolTip=LAST_STEP_TIP.format("dL/dw"))
+        self.value_edit = QLineEdit()
+        self.value_edit.setToolTip("The weight w; press Enter to apply")
+        self.cut_check = QCheckBox("Cut")
+        self.cut_check.setToolTip("A cut weight is exactly 0 and never learns; "
+                                  "restoring it draws a fresh initial value")
+        self.frozen_check = QCheckBox("Frozen")
+        self.frozen_check.setToolTip("A frozen weight keeps its value during training")
+        self.grad_label = QLabel()
+        self.grad_label.setToolTip(LAST_STEP_TIP.format("dL/dw"))
         self.connection_label = QLabel(wordWrap=True)
-        self.init_combo = QComboBox(toolTip="How this connection's new weights are drawn "
-                                            "(neurons added later, weights restored, Reset weights)")
+        self.init_combo = QComboBox()
+        self.init_combo.setToolTip("How this connection's new weights are drawn "
+                                   "(neurons added later, weights restored, Reset weights)")
         self.init_combo.addItems(list(INITIALIZERS))
         for label, widget in (("Weight", self.weight_label), ("Value", self.value_edit), ("", self.cut_check),
                               ("", self.frozen_check), ("dL/dw (last step)", self.grad_label),
@@ -203,7 +213,8 @@ class Inspector(QWidget):
         except (BackpropError, IndexError):
             self._show_summary([], [], [])
 
-    def _show_summary(self, layers: list, neurons: list, weights: list) -> None:
+    def _show_summary(self, layers: Sequence[int], neurons: Sequence[tuple[int, int]],
+                      weights: Sequence[WeightRef]) -> None:
         net = self.network
         parts = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in
                  ((len(layers), "layer"), (len(neurons), "neuron"), (len(weights), "weight")) if n]
@@ -242,10 +253,10 @@ class Inspector(QWidget):
         has_bias = layer.bias is not None
         for widget in (self.bias_edit, self.bias_frozen):
             widget.setEnabled(has_bias)
-        if has_bias:
+        if (bias := layer.bias) is not None:
             values, grads = self._live(("b", layer_id), layer.bias)
             _quiet(self.bias_edit, lambda: self.bias_edit.setText(f"{values[j]:.6g}"))
-            _quiet(self.bias_frozen, lambda: self.bias_frozen.setChecked(bool(layer.bias.frozen[j])))
+            _quiet(self.bias_frozen, lambda: self.bias_frozen.setChecked(bool(bias.frozen[j])))
             self.bias_grad.setText(f"{grads[j]:.4g}")
         else:
             self.bias_edit.setText("—")

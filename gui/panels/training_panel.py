@@ -110,12 +110,15 @@ class TrainingPanel(QWidget):
             self.optimizer.addItem({"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}.get(key, key),
                                    key)
         self.lr = NumberBox(1e-8, 1e6)
-        self.batch_size = QSpinBox(minimum=1, maximum=1_000_000, keyboardTracking=False)
-        self.epochs = QSpinBox(minimum=1, maximum=10_000_000, keyboardTracking=False)
+        self.batch_size = QSpinBox(minimum=1, maximum=1_000_000)
+        self.epochs = QSpinBox(minimum=1, maximum=10_000_000)
         self.target_on = QCheckBox("stop at loss ≤")
         self.target = NumberBox(1e-12, 1e6)
-        self.patience = QSpinBox(minimum=0, maximum=1_000_000, keyboardTracking=False, specialValueText="off")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, keyboardTracking=False)
+        self.patience = QSpinBox(minimum=0, maximum=1_000_000)
+        self.patience.setSpecialValueText("off")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        for box in (self.batch_size, self.epochs, self.patience, self.seed):
+            box.setKeyboardTracking(False)
         self.hyper_box = QGroupBox("Optimiser settings")
         self.hyper_form = QFormLayout(self.hyper_box)
         self.hyper: dict[str, QWidget] = {}
@@ -220,12 +223,14 @@ class TrainingPanel(QWidget):
         self.hyper = {}
         self._hyper_shown = self._form_values()
         for name, value in self._hyper_shown.items():
+            widget: QWidget
             if isinstance(value, bool):
                 widget = QCheckBox()
                 widget.setChecked(value)
                 widget.toggled.connect(lambda on, name=name: self._hyper_edited(name, on))
             else:
-                widget = QDoubleSpinBox(decimals=10 if name == "eps" else 4, keyboardTracking=False)
+                widget = QDoubleSpinBox(decimals=10 if name == "eps" else 4)
+                widget.setKeyboardTracking(False)
                 widget.setRange(0.0, 1.0 if name in _UNIT_INTERVAL else 1e3)
                 widget.setSingleStep(1e-8 if name == "eps" else 0.01)
                 widget.setValue(float(value))

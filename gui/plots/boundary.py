@@ -34,7 +34,7 @@ NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
 def softmax_image(probabilities: np.ndarray) -> np.ndarray:
     """(h, w, k) class probabilities to (h, w, 3) RGB: the winner's colour, fading to white towards a tie."""
     k = probabilities.shape[-1]
-    colors = np.array([c.getRgb()[:3] for c in class_colors(k)], float)
+    colors = np.array([(c.red(), c.green(), c.blue()) for c in class_colors(k)], float)
     winner = probabilities.argmax(axis=-1)
     sure = (probabilities.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k)
     rgb = 255.0 + (colors[winner] - 255.0) * sure[..., None]
@@ -113,7 +113,7 @@ class BoundaryView(QWidget):
                    n_classes: int = 2) -> None:
         """The training points, or None when the data set does not have two inputs."""
         self._task = task
-        if x is None or x.shape[1] != 2:
+        if x is None or y is None or x.shape[1] != 2:
             self.points.clear()
             self.image.clear()
             self._clear_thumbnails()
@@ -182,7 +182,8 @@ class BoundaryView(QWidget):
         font.setPointSize(LABEL_POINTS)
         texts = []
         if shape:
-            texts = [(name, (0, top - m.gap - m.size / 2), (0.0, 0.5)) for name, top in m.layers]
+            assert m is not None, "a shape comes with the mosaic it was read from"
+            texts = [(name, (0.0, top - m.gap - m.size / 2), (0.0, 0.5)) for name, top in m.layers]
             indices = [str(k) for _, n in shape for k in range(n)]
             texts += [(index, (x + m.size / 2, y + m.size + m.gap / 2), (0.5, 0.5))
                       for index, (y, x) in zip(indices, m.origins, strict=True)]

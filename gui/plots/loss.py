@@ -37,9 +37,9 @@ class LossView(QWidget):
         self.train_metric_curve = curve(metric, TRAIN, "train")
         self.val_metric_curve = curve(metric, VALIDATION, "validation")
         self.loss_range, self.metric_range = StableRange(loss), StableRange(metric)
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(INK, style=Qt.PenStyle.DotLine))
-        self.cursor.setVisible(False)
-        loss.addItem(self.cursor, ignoreBounds=True)
+        self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(INK, style=Qt.PenStyle.DotLine))
+        self.hover_line.setVisible(False)
+        loss.addItem(self.hover_line, ignoreBounds=True)
 
         self.log_y = QCheckBox("log scale")
         self.log_y.toggled.connect(self.set_log_y)
@@ -84,7 +84,7 @@ class LossView(QWidget):
         self.loss_range.reset()
         self.metric_range.reset()
         self.set_history(np.zeros((0, 2)), np.zeros((0, 6)), self._metric)
-        self.cursor.setVisible(False)
+        self.hover_line.setVisible(False)
         self.readout.setText("")
 
     def set_log_y(self, on: bool) -> None:
@@ -118,6 +118,6 @@ class LossView(QWidget):
         if not plot.sceneBoundingRect().contains(pos) or not len(self._losses):
             return
         step = plot.getViewBox().mapSceneToView(pos).x()
-        self.cursor.setPos(step)
-        self.cursor.setVisible(True)
+        self.hover_line.setPos(step)
+        self.hover_line.setVisible(True)
         self.readout.setText(self.hover_text(step))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QVBoxLayout, QWidget
 
 from engine.studio import Document, Snapshot
@@ -24,9 +24,10 @@ NORMALISATIONS = {"global": "one scale for all", "connection": "per connection"}
 class EdgeScene(Protocol):
     """What this module needs of the editor's scene."""
 
-    color_scale_changed: Signal
+    color_scale_changed: SignalInstance
 
-    def set_edge_values(self, per_connection: dict[int, np.ndarray], mode: str = "magnitude") -> None: ...
+    def set_edge_values(self, per_connection: dict[int, np.ndarray], mode: str = "magnitude",
+                        label: str | None = None) -> None: ...
     def set_normalisation(self, normalisation: str) -> None: ...
     def set_width_by(self, values: dict[int, np.ndarray] | None) -> None: ...
 

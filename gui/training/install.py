@@ -84,7 +84,8 @@ class TrainingFeature:
         self.gradients.currentChanged.connect(self._tab_changed)
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
-        QApplication.instance().aboutToQuit.connect(c.shutdown)
+        if (app := QApplication.instance()) is not None:  # widgets need one, but the type says it may be absent
+            app.aboutToQuit.connect(c.shutdown)
 
     # ------------------------------------------------------------ document → views
     @property

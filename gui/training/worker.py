@@ -135,9 +135,8 @@ class TrainingWorker(QObject):
             if self._live.version != seen:
                 seen = self._live.version
                 apply_requests(trainer, self._live.take())
-            if steps is None:
-                result = trainer.step()
-            elif (result := next(steps, None)) is None:
+            result = trainer.step() if steps is None else next(steps, None)
+            if result is None:  # the run ended
                 return trainer.stop_reason
             if cmd.kind == "step" or (cmd.kind == "epoch" and result.epoch_done):
                 return None

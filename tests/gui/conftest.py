@@ -154,7 +154,7 @@ class Canvas:
 
     def drop(self, entry: str, p: QPointF) -> bool:
         """Drop a palette entry at scene point p; returns whether the view accepted the drag."""
-        palette = self.window.palette
+        palette = self.window.palette_panel
         mime: QMimeData = palette.mimeData([palette.item_for(entry)])
         pos = QPointF(self.to_view(p))
         action, buttons = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton

@@ -284,3 +284,10 @@ def test_python_m_gui_opens_the_app_on_a_project(qapp, monkeypatch):
         QCoreApplication.setOrganizationName(names[0])
         QCoreApplication.setApplicationName(names[1])
     assert seen == [f"{example_path('XOR').name}[*] — Backprop Studio"]
+
+
+def test_a_recent_files_setting_that_is_not_a_list_of_paths_is_ignored(window, settings):
+    settings.setValue("recent_files", 3)  # another version's value, or a hand edit
+    assert window.files.recent_files() == []
+    settings.setValue("recent_files", ["/a.bps", 3])
+    assert window.files.recent_files() == ["/a.bps"]

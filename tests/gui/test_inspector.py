@@ -136,10 +136,10 @@ def test_the_inspector_and_palette_are_read_only_while_training_runs(window, can
     ins = window.inspector
     canvas.click(canvas.header(canvas.layer("h1")))
     window.document.set_run_state(RunState.RUNNING)  # what the training controller does when a run starts
-    assert not ins.pages.isEnabled() and not window.palette.isEnabled()
+    assert not ins.pages.isEnabled() and not window.palette_panel.isEnabled()
     assert ins.lock_note.isVisible() and ins.lock_note.text() == LOCK_REASON
     canvas.key(Qt.Key.Key_Delete)
     assert "h1" in {lay.name for lay in window.network.layers.values()}
     assert canvas.view.message.text() == LOCK_REASON
     window.document.set_run_state(RunState.PAUSED)
-    assert ins.pages.isEnabled() and window.palette.isEnabled() and not ins.lock_note.isVisible()
+    assert ins.pages.isEnabled() and window.palette_panel.isEnabled() and not ins.lock_note.isVisible()

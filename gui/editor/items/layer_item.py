@@ -96,7 +96,7 @@ class LayerItem(QGraphicsItem):
         self._half, self._radius = column_half_height(size), neuron_radius(size)
         while len(self.neurons) > size:
             item = self.neurons.pop()
-            item.setParentItem(None)
+            item.setParentItem(None)  # type: ignore[arg-type]  # stub bug: Qt takes nullptr, "no parent"
             if item.scene() is not None:
                 item.scene().removeItem(item)
         while len(self.neurons) < size:
