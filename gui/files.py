@@ -107,7 +107,17 @@ class ProjectFiles(QObject):
             return False
         self.window.set_project(project)
         self._remember(Path(path))
+        self._explain_data_problem(Path(path))
         return True
+
+    def _explain_data_problem(self, path: Path) -> None:
+        """A project opens even when its data cannot be read (a moved CSV, a FIFO, text in a number column): the
+        network and settings are still the user's work. Say so at once, not only in the Training dock."""
+        try:
+            self.window.document.session.data()
+        except BackpropError as exc:
+            QMessageBox.warning(self.window, "The project's data cannot be loaded",
+                                f"{path}\n\n{exc}\n\nThe project is open: choose its data again in the Data dock.")
 
     @_unless_training
     def open_example(self, name: str) -> None:

@@ -172,15 +172,36 @@ def _column_index(key: str | int, layout: _Layout) -> int:
     return index % n_columns
 
 
-def _input_indices(keys: Sequence[str | int] | None, target: int, layout: _Layout) -> list[int]:
+def _target_indices(column: str | int | None, columns: Sequence[str | int] | None, task: str | None,
+                    layout: _Layout) -> list[int]:
+    """The target columns: one by default (the last), or several for multi-output regression and multi-label data
+    (a 0/1 column per label, with a sigmoid output and binary cross-entropy)."""
+    if columns is None:
+        return [len(layout.names) - 1 if column is None else _column_index(column, layout)]
+    if column is not None:
+        raise DataError("give either one target column (target_column) or several (target_columns), not both")
+    targets = [_column_index(key, layout) for key in columns]
+    if not targets:
+        raise DataError("target_columns names no column; a data set needs at least one target")
+    for k, j in enumerate(targets):
+        if j in targets[:k]:
+            raise DataError("is chosen twice as a target", column=layout.label(j))
+    if len(targets) > 1 and task == "classification":
+        raise DataError("classification takes one column of class labels; several target columns make a "
+                        "regression data set (or, with 0/1 values and binary cross-entropy, a multi-label one)")
+    return targets
+
+
+def _input_indices(keys: Sequence[str | int] | None, targets: list[int], layout: _Layout) -> list[int]:
     if keys is None:
-        inputs = [j for j in range(len(layout.names)) if j != target]
+        inputs = [j for j in range(len(layout.names)) if j not in targets]
     else:
         inputs = [_column_index(key, layout) for key in keys]
     seen: set[int] = set()
     for j in inputs:
-        if j == target:
-            raise DataError("is both an input and the target", column=layout.label(j))
+        if j in targets:
+            which = "the" if len(targets) == 1 else "a"
+            raise DataError(f"is both an input and {which} target", column=layout.label(j))
         if j in seen:
             raise DataError("is chosen twice as an input", column=layout.label(j))
         seen.add(j)
@@ -231,7 +252,7 @@ def _read_table(
     delimiter: str,
     layout: _Layout,
     inputs: list[int],
-    target: int,
+    targets: list[int],
     text_target: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The fast reader: one NumPy pass that parses the used number columns as floats, the rest as strings.
@@ -239,10 +260,10 @@ def _read_table(
     Every column gets a field, rather than picking some with `usecols`, because only then does NumPy refuse a
     row with too many fields.
     """
-    numeric = inputs if text_target else [*inputs, target]
+    numeric = inputs if text_target else [*inputs, *targets]
     is_numeric = set(numeric)
     dtype = np.dtype([(f"c{j}", np.float64 if j in is_numeric else object) for j in range(len(layout.names))])
-    text = [target] if text_target else []
+    text = targets if text_target else []
     try:
         with _open(path, "r", encoding="utf-8-sig") as file:
             table = np.loadtxt(
@@ -259,7 +280,7 @@ def _read_table(
     X = np.empty((len(table), len(inputs)))  # filled column by column: 3x faster than np.column_stack here
     for k, j in enumerate(inputs):
         X[:, k] = table[f"c{j}"]
-    y = table[f"c{target}"]
+    y = table[f"c{targets[0]}"] if len(targets) == 1 else np.column_stack([table[f"c{j}"] for j in targets])
     if text_target:
         y = np.char.strip(y.astype(str))
     target_ok = (y != "").all() if text_target else np.isfinite(y).all()
@@ -314,6 +335,7 @@ def load_csv(
     path: str | os.PathLike[str],
     *,
     target_column: str | int | None = None,
+    target_columns: Sequence[str | int] | None = None,
     input_columns: Sequence[str | int] | None = None,
     header: bool | None = None,
     task: str | None = None,
@@ -321,19 +343,23 @@ def load_csv(
 ) -> Dataset:
     """A Dataset from a CSV file; columns are chosen by header name or 0-based index (negative from the end).
 
-    The target defaults to the last column and the inputs to all the others. `header` and `task` are detected
+    The target defaults to the last column and the inputs to all the others; `target_columns` chooses several
+    (numbers, a regression or multi-label data set with one output per column). `header` and `task` are detected
     when None (see docs/datasets.md for the rules). Every problem is a DataError naming its line and column.
     """
     if task is not None and task not in TASKS:
         raise DataError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     layout = _read_layout(path, delimiter, header)
-    target = len(layout.names) - 1 if target_column is None else _column_index(target_column, layout)
-    inputs = _input_indices(input_columns, target, layout)
-    text_target = task == "classification" or (
-        task is None and any(_is_text(cell) for cell in layout.sample_column(target))
-    )
-    X, raw = _read_table(path, delimiter, layout, inputs, target, text_target)
-    y, target_names, task = _targets(raw, task, layout.names[target], layout.label(target))
+    targets = _target_indices(target_column, target_columns, task, layout)
+    inputs = _input_indices(input_columns, targets, layout)
+    text_target = len(targets) == 1 and (task == "classification" or (
+        task is None and any(_is_text(cell) for cell in layout.sample_column(targets[0]))
+    ))
+    X, raw = _read_table(path, delimiter, layout, inputs, targets, text_target)
+    if len(targets) == 1:
+        y, target_names, task = _targets(raw, task, layout.names[targets[0]], layout.label(targets[0]))
+    else:
+        y, target_names, task = raw, tuple(layout.names[j] for j in targets), "regression"
     feature_names = tuple(layout.names[j] for j in inputs)
     return Dataset(Path(path).stem, X, y, task, feature_names, target_names)
 

@@ -135,6 +135,7 @@ def _whole(v: object) -> bool:
 # load_csv's keyword arguments and the values each accepts besides null (delimiter has no null: it defaults to ",")
 _CSV_CHECKS = {
     "target_column": lambda v: isinstance(v, str) or _whole(v),
+    "target_columns": lambda v: isinstance(v, list) and all(isinstance(c, str) or _whole(c) for c in v),
     "input_columns": lambda v: isinstance(v, list) and all(isinstance(c, str) or _whole(c) for c in v),
     "header": lambda v: isinstance(v, bool),
     "task": lambda v: v in TASKS,

@@ -117,6 +117,9 @@ class TrainingPanel(QWidget):
         self.patience = QSpinBox(minimum=0, maximum=1_000_000)
         self.patience.setSpecialValueText("off")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.pause_on_blowup = QCheckBox("pause when the loss blows up")
+        self.pause_on_blowup.setToolTip("The loss's running average grown 1000-fold over its best: a warning in any "
+                                        "case; with this on, the run also stops there")
         for box in (self.batch_size, self.epochs, self.patience, self.seed):
             box.setKeyboardTracking(False)
         self.hyper_box = QGroupBox("Optimiser settings")
@@ -133,6 +136,7 @@ class TrainingPanel(QWidget):
         form.addRow(self.target_on, self.target)
         form.addRow("Patience (epochs)", self.patience)
         form.addRow("Shuffle seed", self.seed)
+        form.addRow(self.pause_on_blowup)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -150,6 +154,7 @@ class TrainingPanel(QWidget):
         self.target_on.toggled.connect(self._edited)
         self.target.valueChanged.connect(self._edited)
         self.patience.valueChanged.connect(self._edited)
+        self.pause_on_blowup.toggled.connect(self._edited)
         self.seed.valueChanged.connect(self._edited)
         self.lr.valueChanged.connect(lambda lr: self._edit(lr=lr))
         self.batch_size.valueChanged.connect(lambda size: self._edit(batch_size=size))
@@ -169,7 +174,7 @@ class TrainingPanel(QWidget):
     def set_settings(self, settings: TrainSettings) -> None:
         """Show `settings` (a new project was opened) without emitting edits."""
         widgets = (self.loss, self.optimizer, self.lr, self.batch_size, self.epochs, self.target_on, self.target,
-                   self.patience, self.seed)
+                   self.patience, self.seed, self.pause_on_blowup)
         blocked = [w.blockSignals(True) for w in widgets]
         self.loss.setCurrentIndex(self.loss.findData(settings.loss))
         self.optimizer.setCurrentIndex(self.optimizer.findData(settings.optimizer))
@@ -179,6 +184,7 @@ class TrainingPanel(QWidget):
         self.target_on.setChecked(settings.target_loss is not None)
         self.target.setValue(settings.target_loss if settings.target_loss is not None else 0.01)
         self.patience.setValue(settings.patience or 0)
+        self.pause_on_blowup.setChecked(settings.pause_on_blowup)
         self.seed.setValue(settings.seed)
         for widget, was in zip(widgets, blocked, strict=True):
             widget.blockSignals(was)
@@ -190,7 +196,7 @@ class TrainingPanel(QWidget):
         """Running locks everything but the learning rate and batch size; paused turns Train into Resume."""
         running = state is RunState.RUNNING
         for widget in (self.loss, self.optimizer, self.epochs, self.target_on, self.target, self.patience, self.seed,
-                       self.hyper_box):
+                       self.pause_on_blowup, self.hyper_box):
             widget.setEnabled(not running)
         self.target.setEnabled(not running and self.target_on.isChecked())
         self.run_actions["train"].setText("Resume" if state is RunState.PAUSED else "Train")
@@ -250,7 +256,8 @@ class TrainingPanel(QWidget):
         self.target.setEnabled(self.target_on.isChecked())
         self._edit(loss=self.loss.currentData(), epochs=self.epochs.value(),
                    target_loss=self.target.value() if self.target_on.isChecked() else None,
-                   patience=self.patience.value() or None, seed=self.seed.value())
+                   patience=self.patience.value() or None, seed=self.seed.value(),
+                   pause_on_blowup=self.pause_on_blowup.isChecked())
 
 
 class RunStatus(QWidget):

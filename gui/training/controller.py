@@ -36,6 +36,7 @@ class TrainingController(QObject):
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._after: str | None = None  # what to do once the running command ends: "pause", "stop", "reset"
+        self._warning: str | None = None  # the last blow-up warning of the running command, said again at its end
         self._parts = frozenset(PARTS)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -181,7 +182,7 @@ class TrainingController(QObject):
             return
         self._ensure_thread()
         assert self._worker is not None
-        self._after = None
+        self._after = self._warning = None
         apply_requests(trainer, Requests(watched=self.document.watched))
         self._worker.submit(Command(kind, trainer, grid, self.document.elapsed))
         self.document.set_run_state(RunState.RUNNING)
@@ -200,6 +201,7 @@ class TrainingController(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.snapshot_taken.connect(self._on_snapshot)
         self._worker.command_finished.connect(self._on_finished)
+        self._worker.warned.connect(self._on_warning)
         self._thread.start()
 
     @Slot(object)
@@ -223,10 +225,17 @@ class TrainingController(QObject):
             if self._worker is not None:
                 self._worker.acknowledge()
 
+    @Slot(str)
+    def _on_warning(self, text: str) -> None:
+        self._warning = text
+        self.document.post(f"Warning: {text}", error=True)
+
     @Slot(object)
     def _on_finished(self, outcome: Outcome) -> None:
         document = self.document
         after, self._after = self._after, None
+        warning = self._warning  # said again at the end, unless the run stopped because of it (pause_on_blowup)
+        tail = f" Warning during the run: {warning}" if warning and warning != outcome.stop_reason else ""
         if (trainer := document.session.trainer_or_none) is not None:
             document.take_over(trainer)
         if after == "reset":
@@ -240,6 +249,7 @@ class TrainingController(QObject):
         if outcome.error is not None:
             document.post(outcome.error, error=True)
         elif stopped:
-            document.post(f"Training stopped: {outcome.stop_reason or 'stopped by the user'}.")
+            document.post(f"Training stopped: {outcome.stop_reason or 'stopped by the user'}.{tail}",
+                          error=warning is not None)
         else:
-            document.post(PAUSED_NOTE)
+            document.post(f"{PAUSED_NOTE}{tail}", error=warning is not None)

@@ -65,6 +65,7 @@ class TrainingWorker(QObject):
 
     snapshot_taken = Signal(object)  # Snapshot, at most every EMIT_INTERVAL while a command runs
     command_finished = Signal(object)  # Outcome
+    warned = Signal(str)  # the loss blew up (`StepResult.warning`): said at once, not with the next snapshot
 
     def __init__(self, live: LiveSettings):
         super().__init__()  # no parent: it is moved to the worker thread
@@ -138,6 +139,8 @@ class TrainingWorker(QObject):
             result = trainer.step() if steps is None else next(steps, None)
             if result is None:  # the run ended
                 return trainer.stop_reason
+            if result.warning is not None:
+                self.warned.emit(result.warning)
             if cmd.kind == "step" or (cmd.kind == "epoch" and result.epoch_done):
                 return None
             now = time.perf_counter()

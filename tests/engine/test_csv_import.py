@@ -249,3 +249,36 @@ def test_describe_shows_the_columns_and_first_rows(tmp_path: Path) -> None:
     assert preview.rows == (("1", "2", "0.5"), ("3", "4", "1.5"))
     bare = describe_csv(write(tmp_path, "1,2\n3,4\n"))
     assert bare.columns == ("column 1", "column 2") and not bare.has_header and len(bare.rows) == 2
+
+
+# ---------------------------------------------------------------------------------------------------- several targets
+TWO_TARGETS = "x1,y1,x2,y2\n0.5,1.0,2,0\n1.5,2.0,3,1\n2.5,3.5,4,1\n"
+
+
+def test_several_target_columns_make_one_output_each(tmp_path: Path) -> None:
+    data = load_csv(write(tmp_path, TWO_TARGETS), target_columns=["y1", -1])
+    assert data.task == "regression" and data.target_names == ("y1", "y2")
+    assert data.feature_names == ("x1", "x2")
+    np.testing.assert_array_equal(data.X, [[0.5, 2], [1.5, 3], [2.5, 4]])
+    np.testing.assert_array_equal(data.y, [[1.0, 0], [2.0, 1], [3.5, 1]])
+    one = load_csv(write(tmp_path, TWO_TARGETS), target_columns=["y1"], input_columns=["x1"])
+    assert one.y.shape == (3, 1) and one.feature_names == ("x1",)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"target_column": "y1", "target_columns": ["y2"]}, "not both"),
+    ({"target_columns": []}, "names no column"),
+    ({"target_columns": ["y1", "y1"]}, "chosen twice as a target"),
+    ({"target_columns": ["y1", "y2"], "task": "classification"}, "one column of class labels"),
+    ({"target_columns": ["y1", "y2"], "input_columns": ["x1", "y2"]}, "both an input and a target"),
+])
+def test_several_targets_refuse_what_cannot_be(tmp_path: Path, params: dict, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        load_csv(write(tmp_path, TWO_TARGETS), **params)
+
+
+def test_text_in_a_second_target_column_names_its_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_TARGETS.replace("3,1\n2.5", "3,yes\n2.5"))
+    with pytest.raises(DataError) as err:
+        load_csv(path, target_columns=["y1", "y2"])
+    assert "line 3" in str(err.value) and "y2" in str(err.value) and "'yes' is not a number" in str(err.value)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import BiasRef, History, Network, ProjectError, TrainSettings, WeightRef, validate
+from engine import BiasRef, History, Network, ProjectError, TrainSettings, WeightRef, layered, validate
 from engine.datasets import generate, split
-from engine.project import EXAMPLES, FORMAT, DataSpec, Project, load_project, new_project, save_project
+from engine.project import EXAMPLES, FORMAT, SUFFIX, DataSpec, Project, load_project, new_project, save_project
 from engine.project import files as project_files
 from engine.project import migrate as project_migrate
 
@@ -517,6 +517,28 @@ def test_csv_paths_are_stored_relative_to_the_project_file(tmp_path):
     train, val, _ = moved.data.load(moved.base_dir)
     assert train.n_samples + val.n_samples == 40
     assert np.array_equal(np.sort(np.concatenate([train.X[:, 0], val.X[:, 0]])), np.sort(rows.X[:, 0]))
+
+
+def test_a_multi_label_csv_with_two_target_columns_saves_loads_and_trains(tmp_path):
+    rows = generate("circles", n_samples=60)
+    inside = (np.hypot(*rows.X.T) < 0.5).astype(int)
+    right = (rows.X[:, 0] > 0).astype(int)
+    lines = ["x1,x2,inside,right", *(f"{a!r},{b!r},{i},{r}" for (a, b), i, r in
+                                     zip(rows.X.tolist(), inside, right, strict=True))]
+    (tmp_path / "labels.csv").write_text("\n".join(lines) + "\n")
+    net = layered([2, 8, 2], output="sigmoid", seed=0)
+    project = Project(net, TrainSettings(loss="bce", optimizer="adam", optimizer_params={"lr": 0.05}, epochs=40),
+                      DataSpec("csv", str(tmp_path / "labels.csv"), {"target_columns": ["inside", "right"]}))
+    save_project(project, tmp_path / f"labels{SUFFIX}")
+    again = load_project(tmp_path / f"labels{SUFFIX}")
+    assert again.data.params == {"target_columns": ["inside", "right"]}
+    train, val, _ = again.data.load(again.base_dir)
+    assert train.y.shape[1] == 2 and train.target_names == ("inside", "right")
+    trainer = again.make_trainer(train, val)
+    first = trainer.evaluate(trainer.x, trainer.t)[0]
+    for _ in trainer.run():
+        pass
+    assert trainer.evaluate(trainer.x, trainer.t)[0] < 0.5 * first  # both labels learned through one network
 
 
 def test_standardisation_uses_the_training_split_statistics_only():

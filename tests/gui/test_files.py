@@ -3,6 +3,7 @@ export and import of weights, the screenshot, and `python -m gui`."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from engine import Network, WeightRef
 from engine.export import FORMATS, export_network
-from engine.project import EXAMPLES, SUFFIX, example_path, load_project
+from engine.project import EXAMPLES, SUFFIX, DataSpec, example_path, load_project, new_project, save_project
 from engine.studio import RunState
 from gui import commands
 from gui.__main__ import main
@@ -133,6 +134,20 @@ def test_a_file_that_cannot_be_opened_is_explained_and_the_project_kept(window, 
     assert title == "Cannot open the project" and str(path) in text and message in text
     assert window.project is project and fingerprint(window.network) == before
     assert window.files.recent_files() == []
+
+
+def test_a_project_whose_data_is_a_fifo_opens_and_says_so_at_once(window, dialogs, tmp_path):
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)  # reading it would block for ever: the window must neither hang nor lose the project
+    project = new_project()
+    project.data = DataSpec("csv", str(fifo), {"target_column": -1})
+    save_project(project, tmp_path / f"fifo{SUFFIX}")
+    dialogs.answer("warning", Button.Ok)
+    assert window.files.open_path(tmp_path / f"fifo{SUFFIX}")
+    (title, text), = dialogs.asked
+    assert title == "The project's data cannot be loaded" and "data.csv" in text and "regular file" in text
+    assert window.project.path == tmp_path / f"fifo{SUFFIX}" and len(window.network.layers) == 4
+    assert window.document.status.error and "regular file" in window.training.panel.message.text()
 
 
 def test_a_failed_save_is_explained_and_the_changes_stay(window, canvas, dialogs, tmp_path):
