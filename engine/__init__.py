@@ -5,6 +5,7 @@ The names below are the public API that the GUI, the CLI, the tests and the benc
 
 from .activations import ACTIVATIONS
 from .compile import Compiled, Trace, compiled
+from .counting import parameter_count
 from .errors import (
     BackpropError,
     CycleError,
@@ -46,5 +47,5 @@ __all__ = [
     "LayerRemoved", "LayerResized", "Network", "NetworkEvent", "ParamKey", "ParamRef", "ProjectError",
     "RemovedNeuron", "StepResult", "Trace", "TrainSettings", "Trainer", "TrainingError", "ValidationError",
     "ValuesChanged", "WeightRef", "compiled", "encode_targets", "gradient_check", "layered", "make_optimizer",
-    "problems", "validate",
+    "parameter_count", "problems", "validate",
 ]

@@ -99,6 +99,13 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation("silu", "SiLU / Swish", lambda a: a * _sigmoid(a), lambda a, h: _silu_derivative(a)),
         Activation("gelu", "GELU (tanh)", _gelu, _gelu_derivative),
+        # the element-wise functions of the lecture notes' scalar chain (x → x² → e^x → 1/x) and two more: log and
+        # 1/x are defined only for a > 0 and a ≠ 0, and give NaN or ±inf outside, as in PyTorch
+        Activation("square", "Square (x²)", lambda a: a * a, lambda a, h: 2.0 * a),
+        Activation("exp", "Exp (eˣ)", np.exp, lambda a, h: h),
+        Activation("reciprocal", "Reciprocal (1/x)", lambda a: 1.0 / a, lambda a, h: -(h * h)),
+        Activation("log", "Log (ln x)", np.log, lambda a, h: 1.0 / a),
+        Activation("sin", "Sine", np.sin, lambda a, h: np.cos(a)),
         Activation("softmax", "Softmax", softmax, None, output_only=True),
     )
 }

@@ -20,6 +20,7 @@ from typing import TextIO
 
 import numpy as np
 
+from .counting import parameter_count
 from .datasets import Dataset
 from .errors import BackpropError, ProjectError
 from .export import FORMATS, export_network
@@ -202,7 +203,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     net, s = project.network, project.settings
     _out(f"project: {_shown(project.path)}")
     _out(f"network: {net.dtype.name}, seed {net.seed}, {len(net.layers)} layers, {len(net.connections)} "
-         f"connections, {net.n_weights} weights + {net.n_biases} biases = {net.n_weights + net.n_biases} parameters")
+         f"connections, {parameter_count(net)} = {net.n_weights + net.n_biases} parameters")
     _out("layers:")
     for lay in net.layers.values():
         _out(f"  [{lay.id}] {_shown(lay.name):12} {lay.kind:7} size {lay.size:<5} {lay.activation}")

@@ -27,6 +27,11 @@ ACTIVATION_SOURCE: dict[str, str] = {
     "softplus": f"def softplus(a):\n    return np.where(a > {SOFTPLUS_THRESHOLD!r}, a, np.logaddexp(0.0, a))\n",
     "silu": "def silu(a):\n    return a * sigmoid(a)\n",
     "gelu": f"def gelu(a):\n    return 0.5 * a * (1.0 + np.tanh({GELU_C!r} * (a + {GELU_CUBIC!r} * a**3)))\n",
+    "square": "def square(a):\n    return a * a\n",
+    "exp": "def exp(a):\n    return np.exp(a)\n",
+    "reciprocal": "def reciprocal(a):\n    return 1.0 / a\n",
+    "log": "def log(a):\n    return np.log(a)\n",
+    "sin": "def sin(a):\n    return np.sin(a)\n",
     "softmax": ("def softmax(a):\n    e = np.exp(a - a.max(axis=-1, keepdims=True))\n"
                 "    return e / e.sum(axis=-1, keepdims=True)\n"),
 }

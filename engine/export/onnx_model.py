@@ -86,6 +86,11 @@ ACTIVATION_OPS: dict[str, Callable[[_Builder, str, str], str]] = {
     "softplus": _softplus,
     "silu": lambda b, a, out: b.op("Mul", a, b.op("Sigmoid", a), output=out),
     "gelu": _gelu,
+    "square": lambda b, a, out: b.op("Mul", a, a, output=out),
+    "exp": _simple("Exp"),
+    "reciprocal": _simple("Reciprocal"),
+    "log": _simple("Log"),
+    "sin": _simple("Sin"),
     "softmax": _simple("Softmax", axis=-1),
 }
 

@@ -25,8 +25,28 @@ ACTIVATION_MODULES: dict[str, str] = {
     "softplus": f"nn.Softplus(beta=1.0, threshold={SOFTPLUS_THRESHOLD!r})",
     "silu": "nn.SiLU()",
     "gelu": 'nn.GELU(approximate="tanh")',
+    "square": "Elementwise(torch.square)",
+    "exp": "Elementwise(torch.exp)",
+    "reciprocal": "Elementwise(torch.reciprocal)",
+    "log": "Elementwise(torch.log)",
+    "sin": "Elementwise(torch.sin)",
     "softmax": "nn.Softmax(dim=-1)",
 }
+# torch.nn has no module for the plain element-wise functions; written into the source only when a layer uses one,
+# so the source of every other network stays as it was
+_ELEMENTWISE = '''\
+class Elementwise(nn.Module):
+    """An element-wise torch function as a module, so every layer's activation is one entry of Net.act."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        return self.fn(a)
+
+
+'''
 
 _TEMPLATE = Template('''\
 """PyTorch module exported from Backprop Studio: $summary
@@ -64,7 +84,7 @@ def _unpack():
     return arrays
 
 
-class Net(nn.Module):
+${helpers}class Net(nn.Module):
     def __init__(self):
         super().__init__()
         arrays = _unpack()
@@ -108,9 +128,10 @@ def torch_source(graph: Graph) -> bytes:
     body = forward_lines(graph, x, weight, lambda name: f"p[{keys[name]!r}]",
                          lambda k, node, a: f"self.act[{k}]({a})")
     modules = [f"{ACTIVATION_MODULES[n.activation]},  # layer {n.name!r}" for n in graph.nodes[1:]]
+    helpers = _ELEMENTWISE if any(m.startswith("Elementwise(") for m in modules) else ""
     dtype = f"torch.{graph.dtype.name}"
     text = _TEMPLATE.substitute(summary=doc_text(graph.summary()), transform=transform_note(graph, "buffers"),
-                                dtype=dtype, n_in=graph.input.size,
+                                dtype=dtype, n_in=graph.input.size, helpers=helpers,
                                 n_out=graph.output.size, table=table, data=data, modules=indent(modules, 3),
                                 body=indent(body, 2))
     return text.encode()

@@ -33,6 +33,7 @@ from engine import (
     NetworkEvent,
     ParamRef,
     WeightRef,
+    parameter_count,
 )
 from engine.project import Project
 from engine.studio import Document, RunState, Selection, Snapshot
@@ -221,7 +222,7 @@ class Inspector(QWidget):
         head = f"<b>{', '.join(parts)} selected.</b> Press Delete to delete them." if parts else (
             "Select a layer, a neuron or a weight to see and edit it.")
         self.summary.setText(f"{head}<br><br>Network: {len(net.layers)} layers, {len(net.connections)} "
-                             f"connections, {net.n_weights} weights, {net.n_biases} biases.")
+                             f"connections, {parameter_count(net)}.")
         self.pages.setCurrentWidget(self.summary)
 
     def _show_layer(self, layer_id: int) -> None:

@@ -166,7 +166,8 @@ def test_gradcheck_runs_a_float32_project_in_float64(tmp_path, capsys):
 def test_info_describes_network_data_settings_and_history(xor, capsys):
     assert main(["info", str(xor)]) == 0
     out = capsys.readouterr().out
-    for expected in ("12 weights + 5 biases = 17 parameters", "[2] h1", "tanh", "in → h1: 8 of 8 weights",
+    for expected in ("12 weights (2·4 + 4·1), 5 biases (4 + 1) = 17 parameters", "[2] h1", "tanh",
+                     "in → h1: 8 of 8 weights",
                      "data: generator xor", "160 training / 40 validation samples, 2 features, 2 classes",
                      "loss bce, optimiser adam (lr=0.05)", "0 steps and 0 epochs recorded"):
         assert expected in out
@@ -176,7 +177,9 @@ def test_info_shows_the_standardiser_and_survives_missing_data(tmp_path, capsys)
     path = tmp_path / "iris.bps.json"
     save_project(load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"]), path)
     assert main(["info", str(path)]) == 0
-    assert "standardiser mean" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "standardiser mean" in out
+    assert "20 weights (4·3 + 3·2 + 2·1), 6 biases (3 + 2 + 1)" in out  # counted the way the notes count them
     (tmp_path / "deeper").mkdir()
     shutil.move(tmp_path / "iris.bps.json", tmp_path / "deeper")  # its relative CSV path now leads nowhere
     assert main(["info", str(tmp_path / "deeper" / "iris.bps.json")]) == 0

@@ -18,6 +18,8 @@ from engine import (
     layered,
 )
 from engine.explain import StepThrough, explain_weight
+from engine.explain.text import number
+from engine.project import EXAMPLES, load_project
 
 
 def chain(sizes: list[int], hidden: str = "tanh", output: str = "identity", seed: int = 0):
@@ -115,6 +117,20 @@ def test_the_notes_4_3_2_1_network():
     assert len(first.paths.paths[0].factors) == 6  # ∂L/∂a (fused) · w · f' · w · f' · h
     assert explain_weight(net, WeightRef(conns[2].id, 0, 0), x, y, "bce").paths.count == 1
     assert explain_weight(net, BiasRef(layers[1].id, 2), x, y, "bce").paths.count == 2
+
+
+def test_the_notes_example_updates_the_notes_way():
+    """The shipped 4-3-2-1 example trains with plain SGD, so its update reads w' = w − α·∂L/∂w with the numbers."""
+    project = load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"])
+    train, val, _ = project.data.load(project.base_dir)
+    trainer = project.make_trainer(train, val)
+    net = project.network
+    ref = WeightRef(next(iter(net.connections.values())).id, 0, 0)
+    e = explain_weight(net, ref, train.X[:8], train.y[:8], project.settings.loss, optimizer=trainer.optimizer)
+    lr = project.settings.optimizer_params["lr"]
+    w = float(net.param(ref.key).value[0, 0])
+    assert e.update.formula() == (f"w' = w − α·∂L/∂w = {w:.6g} − {lr:g} · {number(e.gradient)} = "
+                                  f"{w - lr * e.gradient:.6g}")
 
 
 OPTIMIZERS = [

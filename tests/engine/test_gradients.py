@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from random_nets import HIDDEN_ACTIVATIONS, OUTPUT_PAIRS, near_kink, networks
+from random_nets import HIDDEN_ACTIVATIONS, OUT_OF_RANGE, OUTPUT_PAIRS, near_kink, networks
 
 from engine import CheckResult, WeightRef, compiled, encode_targets, gradient_check
 from engine.gradcheck import GRAD_ATOL, all_refs
@@ -68,6 +68,30 @@ def test_every_activation_and_loss_on_a_skip_net(hidden_act, loss, out_act):
         rng.integers(0, 2, (6, n_out)).astype(float) if loss == "bce" else rng.normal(0, 1, (6, n_out)))
     assert not near_kink(net, loss, x, y, margin=1e-4)
     assert_matches(net, loss, x, y)
+
+
+@pytest.mark.parametrize("act", sorted(OUT_OF_RANGE | {"sin"}))
+@pytest.mark.parametrize("where", ["hidden", "output"])
+def test_the_notes_elementwise_activations_where_they_are_defined(act, where):
+    """x², eˣ, 1/x, log and sin, hidden and on the output, fed pre-activations in (0.2, 2.3): after a sigmoid layer
+    through positive weights and biases."""
+    from engine import Network
+
+    net = Network(seed=5)
+    i, s = net.add_layer(3, "input"), net.add_layer(3, activation="sigmoid")
+    h = net.add_layer(2, activation=act if where == "hidden" else "tanh")
+    o = net.add_layer(2, "output", activation=act if where == "output" else "identity")
+    c = [net.connect(i.id, s.id), net.connect(s.id, h.id), net.connect(h.id, o.id)]
+    rng = np.random.default_rng(2)
+    for conn in c[1:]:
+        conn.weight.value[...] = rng.uniform(0.1, 0.6, conn.weight.shape)
+    for layer in (s, h, o):
+        layer.bias.value[...] = 0.2
+    if where == "output":
+        net.connect(s.id, o.id)  # a second path into it
+        net.outgoing(s.id)[-1].weight.value[...] = 0.2
+    x = rng.normal(0, 1, (5, 3))
+    assert_matches(net, "mse", x, rng.normal(0, 1, (5, 2)))
 
 
 def test_cut_weights_have_zero_gradient_and_frozen_weights_keep_theirs():

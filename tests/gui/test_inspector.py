@@ -143,3 +143,7 @@ def test_the_inspector_and_palette_are_read_only_while_training_runs(window, can
     assert canvas.view.message.text() == LOCK_REASON
     window.document.set_run_state(RunState.PAUSED)
     assert ins.pages.isEnabled() and window.palette_panel.isEnabled() and not ins.lock_note.isVisible()
+
+
+def test_the_network_summary_counts_weights_and_biases_the_way_the_notes_do(window):
+    assert "88 weights (2·8 + 8·8 + 8·1), 17 biases (8 + 8 + 1)" in window.inspector.summary.text()
