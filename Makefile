@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) bench/engine_bench.py
 	$(PY) bench/csv_bench.py
 	$(PY) bench/explain_bench.py
+	$(PY) bench/surface_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/editor_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/training_gui_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/explorer_gui_bench.py

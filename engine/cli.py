@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -22,11 +23,15 @@ import numpy as np
 
 from .counting import parameter_count
 from .datasets import Dataset
-from .errors import BackpropError, ProjectError
+from .errors import BackpropError, GraphError, ProjectError
 from .export import FORMATS, export_network
 from .gradcheck import all_refs, gradient_check
+from .graph.model import Network
 from .graph.validate import validate
+from .optim import make_optimizer
 from .project import Project, load_project, save_project
+from .refs import BiasRef, ParamRef, WeightRef
+from .surface import gradient_slice, loss_surface
 from .training import StepResult, Trainer
 
 BAR_WIDTH = 30
@@ -229,6 +234,62 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------------------------- surface
+_NEURON = r"\s*(.+?)\[(\d+)\]\s*"
+_WEIGHT = re.compile(_NEURON + r"(?:->|→)" + _NEURON)
+_BIAS = re.compile(r"\s*b\s+" + _NEURON)
+
+
+def parse_ref(network: Network, text: str) -> ParamRef:
+    """A weight or bias named as `gradcheck` prints it: `in[0] → h1[2]` (or `->`) for a weight, `b h1[2]` for a
+    bias, layers by name."""
+
+    def layer(name: str, neuron: str) -> int:
+        found = [lay for lay in network.layers.values() if lay.name == name]
+        if len(found) != 1:
+            raise GraphError(f"{text!r}: {'no' if not found else 'more than one'} layer is named {name!r}")
+        if int(neuron) >= found[0].size:
+            raise GraphError(f"{text!r}: layer {name!r} has {found[0].size} neurons, numbered from 0")
+        return found[0].id
+
+    if (m := _WEIGHT.fullmatch(text)) is not None:
+        conn = network.find_connection(layer(m[1], m[2]), layer(m[3], m[4]))
+        if conn is None:
+            raise GraphError(f"{text!r}: no connection runs from {m[1]!r} to {m[3]!r}")
+        ref: ParamRef = WeightRef(conn.id, int(m[2]), int(m[4]))
+    elif (m := _BIAS.fullmatch(text)) is not None:
+        ref = BiasRef(layer(m[1], m[2]), int(m[2]))
+    else:
+        raise GraphError(f"{text!r} names no weight or bias; write a weight as 'in[0]->h1[2]', a bias as 'b h1[2]'")
+    try:
+        network.check_ref(ref)
+    except GraphError as exc:
+        raise GraphError(f"{text!r}: {exc}") from None
+    return ref
+
+
+def cmd_surface(args: argparse.Namespace) -> int:
+    project, train, _ = _load(args)
+    net = project.network
+    refs = [parse_ref(net, text) for text in args.weights]
+    n = min(args.samples or train.n_samples, train.n_samples)
+    x, y = train.X[:n], train.y[:n]
+    s = loss_surface(net, x, y, project.settings.loss, refs, args.points, args.span)
+    arrays = {"loss": s.loss, "center": np.array(s.center), "center_loss": np.array(s.center_loss),
+              "names": np.array(s.names), **{f"axis{k}": axis for k, axis in enumerate(s.axes)}}
+    if len(refs) == 1:  # one weight: also the slice along its own gradient step, w − t·lr·dL/dw
+        settings = project.settings
+        lr = make_optimizer(settings.optimizer, **settings.optimizer_params).lr
+        sl = gradient_slice(net, x, y, settings.loss, lr, refs=refs)
+        arrays |= {"slice_t": sl.t, "slice_loss": sl.loss, "slice_lr": np.array(lr)}
+    with open(args.out, "wb") as f:  # to the name given: np.savez would append .npz to a name without it
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as its allow_pickle flag
+    _out(f"loss over {' × '.join(str(len(a)) for a in s.axes)} values of {', '.join(s.names)} on {n} training "
+         f"samples: {np.nanmin(s.loss):.6g} … {np.nanmax(s.loss):.6g} (now {s.center_loss:.6g})")
+    _out(f"saved {args.out}")
+    return 0
+
+
 # -------------------------------------------------------------------------------------------------- entry point
 def _positive(text: str) -> int:
     value = int(text)
@@ -278,6 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest relative error that passes (default 1e-5)")
     p.add_argument("--show", type=int, default=5, help="how many of the worst parameters to list (default 5)")
     command("info", cmd_info, "describe the network, data, settings and history")
+    p = command("surface", cmd_surface, "the loss over a grid of one or two weights around their current values")
+    p.add_argument("--weights", required=True, nargs="+", metavar="REF",
+                   help="one or two weights ('in[0]->h1[2]') or biases ('b h1[2]'), as gradcheck names them")
+    p.add_argument("--out", required=True, type=_file_name, help=".npz file to write")
+    p.add_argument("--points", type=_positive, default=64, help="grid points per axis (default 64)")
+    p.add_argument("--span", type=_positive_number,
+                   help="how far each axis reaches either side of the current value (default max(1, 3|w|))")
+    p.add_argument("--samples", type=_positive, help="use the first N training samples (default: all)")
     return parser
 
 

@@ -27,9 +27,15 @@ class Loss:
     name: str
     label: str
     task: str  # "regression" or "classification": which metric and which target encoding apply
-    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]  # (a, h, t) -> L
+    # (a, h, t) -> L of each batch in a stack of them, (..., batch, outputs) -> (...): the loss surface evaluates
+    # thousands of weight settings in one call; a single batch gives a 0-d array
+    batch_value: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     grad_h: Callable[[np.ndarray, np.ndarray], np.ndarray] | None  # (h, t) -> dL/dh, the generic route
     fused: tuple[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] | None = None
+
+    def value(self, a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
+        """L of one batch (the mean over its samples and outputs)."""
+        return float(self.batch_value(a, h, t))
 
     def check_output(self, activation: str) -> str | None:
         """Why this loss cannot follow that output activation, or None when it can."""
@@ -56,17 +62,21 @@ class Loss:
         return da
 
 
-def _mse(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean((h - t) ** 2))
+_BATCH = (-2, -1)  # the axes of one batch: samples and outputs
 
 
-def _mae(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean(np.abs(h - t)))
+def _mse(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.asarray(np.mean((h - t) ** 2, axis=_BATCH))
 
 
-def _huber(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
+def _mae(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.asarray(np.mean(np.abs(h - t), axis=_BATCH))
+
+
+def _huber(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
     d = np.abs(h - t)
-    return float(np.mean(np.where(d < HUBER_DELTA, 0.5 * d * d, HUBER_DELTA * (d - 0.5 * HUBER_DELTA))))
+    return np.asarray(np.mean(np.where(d < HUBER_DELTA, 0.5 * d * d, HUBER_DELTA * (d - 0.5 * HUBER_DELTA)),
+                              axis=_BATCH))
 
 
 def _huber_grad(h: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -75,15 +85,16 @@ def _huber_grad(h: np.ndarray, t: np.ndarray) -> np.ndarray:
     return dh
 
 
-def _bce(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
+def _bce(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
     # BCEWithLogits: max(a,0) - a·t + log(1 + e^-|a|), exact for any logit.
-    return float(np.mean(np.maximum(a, 0) - a * t + np.log1p(np.exp(-np.abs(a)))))
+    return np.asarray(np.mean(np.maximum(a, 0) - a * t + np.log1p(np.exp(-np.abs(a))), axis=_BATCH))
 
 
-def _cross_entropy(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
-    z = a - a.max(axis=1, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return float(-(t * log_p).sum() / a.shape[0])
+def _cross_entropy(a: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
+    log_p = a - a.max(axis=-1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=-1, keepdims=True))
+    log_p *= t  # in place: the loss surface runs this on thousands of batches at once
+    return np.asarray(-log_p.sum(axis=_BATCH) / a.shape[-2])
 
 
 LOSSES: dict[str, Loss] = {

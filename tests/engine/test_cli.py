@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import compiled
+from engine import BiasRef, WeightRef, compiled
 from engine.activations import ACTIVATIONS
 from engine.cli import main
 from engine.project import EXAMPLES, load_project, save_project
+from engine.surface import loss_surface
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -254,3 +255,47 @@ def test_usage_errors_exit_2_through_argparse(xor, capsys):
         main(["export", str(xor), "--format", "pdf", "--out", "x"])
     assert info.value.code == 2
     assert "invalid choice: 'pdf'" in capsys.readouterr().err
+
+
+def test_surface_writes_the_grid_the_engine_computes(xor, tmp_path, capsys):
+    out = tmp_path / "surface.npz"
+    assert main(["surface", str(xor), "--weights", "in[0]->h1[2]", "b h1[3]", "--out", str(out),
+                 "--points", "7", "--span", "0.5", "--samples", "50"]) == 0
+    project = load_project(xor)
+    train, _, _ = project.data.load(project.base_dir)
+    net = project.network
+    conn = net.find_connection(*(lay.id for lay in net.layers.values() if lay.name in ("in", "h1")))
+    h1 = next(lay for lay in net.layers.values() if lay.name == "h1")
+    refs = [WeightRef(conn.id, 0, 2), BiasRef(h1.id, 3)]
+    expected = loss_surface(net, train.X[:50], train.y[:50], project.settings.loss, refs, 7, 0.5)
+    saved = np.load(out)
+    assert np.array_equal(saved["loss"], expected.loss) and saved["loss"].shape == (7, 7)
+    assert np.array_equal(saved["axis0"], expected.axes[0]) and np.array_equal(saved["axis1"], expected.axes[1])
+    assert saved["center"].tolist() == [net.connection(conn.id).weight.value[0, 2], h1.bias.value[3]]
+    assert float(saved["center_loss"]) == expected.center_loss
+    assert saved["names"].tolist() == ["in[0] → h1[2]", "b h1[3]"]
+    assert "saved" in capsys.readouterr().out
+
+
+def test_surface_of_one_weight_adds_its_gradient_slice(xor, tmp_path):
+    out = tmp_path / "s.npz"
+    assert main(["surface", str(xor), "--weights", "h1[1] → out[0]", "--out", str(out), "--points", "5"]) == 0
+    saved = np.load(out)
+    assert saved["loss"].shape == (5,) and saved["slice_t"].shape == saved["slice_loss"].shape
+    t0 = int(np.flatnonzero(saved["slice_t"] == 0)[0])
+    assert saved["slice_loss"][t0] == pytest.approx(float(saved["center_loss"]), rel=1e-12)
+
+
+@pytest.mark.parametrize(("weights", "words"), [
+    (["in[0]->h1[9]"], "layer 'h1' has 4 neurons"),
+    (["h1[0]->in[1]"], "no connection runs from 'h1' to 'in'"),
+    (["nope[0]"], "names no weight or bias"),
+    (["b hidden[0]"], "no layer is named 'hidden'"),
+    (["b h1[0]", "b h1[1]", "b h1[2]"], "one or two weights, not 3"),
+    (["b h1[0]", "b h1[0]"], "two different weights"),
+])
+def test_surface_refuses_bad_weights_in_one_line(xor, tmp_path, capsys, weights, words):
+    assert main(["surface", str(xor), "--weights", *weights, "--out", str(tmp_path / "s.npz")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+    assert not (tmp_path / "s.npz").exists()

@@ -1,0 +1,118 @@
+"""The loss surface against the loss computed one weight setting at a time, and against the trainer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from random_nets import networks
+
+from engine import BiasRef, GraphError, Trainer, TrainSettings, WeightRef, compiled, encode_targets, layered
+from engine.gradcheck import all_refs
+from engine.losses import get_loss
+from engine.surface import default_span, gradient_slice, loss_surface
+
+
+def loss_by_hand(net, x, y, loss, settings_: dict) -> float:
+    """The loss with some weights set by hand, one forward pass, on a copy of the plan."""
+    c = compiled(net).private_copy()
+    for ref, value in settings_.items():
+        c.value[c.flat_index(ref)] = value
+    lossfn = get_loss(loss)
+    return c.loss(c.forward(x), encode_targets(lossfn, y, net.output_layer.size, net.dtype), lossfn)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(), st.data())
+def test_every_grid_point_is_the_loss_with_those_weights_set_by_hand(case, data):
+    net, loss, x, y = case
+    refs = data.draw(st.lists(st.sampled_from(all_refs(net)), min_size=1, max_size=2, unique=True))
+    before = compiled(net).buffers.copy()
+    s = loss_surface(net, x, y, loss, refs, points=5, span=0.7)
+    assert np.array_equal(compiled(net).buffers, before)  # the buffers that train are untouched
+    assert s.loss.shape == (5,) * len(refs)
+    for index in np.ndindex(s.loss.shape):
+        values = {ref: s.axes[k][index[k]] for k, ref in enumerate(refs)}
+        assert s.loss[index] == pytest.approx(loss_by_hand(net, x, y, loss, values), rel=1e-12, abs=1e-12)
+    assert s.center_loss == pytest.approx(loss_by_hand(net, x, y, loss, {}), rel=1e-12, abs=1e-12)
+
+
+def trained_net():
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1, (200, 8))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 1).astype(int)
+    net = layered([8, 6, 3], "tanh", "softmax", seed=1)
+    trainer = Trainer(net, x, y, TrainSettings(loss="cross_entropy", optimizer="sgd",
+                                               optimizer_params={"lr": 0.3}, batch_size=50))
+    for _ in range(5):
+        trainer.step()
+    return net, trainer
+
+
+def test_the_surface_at_the_current_point_is_the_loss_the_trainer_reports_for_that_batch():
+    net, trained = trained_net()
+    trainer = Trainer(net, trained.x, trained.t.argmax(axis=1), trained.settings)
+    x, t = trainer.last_batch()  # before its first step: the batch that step uses
+    conn = next(iter(net.connections.values()))
+    refs = [WeightRef(conn.id, 0, 1), BiasRef(net.output_layer.id, 2)]
+    y = t.argmax(axis=1)
+    s = loss_surface(net, x, y, "cross_entropy", refs, points=65)
+    reported = trainer.step().loss  # the loss of that batch before the step's update
+    assert abs(s.center_loss - reported) < 1e-12
+    assert abs(s.loss[32, 32] - reported) < 1e-12  # the grid's middle is the current point
+    assert s.center == (s.axes[0][32], s.axes[1][32])
+
+
+def test_the_default_span_is_three_times_the_weight_and_at_least_one():
+    net, trainer = trained_net()
+    conn = next(iter(net.connections.values()))
+    ref = WeightRef(conn.id, 2, 0)
+    w = float(conn.weight.value[2, 0])
+    s = loss_surface(net, trainer.x, trainer.t.argmax(axis=1), "cross_entropy", [ref], points=7)
+    assert s.axes[0][0] == pytest.approx(w - default_span(w)) and s.axes[0][-1] == pytest.approx(w + default_span(w))
+    assert default_span(0.1) == 1.0 and default_span(-2.0) == 6.0
+
+
+def test_the_gradient_slice_falls_at_t_0_with_slope_minus_lr_times_the_squared_gradient():
+    net, trainer = trained_net()
+    x, y = trainer.x, trainer.t.argmax(axis=1)
+    lr, h = 0.3, 1e-5
+    sl = gradient_slice(net, x, y, "cross_entropy", lr, t=np.array([-h, 0.0, h, 1.0]))
+    slope = (sl.loss[2] - sl.loss[0]) / (2 * h)
+    assert sl.grad_norm2 > 0
+    assert slope == pytest.approx(-lr * sl.grad_norm2, rel=1e-6)
+    # t = 1 is one plain SGD step on that batch
+    c = compiled(net).private_copy()
+    lossfn = get_loss("cross_entropy")
+    t = encode_targets(lossfn, y, 3)
+    c.backward(c.forward(x), t, lossfn)
+    c.value -= lr * c.grad
+    assert sl.loss[3] == pytest.approx(c.loss(c.forward(x), t, lossfn), rel=1e-12)
+
+
+def test_the_gradient_slice_of_one_weight_moves_only_that_weight():
+    net, trainer = trained_net()
+    x, y = trainer.x, trainer.t.argmax(axis=1)
+    conn = next(iter(net.connections.values()))
+    ref = WeightRef(conn.id, 1, 1)
+    sl = gradient_slice(net, x, y, "cross_entropy", 0.5, t=np.array([2.0]), refs=[ref])
+    c = compiled(net).private_copy()
+    lossfn = get_loss("cross_entropy")
+    c.backward(c.forward(x), encode_targets(lossfn, y, 3), lossfn)
+    g = c.grad[c.flat_index(ref)]
+    assert sl.grad_norm2 == pytest.approx(g * g)
+    w = conn.weight.value[1, 1] - 2.0 * 0.5 * g
+    assert sl.loss[0] == pytest.approx(loss_by_hand(net, x, y, "cross_entropy", {ref: w}), rel=1e-12)
+
+
+@pytest.mark.parametrize("refs, message", [
+    ([], "one or two weights"),
+    (["a", "a"], "two different weights"),
+])
+def test_bad_requests_say_what_is_wrong(refs, message):
+    net, trainer = trained_net()
+    conn = next(iter(net.connections.values()))
+    refs = [WeightRef(conn.id, 0, 0) for _ in refs]
+    with pytest.raises(GraphError, match=message):
+        loss_surface(net, trainer.x, trainer.t.argmax(axis=1), "cross_entropy", refs)
