@@ -60,13 +60,13 @@ def _menu_paths(window: QMainWindow) -> dict[QAction, str]:
 
     def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
-            if (sub := action.menu()) is not None:
+            if isinstance(sub := action.menu(), QMenu):
                 walk(sub, f"{path} › {action_text(action)}")
             else:
                 paths.setdefault(action, path)
 
     for top in window.menuBar().actions():
-        if (menu := top.menu()) is not None:
+        if isinstance(menu := top.menu(), QMenu):
             walk(menu, action_text(top))
     return paths
 
