@@ -25,6 +25,7 @@ from .follow import follow
 from .icons import icon
 from .panels.inspector import Inspector
 from .shortcuts import ShortcutsDialog
+from .status_bar import StatusBar
 from .training import TrainingFeature
 
 APP_NAME = "Backprop Studio"
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
         self._docks["training"].raise_()  # Training stays the tab in front of Data and Chain rule
+        self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
         self.resize(1280, 800)
