@@ -24,6 +24,8 @@ from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
 from .panels.inspector import Inspector
+from .shortcuts import ShortcutsDialog
+from .status_bar import StatusBar
 from .training import TrainingFeature
 
 APP_NAME = "Backprop Studio"
@@ -54,6 +56,7 @@ class MainWindow(QMainWindow):
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
         self._docks["training"].raise_()  # Training stays the tab in front of Data and Chain rule
+        self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
         self.resize(1280, 800)
@@ -216,7 +219,9 @@ class MainWindow(QMainWindow):
         self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
         self.add_menu("E&xplore", self.explorer.actions)
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
-                     "Mouse gestures and keyboard shortcuts of the canvas")
+                     "The canvas's mouse gestures")
+        self._action(menu, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/",
+                     "Every action of the window with its keys")
         self._action(menu, "&About", self._show_about, None, "About Backprop Studio")
 
         tools = self.addToolBar("Main")
@@ -229,6 +234,13 @@ class MainWindow(QMainWindow):
 
     def _show_guide(self) -> None:
         QMessageBox.information(self, "Editor guide", GUIDE)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Read from the actions as they are now (Undo's text names the edit it would undo)."""
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}",
@@ -324,6 +336,5 @@ GUIDE = """<h3>Canvas</h3>
 <li><b>Move</b>: drag a layer's header. <b>Pan</b>: middle drag or Space+drag. <b>Zoom</b>: wheel.</li>
 <li><b>Hover</b> a weight for its value, a neuron for its bias.</li>
 </ul>
-<h3>Keys</h3>
-<p>Delete: delete the selection · F: fit · L: arrange layers · Ctrl+= / Ctrl+-: zoom ·
-Ctrl+Z / Ctrl+Shift+Z: undo / redo · Esc: cancel a drag or clear the selection</p>"""
+<p>Esc cancels a drag or clears the selection. Every other key is an action's: <b>Help → Keyboard Shortcuts</b>
+(Ctrl+/) lists them all, read from the window itself.</p>"""

@@ -269,6 +269,9 @@ class RunStatus(QWidget):
         self.progress.setMaximumWidth(180)
         self.progress.setFormat("epoch %v / %m")
         self.rate = QLabel("")
+        # room for a fast run's rate, so the status bar does not shift as the numbers grow
+        self.rate.setMinimumWidth(self.rate.fontMetrics().horizontalAdvance("000,000 steps/s · 00:00"))
+        self.rate.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.rate, 0, 0)

@@ -1,7 +1,9 @@
 """The key to the canvas's edge colours: the same colour map as the edges, over the scale the scene reports.
 
 The scene emits `color_scale_changed(lo, hi, mode)` whenever it recolours; "magnitude" is a log10 scale of |v|
-from lo to hi (the axis reads in powers of ten), "signed" a linear scale from -max|v| to +max|v|.
+from lo to hi (the axis reads in powers of ten), "signed" a linear scale from -max|v| to +max|v|. A scale cannot
+say why it is empty or flat, so the caption also reads the values themselves (`set_values`): no step yet, every
+gradient 0 (dead units), or one value everywhere.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ColorBar(QWidget):
         self.normalisation = "global"
         self.quantity = "|dL/dw|"
         self.range = (0.0, 1.0)  # data coordinates of the bar's ends (log10 for "magnitude")
+        self.values: np.ndarray | None = None  # what the edges show, present weights only; None: no step yet
         self.set_scale(0.0, 0.0, "signed")
 
     def set_scale(self, lo: float, hi: float, mode: str) -> None:
@@ -69,14 +72,32 @@ class ColorBar(QWidget):
     def set_normalisation(self, normalisation: str) -> None:
         self.normalisation = normalisation
 
+    def set_values(self, values: np.ndarray | None) -> None:
+        """The values the edges are about to show (of present weights), or None before the first step; the
+        caption follows at the scene's next `color_scale_changed`."""
+        self.values = values
+
     def _caption(self, lo: float, hi: float) -> None:
-        if lo == hi == 0.0:
-            self.caption.setText(f"{self.quantity}: no values yet")
+        if (note := self._note()) is not None:
+            self.caption.setText(note)
             return
         scale = f"log scale, {lo:.3g} to {hi:.3g}" if self.mode == "magnitude" else f"{lo:.3g} to {hi:.3g}"
         if self.normalisation == "connection":
             scale += "; each connection stretched over the whole bar"
         self.caption.setText(f"{self.quantity} ({scale})")
+
+    def _note(self) -> str | None:
+        """What the values say that the scale cannot, or None when the scale says it all."""
+        values, q = self.values, self.quantity
+        if values is None:
+            return f"{q}: no step yet"
+        if values.size == 0:
+            return f"{q}: no weights to show"
+        if not values.any():
+            return f"every {q} is 0 — dead units?" if self.mode == "magnitude" else f"every {q} is 0"
+        if np.ptp(values) == 0:
+            return f"{q}: all equal: {values.flat[0]:.3g}"
+        return None
 
 
 def ticks(a: float, b: float, log: bool, most: int = 6) -> list[tuple[float, str]]:

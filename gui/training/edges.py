@@ -72,7 +72,17 @@ class EdgeColouring(QWidget):
         if self.width_by_weight.isChecked():
             self.scene.set_width_by(snapshot.weights)
         values = snapshot.grads if mode == "magnitude" else snapshot.weights
+        self.colorbar.set_values(self._present(snapshot, mode))
         self.scene.set_edge_values(values, mode, HOVER_LABELS[quantity])
+
+    def _present(self, snapshot: Snapshot, mode: str) -> np.ndarray | None:
+        """The shown values of the weights that exist (a cut weight shows nothing), for the colour bar's caption;
+        None for gradients before the first step, when there are none to show."""
+        if mode == "magnitude":
+            return np.abs(snapshot.weight_grads) if snapshot.step > 0 else None
+        connections = self.document.network.connections
+        return np.concatenate([np.zeros(0), *(w[connections[cid].weight.mask] for cid, w in snapshot.weights.items()
+                                             if cid in connections and connections[cid].weight.shape == w.shape)])
 
     def _options_changed(self) -> None:
         if not self.width_by_weight.isChecked():

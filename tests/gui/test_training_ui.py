@@ -265,6 +265,7 @@ def test_the_edge_colours_follow_the_gradients(qtbot, docks):
 
 def test_the_colour_bar_listens_to_the_scene(docks):
     window, ui = docks()
+    ui.edges.colorbar.set_values(np.array([1e-6, 1e-2]))  # after a step: the caption gives the scale
     window.scene.color_scale_changed.emit(1e-6, 1e-2, "magnitude")
     assert ui.edges.colorbar.range == pytest.approx((-6.0, -2.0))
     assert "1e-06 to 0.01" in ui.edges.colorbar.caption.text()
