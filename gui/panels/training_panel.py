@@ -266,8 +266,10 @@ class RunStatus(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
         self.progress.setFormat("epoch %v / %m")
+        # room for the widest text it shows, so "epoch 100 / 100" never wraps (it did once the timer took its room)
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance("epoch 000,000 / 000,000") + 16)
+        self.progress.setMaximumWidth(max(180, self.progress.minimumWidth()))
         self.rate = QLabel("")
         # room for a fast run's rate, so the status bar does not shift as the numbers grow
         self.rate.setMinimumWidth(self.rate.fontMetrics().horizontalAdvance("000,000 steps/s · 00:00"))

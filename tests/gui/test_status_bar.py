@@ -29,3 +29,12 @@ def test_a_short_message_is_shown_whole_with_no_tooltip(window, qtbot):
     assert window.statusBar().message.toolTip() == ""
     window.statusBar().clearMessage()
     assert window.statusBar().message.text() == ""
+
+
+def test_the_epoch_progress_text_fits_its_bar(window):
+    status = window.training.status
+    status.show_progress(100, 100, 1234.0, 61.0)
+    bar = status.progress
+    text = bar.text()
+    assert text == "epoch 100 / 100"
+    assert bar.fontMetrics().horizontalAdvance(text) < bar.width()  # one line: no wrap inside the bar
