@@ -11,7 +11,7 @@ import numpy as np
 
 from .compile import compiled
 from .graph.model import Network
-from .losses import encode_targets, get_loss
+from .losses import Loss, encode_targets, get_loss
 from .refs import ParamRef, ref_at
 
 # Central differences in float64 carry an absolute rounding error of ~1e-10 (the loss's rounding over 2ε), which
@@ -21,7 +21,7 @@ GRAD_ATOL = 1e-8
 
 @dataclass(frozen=True)
 class CheckResult:
-    ref: ParamRef
+    ref: ParamRef | int  # an int is an input feature's index: the explorer also checks dy/dx
     name: str
     backprop: float
     numeric: float
@@ -42,16 +42,19 @@ def all_refs(network: Network) -> list[ParamRef]:
     return [ref_at(key, tuple(index)) for key, param in network.parameters() for index in np.argwhere(param.mask)]
 
 
-def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str,
-                   refs: list[ParamRef] | None = None, eps: float | None = None) -> list[CheckResult]:
-    """Check `refs` (default: all) on the batch (x, y); the network is left exactly as it was.
+def default_eps(network: Network) -> float:
+    """The step that balances truncation error against rounding: 1e-6 in float64, 1e-3 in float32 (whose
+    resolution is ~1e-7, so a 1e-6 step would measure mostly rounding noise)."""
+    return 1e-6 if network.dtype == np.float64 else 1e-3
 
-    The default step balances truncation error against rounding: 1e-6 in float64, 1e-3 in float32 (whose
-    resolution is ~1e-7, so a 1e-6 step would measure mostly rounding noise).
-    """
+
+def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str | Loss,
+                   refs: list[ParamRef] | None = None, eps: float | None = None) -> list[CheckResult]:
+    """Check `refs` (default: all) on the batch (x, y) with a step of `default_eps`; the network is left exactly
+    as it was. `loss` may be a `Loss` itself, for the explorer's "the output y itself"."""
     c = compiled(network).private_copy()  # perturbing a weight must never touch the buffers that train
-    eps = eps if eps is not None else (1e-6 if network.dtype == np.float64 else 1e-3)
-    lossfn = get_loss(loss)
+    eps = eps if eps is not None else default_eps(network)
+    lossfn = loss if isinstance(loss, Loss) else get_loss(loss)
     t = encode_targets(lossfn, y, network.output_layer.size, network.dtype)
     c.backward(c.forward(x), t, lossfn)
     results = []

@@ -19,7 +19,7 @@ from ..compile import Compiled, compiled
 from ..errors import DataError
 from ..graph.model import Connection, Network
 from ..graph.validate import validate
-from ..losses import encode_targets, get_loss
+from ..losses import Loss, encode_targets, get_loss
 from ..refs import WeightRef
 
 
@@ -61,12 +61,12 @@ def batch_arrays(network: Network, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[
 class PerSample:
     """Everything a chain-rule explanation reads, per sample: a, h, δ, f'(a), and the loss's own factors."""
 
-    def __init__(self, network: Network, plan: Compiled, x: npt.ArrayLike, y: npt.ArrayLike, loss: str):
+    def __init__(self, network: Network, plan: Compiled, x: npt.ArrayLike, y: npt.ArrayLike, loss: str | Loss):
         self.network = network
         self.plan = plan
-        self.loss = get_loss(loss)
+        self.loss = loss if isinstance(loss, Loss) else get_loss(loss)  # a `Loss`: the output itself (output.py)
         x, y = batch_arrays(network, x, y)
-        validate(network, loss, n_features=x.shape[1])
+        validate(network, loss if isinstance(loss, str) else None, n_features=x.shape[1])
         out = network.output_layer
         self.t = encode_targets(self.loss, y, out.size, network.dtype)
         self.n = len(x)

@@ -19,6 +19,8 @@ EXAMPLES: dict[str, Path] = {
         ("Sine regression", "sine.bps.json"),
         ("Skip connection", "skip.bps.json"),
         ("Lecture notes 4-3-2-1 (Iris)", "lecture_4321.bps.json"),
+        ("Scalar chain (notes)", "scalar_chain.bps.json"),
+        ("Two paths (notes)", "two_paths.bps.json"),
     )
 }
 NEW_PROJECT_EXAMPLE = "Circles"

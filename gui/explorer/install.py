@@ -26,7 +26,7 @@ from engine import (
     WeightRef,
     gradient_check,
 )
-from engine.explain import Explanation, Frame, StepThrough, explain_weight, path_union
+from engine.explain import Explanation, Frame, StepThrough, explain_output, explain_weight, path_union
 from engine.project import Project
 from engine.studio import Document, RunState, Selection
 from gui.docks import Area, DockSpec
@@ -38,6 +38,7 @@ from .panel import EMPTY, ExplorerPanel
 from .path_list import ALL_PATHS
 
 RUNNING_NOTE = "Pause training to explore (updates when paused)."
+OUTPUT_EMPTY = "Select an input neuron (for dy/dx), or a weight or a neuron's bias (for dy/dw)."
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
 
 
@@ -222,6 +223,9 @@ class ExplorerFeature(QObject):
 
     def _explain(self) -> None:
         network, panel = self.network, self.panel
+        if panel.output_mode.isChecked():
+            self._explain_output()
+            return
         ref, note = explained_target(network, self.document.selection)
         if ref is None:
             panel.show_empty(note)
@@ -237,6 +241,27 @@ class ExplorerFeature(QObject):
             return
         panel.show_explanation(e, note)
         panel.show_check(result)
+
+    def _explain_output(self) -> None:
+        """"Explain the output y itself": dy/dx for a selected input neuron, else dy/dw for the selected weight or
+        bias, on the chosen sample (or the batch's mean), with its check."""
+        network, panel, neurons = self.network, self.panel, self.document.selection.neurons
+        target: ParamRef | int | None
+        if neurons and network.layer(neurons[0][0]).kind == "input":
+            target, note = neurons[0][1], ""
+        else:
+            target, note = explained_target(network, self.document.selection)
+        if target is None:
+            panel.show_empty(note if note != EMPTY else OUTPUT_EMPTY)
+            return
+        assert self._batch is not None, "refresh sets the batch before it explains"
+        _, x, _ = self._batch
+        chosen = panel.sample()
+        rows = slice(None) if chosen is None else slice(chosen, chosen + 1)
+        try:
+            panel.show_output(explain_output(network, target, x[rows]))
+        except BackpropError as exc:
+            panel.show_empty(str(exc), error=True)
 
     def _gradient_check(self, e: Explanation) -> CheckResult:
         assert self._batch is not None, "callers check for a batch"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import CheckResult
-from engine.explain import Explanation
+from engine.explain import Explanation, OutputExplanation
 
 from . import render
 from .path_list import PathList
@@ -54,7 +54,7 @@ def _rich(text: str = "", *, links: bool = False) -> QLabel:
 
 
 class ExplorerPanel(QWidget):
-    sample_changed = Signal()
+    sample_changed = Signal()  # also sent when "Explain the output y itself" is turned on or off
     check_requested = Signal()
     highlight_all_toggled = Signal(bool)
     hovered = Signal(object)  # refs to highlight while hovering, path_list.ALL_PATHS, or None when it ended
@@ -74,6 +74,10 @@ class ExplorerPanel(QWidget):
         self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.samples.setMinimumContentsLength(18)
         self.samples.currentIndexChanged.connect(self.sample_changed)
+        self.output_mode = QCheckBox("Explain the output y itself")
+        self.output_mode.setToolTip("No loss: explain dy/dx of the selected input neuron, or dy/dw of the selected "
+                                    "weight or bias, as a product along each path (the notes' scalar chain)")
+        self.output_mode.toggled.connect(self.sample_changed)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._gradient_page(), "Gradient")
         self.step = StepThroughView()
@@ -87,6 +91,7 @@ class ExplorerPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.notice)
         layout.addLayout(top)
+        layout.addWidget(self.output_mode)
         layout.addWidget(self.tabs, 1)
         self.show_empty(EMPTY)
 
@@ -137,6 +142,14 @@ class ExplorerPanel(QWidget):
         scroll.setWidget(body)
         self.stack.addWidget(scroll)
         self.content = scroll
+        self.output_text = _rich()
+        self.output_text.setContentsMargins(6, 6, 6, 6)
+        output_scroll = QScrollArea()
+        output_scroll.setWidgetResizable(True)
+        output_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        output_scroll.setWidget(self.output_text)
+        self.stack.addWidget(output_scroll)
+        self.output_page = output_scroll
         self.check_action = self._action("&Check Gradient", "C", "Backprop against central differences")
         self.check_action.triggered.connect(self.check_button.click)
         self.highlight_action = self._action("&Highlight All Paths", "A", "Mark every path to the loss on the canvas")
@@ -190,6 +203,13 @@ class ExplorerPanel(QWidget):
         self.paths.setFixedHeight(height + self.paths.header().height() + 2 * self.paths.frameWidth() + 4)
         self.update_label.setText(render.update(e.update))
         self.stack.setCurrentWidget(self.content)
+
+    def show_output(self, e: OutputExplanation) -> None:
+        """dy/dx or dy/dw with no loss: the paths in the notes' form and the check, as the engine writes them."""
+        self.explanation = None  # Check and "Highlight all paths" belong to a loss's gradient
+        self.show_check(None)
+        self.output_text.setText("<br>".join(escape(line) for line in e.as_text().splitlines()))
+        self.stack.setCurrentWidget(self.output_page)
 
     def show_check(self, result: CheckResult | None) -> None:
         self.check_result = result

@@ -9,17 +9,19 @@ Weights are untrained (freshly initialised from each network's seed); the saved 
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from engine import TrainSettings, layered
+from engine import BiasRef, Network, TrainSettings, WeightRef, layered
 from engine.graph.build import LAYER_SPACING
 from engine.project import EXAMPLES, DataSpec, Project, save_project
 from engine.resources import resource_path
 
 HERE = Path(__file__).resolve().parent
 IRIS_TWO_CLASSES = "iris-versicolor-virginica.csv"
+SCALAR_CHAIN = "scalar-chain.csv"
 Y_STEP = 160.0  # between layers sharing a column
 LECTURE_LR = 0.5  # plain SGD on a sigmoid chain needs a larger step than Adam to learn within its 200 epochs
 
@@ -75,6 +77,44 @@ def lecture_4321() -> Project:
     return Project(net, sgd, data)
 
 
+def scalar_chain() -> Project:
+    """The notes' first example, x → h1 = x² → h2 = e^h1 → y = 1/h2, one neuron per layer. Each layer passes its
+    input on through a frozen weight of exactly 1 and a frozen bias of 0, so its activation alone is the notes'
+    function; nothing trains. Its data are y = e^(−x²) itself, and the explorer explains dy/dx ("explain y
+    itself") as (−1/h2²) · e^h1 · 2x."""
+    net = Network(seed=7)
+    previous = None
+    for k, (name, kind, activation) in enumerate((("x", "input", None), ("h1", "hidden", "square"),
+                                                   ("h2", "hidden", "exp"), ("y", "output", "reciprocal"))):
+        layer = net.add_layer(1, kind, activation, name, position=(k * LAYER_SPACING, 0.0))
+        if previous is not None:
+            conn = net.connect(previous.id, layer.id)
+            for ref, value in ((WeightRef(conn.id, 0, 0), 1.0), (BiasRef(layer.id, 0), 0.0)):
+                net.set_value(ref, value)
+                net.set_frozen(ref, True)
+        previous = layer
+    data = DataSpec("csv", SCALAR_CHAIN, {"target_column": "y"})
+    sgd = TrainSettings(loss="mse", optimizer="sgd", optimizer_params={"lr": 0.1}, batch_size=9, epochs=1)
+    return Project(net, sgd, data)
+
+
+def two_paths() -> Project:
+    """The notes' branched example: a weight of layer 1 (input → hidden1) reaches the output through both
+    neurons of layer 2, so its gradient is the sum of two chain products, one per path."""
+    net = layered([2, 2, 2, 1], "sigmoid", "sigmoid", seed=8)
+    data = DataSpec("generator", "xor", {"n_samples": 200, "noise": 0.0, "seed": 0})
+    sgd = TrainSettings(loss="bce", optimizer="sgd", optimizer_params={"lr": LECTURE_LR}, batch_size=16,
+                        epochs=200)
+    return Project(net, sgd, data)
+
+
+def write_scalar_chain(path: Path) -> None:
+    """x from −2 to 2 and the chain's own y = 1/e^(x²), so the mean squared error is 0 and nothing needs to train."""
+    with open(path, "w", newline="") as f:
+        rows = [("x", "y")] + [(f"{x:g}", f"{math.exp(-x * x):.17g}") for x in (k / 2 for k in range(-4, 5))]
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
 def write_iris_two_classes(path: Path) -> None:
     """The bundled Iris set without setosa (the one class a straight line separates from the others)."""
     with open(resource_path("datasets", "iris.csv"), newline="") as f:
@@ -85,13 +125,15 @@ def write_iris_two_classes(path: Path) -> None:
 
 BUILDERS: dict[str, Callable[[], Project]] = {
     "XOR": xor, "Circles": circles, "Spiral (3 arms)": spiral, "Sine regression": sine,
-    "Skip connection": skip, "Lecture notes 4-3-2-1 (Iris)": lecture_4321,
+    "Skip connection": skip, "Lecture notes 4-3-2-1 (Iris)": lecture_4321, "Scalar chain (notes)": scalar_chain,
+    "Two paths (notes)": two_paths,
 }
 
 
 def main(out_dir: Path = HERE) -> None:
     """Write every example (and the CSV the Iris example reads) into `out_dir`."""
     write_iris_two_classes(out_dir / IRIS_TWO_CLASSES)
+    write_scalar_chain(out_dir / SCALAR_CHAIN)
     for name, build in BUILDERS.items():
         project = build()
         project.path = out_dir / EXAMPLES[name].name  # a relative CSV path means: beside the project file

@@ -566,7 +566,8 @@ def test_the_committed_examples_are_what_the_script_builds(tmp_path):
     module = _make_examples_module()
     assert list(module.BUILDERS) == list(EXAMPLES)
     module.main(tmp_path)
-    for path in [*EXAMPLES.values(), EXAMPLES["XOR"].with_name(module.IRIS_TWO_CLASSES)]:
+    for path in [*EXAMPLES.values(), *(EXAMPLES["XOR"].with_name(csv) for csv in (module.IRIS_TWO_CLASSES,
+                                                                                   module.SCALAR_CHAIN))]:
         assert filecmp.cmp(tmp_path / path.name, path, shallow=False), f"{path.name} is out of date"
 
 
@@ -574,7 +575,8 @@ def test_the_examples_have_the_promised_shapes():
     sizes = {name: [lay.size for lay in load_project(path).network.layers.values()] for name, path in EXAMPLES.items()}
     assert sizes == {"XOR": [2, 4, 1], "Circles": [2, 8, 8, 1], "Spiral (3 arms)": [2, 16, 16, 3],
                      "Sine regression": [1, 16, 16, 1], "Skip connection": [2, 8, 8, 1],
-                     "Lecture notes 4-3-2-1 (Iris)": [4, 3, 2, 1]}
+                     "Lecture notes 4-3-2-1 (Iris)": [4, 3, 2, 1], "Scalar chain (notes)": [1, 1, 1, 1],
+                     "Two paths (notes)": [2, 2, 2, 1]}
     lecture = load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"]).network
     assert (lecture.n_weights, lecture.n_biases) == (20, 6)
     skip = load_project(EXAMPLES["Skip connection"]).network
