@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 
 INK = "#333333"
 TRAIN = "#1f77b4"
@@ -18,11 +18,20 @@ BATCH = "#9ecae1"
 # tab10: distinguishable, and the same series keeps its colour in every plot that shows it
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
+# error text on the panels, which follow the system palette: dark red on a light one, light red on a dark one
+# (both >= 4.5:1 WCAG contrast with the usual window colours); the canvas and the plots keep their light paper
+ERROR_ON_LIGHT, ERROR_ON_DARK = "#b2182b", "#ff9e94"
 N_BINS = 64
 # dark blue (tiny) → teal → yellow → red (large): readable on the light canvas and in grayscale prints
 _MAGNITUDE_STOPS = ["#1b2a6b", "#1f7a8c", "#7fc97f", "#f6d743", "#e4572e", "#a4161a"]
 # blue (negative) → light grey (0) → red (positive), for colouring by the weight's sign and size
 _SIGNED_STOPS = ["#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b"]
+
+
+def error_color(palette: QPalette) -> str:
+    """The error red that reads on this palette's window colour."""
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return ERROR_ON_DARK if dark else ERROR_ON_LIGHT
 
 
 def series_color(k: int) -> QColor:

@@ -24,6 +24,7 @@ from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
 from .panels.inspector import Inspector
+from .screen_fit import fit_to_screen
 from .shortcuts import ShortcutsDialog
 from .status_bar import StatusBar
 from .training import TrainingFeature
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
-        self.resize(1280, 800)
+        fit_to_screen(self)
         self._default_dock_sizes()
         self.statusBar().showMessage("Drag from the palette to add layers, from a port to connect them. "
                                      "F1: the editor guide.")

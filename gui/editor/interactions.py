@@ -56,8 +56,7 @@ class Pan(Interaction):
     def move(self, pos: QPoint) -> None:
         delta = pos - self._last
         self._last = pos
-        for bar, step in ((self.view.horizontalScrollBar(), delta.x()), (self.view.verticalScrollBar(), delta.y())):
-            bar.setValue(bar.value() - step)
+        self.view.pan_by(delta)
 
     def release(self, pos: QPoint) -> None:
         self.cancel()

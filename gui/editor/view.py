@@ -46,7 +46,7 @@ class EditorView(QGraphicsView):
         self._interaction: Interaction | None = None
         self._space = False
         self._band: tuple[QPointF, np.ndarray] | None = None  # rubber band: its start, the weights selected before
-        self._fit_when_shown = False
+        self._keep_fit = False  # showing the last fit: refit as the viewport resizes, until the user zooms or pans
         self.message = QLabel(self.viewport())
         self.message.setObjectName("canvasMessage")
         self.message.setWordWrap(True)
@@ -110,6 +110,17 @@ class EditorView(QGraphicsView):
         self.zoom_by(1 / ZOOM_STEP)
 
     def zoom_by(self, factor: float) -> None:
+        """The user's zoom (or a restored one): the view is theirs, and no longer refits as the window grows."""
+        self._keep_fit = False
+        self._scale_by(factor)
+
+    def pan_by(self, delta: QPoint) -> None:
+        """Move the canvas with the mouse by `delta` pixels; the view is the user's from now on."""
+        self._keep_fit = False
+        for bar, step in ((self.horizontalScrollBar(), delta.x()), (self.verticalScrollBar(), delta.y())):
+            bar.setValue(bar.value() - step)
+
+    def _scale_by(self, factor: float) -> None:
         current = self.current_scale()
         factor = min(max(current * factor, MIN_SCALE), MAX_SCALE) / current
         self.scale(factor, factor)
@@ -118,18 +129,21 @@ class EditorView(QGraphicsView):
         return self.transform().m11()
 
     def fit(self) -> None:
+        """Show the whole network, and keep showing it as the viewport grows or shrinks (a window that opens small
+        and is then maximised, a dock closed) until the user zooms or pans."""
+        self._keep_fit = True
+        self._fit_now()
+
+    def _fit_now(self) -> None:
         items = self.scene().layer_items()
-        if not self.isVisible():  # the viewport has no final size yet: fit when it gets one
-            self._fit_when_shown = True
-            return
-        if not items:
+        if not items or not self.isVisible():  # not shown: the viewport has no final size yet, its resize fits
             return
         rect = QRectF()
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
         if self.current_scale() > FIT_MAX_SCALE:  # a tiny net should not fill the screen with huge circles
-            self.zoom_by(FIT_MAX_SCALE / self.current_scale())
+            self._scale_by(FIT_MAX_SCALE / self.current_scale())
             self.centerOn(rect.center())
 
     def add_entry_at_center(self, key: str) -> None:
@@ -139,9 +153,8 @@ class EditorView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._fit_when_shown and self.isVisible():
-            self._fit_when_shown = False
-            self.fit()
+        if self._keep_fit:
+            self._fit_now()
 
     # ------------------------------------------------------------------ messages
     def show_message(self, text: str | None, pos: QPoint | None = None) -> None:

@@ -39,7 +39,7 @@ from engine import BackpropError
 from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
 from engine.project import DataSpec, Project
 from engine.studio import Document, LoadedData, RunState
-from gui.colors import TRAIN, class_colors
+from gui.colors import TRAIN, class_colors, error_color
 from gui.follow import follow
 
 CSV = "csv:"
@@ -69,7 +69,7 @@ class CsvDialog(QDialog):
         self.inputs = QListWidget()
         self.table = QTableWidget()
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #b2182b;")
+        self.error.setStyleSheet(f"color: {error_color(self.palette())};")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -180,7 +180,7 @@ class DatasetPanel(QWidget):
         self.summary.setWordWrap(True)
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b2182b;")
+        self.error.setStyleSheet(f"color: {error_color(self.palette())};")
         form = QFormLayout()
         form.addRow("Data set", self.source)
         form.addRow(self.params_widget)

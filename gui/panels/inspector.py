@@ -38,6 +38,7 @@ from engine import (
 from engine.project import Project
 from engine.studio import Document, RunState, Selection, Snapshot
 from gui import commands
+from gui.colors import error_color
 from gui.follow import Follower, follow
 
 MAX_LAYER_SIZE = 100_000
@@ -77,7 +78,7 @@ class Inspector(QWidget):
         self._build_weight_page()
         self.error = QLabel(wordWrap=True)
         self.error.setObjectName("inspectorError")
-        self.error.setStyleSheet("QLabel#inspectorError { color: #b3261e; }")
+        self.error.setStyleSheet(f"QLabel#inspectorError {{ color: {error_color(self.palette())}; }}")
         self.lock_note = QLabel(wordWrap=True)
         self.lock_note.setObjectName("inspectorLock")
         self.lock_note.setStyleSheet("QLabel#inspectorLock { background: #fff4d6; color: #5b3a00;"

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine import LOSSES, OPTIMIZERS, BackpropError, TrainSettings
 from engine.studio import Document, RunState, Status
+from gui.colors import error_color
 from gui.follow import follow
 
 # action name -> (text, shortcut, tip)
@@ -206,7 +207,7 @@ class TrainingPanel(QWidget):
         self.run_actions["stop"].setEnabled(state is not RunState.STOPPED)
 
     def show_status(self, status: Status) -> None:
-        self.message.setStyleSheet("color: #b2182b;" if status.error else "")
+        self.message.setStyleSheet(f"color: {error_color(self.palette())};" if status.error else "")
         self.message.setText(status.text)
 
     def _edit(self, **changes) -> None:

@@ -68,8 +68,11 @@ def settings(tmp_path) -> QSettings:
 
 @pytest.fixture
 def window(qtbot, settings) -> MainWindow:
-    """The app's main window on a fresh project, shown (offscreen), with a temporary settings file."""
+    """The app's main window on a fresh project, shown (offscreen) at 1280×800 whatever the test screen's size (the
+    laptop the canvas tests are written for), with a temporary settings file."""
     win = MainWindow(settings=settings)
+    win.setWindowState(Qt.WindowState.WindowNoState)
+    win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
