@@ -27,6 +27,7 @@ from .panels.inspector import Inspector
 from .screen_fit import fit_to_screen
 from .shortcuts import ShortcutsDialog
 from .status_bar import StatusBar
+from .surface import SurfaceFeature
 from .training import TrainingFeature
 
 APP_NAME = "Backprop Studio"
@@ -50,13 +51,16 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self.scene.push, LOCK_REASON)
         self.training = TrainingFeature(self.document, self.scene, self.view)
         self.explorer = ExplorerFeature(self.document, self.scene)
+        self.surface = SurfaceFeature(self.document, self.scene)
         self._build_menus()
         self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
         for spec in self.training.docks:
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
-        self._docks["training"].raise_()  # Training stays the tab in front of Data and Chain rule
+        self.surface.attach(self.place(self.surface.dock_spec))
+        for name in ("training", "boundary"):  # in front of Data and Chain rule, and of Loss surface
+            self._docks[name].raise_()
         self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
@@ -218,7 +222,7 @@ class MainWindow(QMainWindow):
 
         self._help_menu = menu = bar.addMenu("&Help")
         self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
-        self.add_menu("E&xplore", self.explorer.actions)
+        self.add_menu("E&xplore", [*self.explorer.actions, *self.surface.actions])
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
                      "The canvas's mouse gestures")
         self._action(menu, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/",

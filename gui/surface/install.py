@@ -1,0 +1,162 @@
+"""The Loss surface feature: its dock and action, kept in step with the document.
+
+It computes on the GUI thread, from the trainer's last batch, and only while no run owns the network: a new
+selection or a final snapshot (a pause, the end of a run, an edit, a reset) schedules one computation on a zero timer
+while the dock is on screen, and Explore → Loss Surface or Recompute computes at once. A 41 × 41 grid keeps that
+to milliseconds on the starter network and well under a second on a digit-sized one (docs/benchmarks.md: 64 × 64
+on 784-128-10 in 0.7–1.0 s). Nothing of the project is kept here: each computation reads the document afresh.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from engine import BackpropError, BiasRef, Network, ParamRef
+from engine.studio import Document, RunState, Selection, Snapshot
+from engine.surface import gradient_slice, loss_surface
+from gui.docks import Area, DockSpec
+from gui.editor import EditorScene
+from gui.follow import follow
+
+from .panel import EMPTY, SurfacePanel
+
+POINTS = 41  # per axis: 1,681 network passes over the batch, on the GUI thread
+RUNNING_NOTE = "Pause training to compute: the surface is drawn again when the run pauses or ends."
+
+
+def surface_refs(network: Network, selection: Selection) -> tuple[tuple[ParamRef, ...], str]:
+    """The one or two parameters the selection names (weights, then selected neurons' biases), or a note why none."""
+    refs: list[ParamRef] = list(selection.weights)
+    inputs = []
+    for lid, j in selection.neurons:
+        layer = network.layer(lid)
+        if layer.bias is None:
+            inputs.append(f"{layer.name}[{j}]")
+        else:
+            refs.append(BiasRef(lid, j))
+    if not refs:
+        return (), (f"{', '.join(inputs)} is an input: it has no bias. {EMPTY}" if inputs else EMPTY)
+    if len(refs) > 2:
+        return (), f"{len(refs)} weights and biases are selected: a loss surface is over one or two. {EMPTY}"
+    return tuple(refs), ""
+
+
+class SurfaceFeature(QObject):
+    def __init__(self, document: Document, scene: EditorScene):
+        super().__init__(scene)
+        self.document = document
+        self.scene = scene
+        self.panel = SurfacePanel()
+        self.dock: QDockWidget | None = None  # placed by the window (`attach`)
+        self.on_screen = False
+        self.seconds: float | None = None  # how long the last computation took
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.refresh)
+        events = document.events
+        follow(self, events.selection_changed, self.schedule)
+        follow(self, events.snapshot_published, self._snapshot_published)
+        follow(self, events.run_state_changed, self._run_state_changed)
+        follow(self, events.project_replaced, self.schedule)
+        self.panel.recompute_requested.connect(self.compute)
+        action = QAction("Loss &Surface", self.panel)
+        action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        tip = "The loss over a grid of the one or two selected weights, with the path the run took"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(self.open)
+        separator = QAction(self.panel)
+        separator.setSeparator(True)
+        self.actions = [separator, action]
+
+    @property
+    def dock_spec(self) -> DockSpec:
+        """A tab beside the decision boundary: both are pictures of the loss that want width."""
+        return DockSpec(self.panel, "Loss surface", Area.BottomDockWidgetArea, "surface", tab_with="boundary")
+
+    def attach(self, dock: QDockWidget) -> None:
+        self.dock = dock
+        dock.visibilityChanged.connect(self._visibility_changed)
+
+    # ------------------------------------------------------------------ following the document
+    def open(self) -> None:
+        """Explore → Loss Surface: bring the dock up and compute now."""
+        if self.dock is not None:
+            self.dock.show()
+            self.dock.raise_()
+        self.compute()
+
+    def schedule(self, *_) -> None:
+        if self.on_screen:
+            self._timer.start()
+
+    def _snapshot_published(self, snapshot: Snapshot) -> None:
+        if snapshot.final:
+            self.schedule()
+
+    def _run_state_changed(self, state: RunState) -> None:
+        if state is RunState.RUNNING:
+            self._timer.stop()
+            self.panel.show_notice(RUNNING_NOTE)
+
+    def _visibility_changed(self, visible: bool) -> None:
+        self.on_screen = visible
+        self.schedule()
+
+    # ------------------------------------------------------------------ computing
+    def refresh(self) -> None:
+        """A scheduled computation: only while the dock is on screen (showing it brings it up to date)."""
+        if self.on_screen:
+            self.compute()
+
+    def compute(self) -> None:
+        """The surface of the selected weights on the last batch, from the network as it is now (idle only)."""
+        self._timer.stop()
+        panel, document = self.panel, self.document
+        if not document.idle:
+            panel.show_notice(RUNNING_NOTE)
+            return
+        panel.show_notice(None)
+        network = document.network
+        refs, note = surface_refs(network, document.selection)
+        if not refs:
+            panel.show_empty(note)
+            return
+        try:
+            trainer = document.trainer()
+            x, t = trainer.last_batch()
+            loss = trainer.settings.loss
+            start = time.perf_counter()
+            surface = loss_surface(network, x, t, loss, refs, points=POINTS)
+            gradient = None if len(refs) == 2 else gradient_slice(network, x, t, loss, trainer.lr)
+            self.seconds = time.perf_counter() - start
+        except BackpropError as exc:
+            panel.show_empty(f"No loss surface: {exc}", error=True)
+            return
+        grid = f"{POINTS} × {POINTS} grid" if len(refs) == 2 else f"{POINTS} points"
+        caption = (f"L = {surface.center_loss:.4g} at the current point; {grid} on the last batch "
+                   f"({len(x)} samples), every other weight fixed; computed in {self.seconds * 1000:.0f} ms.")
+        if gradient is None:
+            path = self._path(refs)
+            if path is None:
+                caption += " Watch both weights (Gradients → Watch selected weights) to see the path the run takes."
+            panel.show_plane(surface, path, caption)
+        else:
+            caption += (f" Right: every weight along −∇L, scaled by the learning rate α = {gradient.lr:g}; t = 1 is "
+                        "the step plain SGD takes.")
+            panel.show_line(surface, gradient, caption)
+
+    def _path(self, refs: tuple[ParamRef, ...]) -> np.ndarray | None:
+        """(n, 2) values the two weights took during the run, when both are watched, at the steps both recorded."""
+        history = self.document.project.history
+        if not all(ref in history.watched for ref in refs):
+            return None
+        a, b = (history.weight_series(ref) for ref in refs)
+        steps, ia, ib = np.intersect1d(a[:, 0], b[:, 0], return_indices=True)
+        if not len(steps):
+            return None
+        return np.column_stack([a[ia, 1], b[ib, 1]])

@@ -1,0 +1,169 @@
+"""Explore → Loss Surface on the real window: weights clicked on the canvas, the dock's pictures against the engine's
+own numbers for the same batch, the run's path, and waiting while a run owns the network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from test_document_window import WAIT, menu_action, press, short_budget, train_until_idle
+
+from engine import BiasRef, WeightRef
+from engine.studio import RunState
+from engine.surface import gradient_slice, loss_surface
+from gui.surface.install import POINTS, RUNNING_NOTE
+
+
+def two_weights(window) -> tuple[WeightRef, WeightRef]:
+    """A weight into the first hidden layer and one out of it (edge midpoints of one connection may coincide)."""
+    first, second = list(window.network.connections.values())[:2]
+    return WeightRef(first.id, 0, 0), WeightRef(second.id, 0, 0)
+
+
+def select(canvas, *refs) -> None:
+    canvas.click(canvas.weight(refs[0]))
+    for ref in refs[1:]:
+        canvas.click(canvas.weight(ref), Qt.KeyboardModifier.ControlModifier)
+
+
+def engine_surface(window, refs):
+    trainer = window.document.trainer()
+    x, t = trainer.last_batch()
+    return loss_surface(window.network, x, t, trainer.settings.loss, refs, points=POINTS)
+
+
+def value(network, ref) -> float:
+    if isinstance(ref, BiasRef):
+        return float(network.layer(ref.layer).bias.value[ref.j])
+    return float(network.connection(ref.conn).weight.value[ref.i, ref.j])
+
+
+def test_two_clicked_weights_give_the_engines_loss_grid_with_the_current_point(window, canvas):
+    refs = two_weights(window)
+    select(canvas, *refs)
+    assert window.document.selection.weights == refs
+    menu_action(window, "Loss Surface").trigger()
+    panel = window.surface.panel
+    assert window._docks["surface"].isVisible()
+    assert panel.pages.currentWidget() is panel.plane
+    expected = engine_surface(window, refs)
+    np.testing.assert_array_equal(panel.image.image, expected.loss)
+    assert panel.image.image.shape == (POINTS, POINTS)
+    xs, ys = panel.point.getData()
+    assert (xs[0], ys[0]) == (value(window.network, refs[0]), value(window.network, refs[1]))
+    plane = panel.plane.getPlotItem()
+    assert plane.getAxis("bottom").labelText == window.network.ref_name(refs[0])
+    assert plane.getAxis("left").labelText == window.network.ref_name(refs[1])
+    levels = sorted(item.level for item in panel.contours)
+    assert expected.loss.min() < levels[0] < levels[-1] < expected.loss.max()
+    assert "ms" in panel.caption.text() and "Watch both" in panel.caption.text()
+    assert panel.path.getData()[0] is None or len(panel.path.getData()[0]) == 0
+
+
+def test_the_path_of_two_watched_weights_is_drawn_and_a_finished_run_redraws(qtbot, window, canvas):
+    refs = two_weights(window)
+    select(canvas, *refs)
+    window.document.set_watched(refs)
+    menu_action(window, "Loss Surface").trigger()
+    panel = window.surface.panel
+    before = panel.image.image.copy()
+    short_budget(window, 3)
+    train_until_idle(qtbot, window)
+    history = window.document.project.history
+    a, b = (history.weight_series(ref) for ref in refs)
+    assert len(a) > 1
+    qtbot.waitUntil(lambda: not np.array_equal(panel.image.image, before), timeout=WAIT)  # the final snapshot
+    np.testing.assert_array_equal(panel.image.image, engine_surface(window, refs).loss)
+    px, py = panel.path.getData()
+    np.testing.assert_array_equal(px, a[:, 1])
+    np.testing.assert_array_equal(py, b[:, 1])
+    xs, ys = panel.point.getData()
+    assert (xs[0], ys[0]) == (value(window.network, refs[0]), value(window.network, refs[1]))
+    assert (px[-1], py[-1]) == pytest.approx((xs[0], ys[0]))  # the path ends where the weights are now
+    assert "Watch both" not in panel.caption.text()
+
+
+def test_one_weight_gives_the_loss_along_it_and_the_gradient_step(window, canvas):
+    ref = two_weights(window)[0]
+    select(canvas, ref)
+    press(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    panel = window.surface.panel
+    assert panel.pages.currentWidget() is panel.line_page
+    expected = engine_surface(window, [ref])
+    xs, ys = panel.along_curve.getData()
+    np.testing.assert_array_equal(xs, expected.axes[0])
+    np.testing.assert_array_equal(ys, expected.loss)
+    assert panel.along_point.getData()[0][0] == value(window.network, ref)
+    trainer = window.document.trainer()
+    x, t = trainer.last_batch()
+    step = gradient_slice(window.network, x, t, trainer.settings.loss, trainer.lr)
+    ts, losses = panel.step_curve.getData()
+    np.testing.assert_array_equal(ts, step.t)
+    np.testing.assert_array_equal(losses, step.loss)
+    marked_t, marked_loss = panel.step_points.getData()
+    assert list(marked_t) == [0.0, 1.0]
+    assert marked_loss[1] == step.loss[list(step.t).index(1.0)]
+    assert panel.sgd_line.value() == 1.0
+    assert marked_loss[0] == pytest.approx(expected.center_loss)  # t = 0 is the current point of both curves
+
+
+def test_a_neurons_bias_counts_and_three_parameters_are_refused(window, canvas):
+    net = window.network
+    hidden = net.layers_of_kind("hidden")[0]
+    canvas.click(canvas.neuron(hidden.id, 0))
+    menu_action(window, "Loss Surface").trigger()
+    panel = window.surface.panel
+    assert panel.pages.currentWidget() is panel.line_page
+    assert panel.along_point.getData()[0][0] == value(net, BiasRef(hidden.id, 0))
+    select(canvas, *two_weights(window))
+    canvas.click(canvas.neuron(hidden.id, 0), Qt.KeyboardModifier.ControlModifier)
+    window.surface.compute()
+    assert panel.pages.currentWidget() is panel.empty
+    assert "3 weights and biases are selected" in panel.empty.text()
+
+
+def test_while_training_runs_the_dock_waits_and_computes_at_the_pause(qtbot, window, canvas):
+    refs = two_weights(window)
+    select(canvas, *refs)
+    menu_action(window, "Loss Surface").trigger()
+    panel = window.surface.panel
+    short_budget(window, 100_000)
+    press(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.document.run_state is RunState.RUNNING, timeout=WAIT)
+    assert panel.notice.isVisible() and panel.notice.text() == RUNNING_NOTE
+    assert "Pause training to compute" in RUNNING_NOTE
+    shown = panel.image.image.copy()
+    menu_action(window, "Loss Surface").trigger()  # asked while running: it still waits
+    np.testing.assert_array_equal(panel.image.image, shown)
+    press(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED, timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.notice.isVisible(), timeout=WAIT)
+    np.testing.assert_array_equal(panel.image.image, engine_surface(window, refs).loss)
+
+
+def grab(qtbot, window, path: str):
+    """Open the dock floating at a readable size and save what it shows (for a person to look at)."""
+    menu_action(window, "Loss Surface").trigger()
+    dock = window._docks["surface"]
+    dock.setFloating(True)
+    dock.resize(760, 420)
+    qtbot.wait(50)
+    image = dock.grab().toImage()
+    assert image.save(path)
+    return image
+
+
+def test_the_dock_grabbed_to_a_png_shows_the_landscape(qtbot, window, canvas):
+    refs = two_weights(window)
+    select(canvas, *refs)
+    window.document.set_watched(refs)
+    short_budget(window, 5)
+    train_until_idle(qtbot, window)
+    image = grab(qtbot, window, "/tmp/surface-dock.png")
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 20  # a coloured landscape, not a blank panel
+
+
+def test_one_weights_curves_grabbed_to_a_png(window, canvas, qtbot):
+    select(canvas, two_weights(window)[1])
+    grab(qtbot, window, "/tmp/surface-dock-1d.png")
