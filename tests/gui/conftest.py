@@ -82,6 +82,31 @@ def window(qtbot, settings) -> MainWindow:
     destroy(win)
 
 
+@pytest.fixture
+def project_windows(qtbot, settings):
+    """Main windows on given projects, shown and active (window shortcuts need an active window); at teardown each
+    one's training is shut down and the window closed."""
+    made: list[MainWindow] = []
+
+    def make(project) -> MainWindow:
+        window = MainWindow(project, settings=settings)
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.training.shutdown()
+        window.mark_saved()
+        window.close()
+        destroy(window)
+
+
 def destroy(widget) -> None:
     """Delete a window now, not at some later test's event loop: destroying a window calls into Python for each of
     its thousands of objects, and doing that while a later test's training thread runs starved that thread (a

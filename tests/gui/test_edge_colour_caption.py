@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import destroy
 from PySide6.QtWidgets import QApplication
 from test_training_support import WAIT, make_project
 
 from engine import BiasRef, WeightRef, layered
 from engine.studio import RunState
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def open_window(qtbot, settings):
-    made = []
-
-    def make(project):
-        window = MainWindow(project, settings=settings)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.training.shutdown()
-        window.mark_saved()
-        window.close()
-        destroy(window)
 
 
 def step_once(qtbot, window) -> None:
@@ -43,8 +21,8 @@ def caption(window) -> str:
     return window.training.edges.colorbar.caption.text()
 
 
-def test_no_step_yet_until_a_step_and_again_after_reset_weights(qtbot, open_window):
-    window = open_window(make_project())
+def test_no_step_yet_until_a_step_and_again_after_reset_weights(qtbot, project_windows):
+    window = project_windows(make_project())
     assert caption(window) == "|dL/dw|: no step yet"
     step_once(qtbot, window)
     assert caption(window).startswith("|dL/dw| (log scale, ")
@@ -53,26 +31,26 @@ def test_no_step_yet_until_a_step_and_again_after_reset_weights(qtbot, open_wind
     assert caption(window) == "|dL/dw|: no step yet"
 
 
-def test_dead_relus_say_every_gradient_is_zero(qtbot, open_window):
+def test_dead_relus_say_every_gradient_is_zero(qtbot, project_windows):
     project = make_project()
     net = layered((2, 4, 1), "relu", "sigmoid", seed=1)
     hidden = sorted(net.layers.values(), key=lambda layer: layer.position[0])[1]
     for j in range(hidden.size):
         net.set_value(BiasRef(hidden.id, j), -100.0)  # no input of the circles set lifts a unit above 0
     project.network = net
-    window = open_window(project)
+    window = project_windows(project)
     step_once(qtbot, window)
     assert not window.document.snapshot.weight_grads.any()
     assert caption(window) == "every |dL/dw| is 0 — dead units?"
 
 
-def test_one_weight_everywhere_is_called_all_equal(qtbot, open_window):
+def test_one_weight_everywhere_is_called_all_equal(qtbot, project_windows):
     project = make_project()
     for c in project.network.connections.values():
         for i in range(c.weight.shape[0]):
             for j in range(c.weight.shape[1]):
                 project.network.set_value(WeightRef(c.id, i, j), 0.25)
-    window = open_window(project)
+    window = project_windows(project)
     edges = window.training.edges
     edges.quantity.setCurrentIndex(edges.quantity.findData("weight"))
     assert caption(window) == "w: all equal: 0.25"

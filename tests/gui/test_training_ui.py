@@ -7,42 +7,29 @@ import math
 
 import numpy as np
 import pytest
-from conftest import Canvas, destroy
+from conftest import Canvas
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 from test_training_support import WAIT, emitted, first_weight_ref, make_project
 
 from engine.project import DataSpec
 from engine.studio import RunState
 from gui.colors import N_BINS, log_scale, to_bins
-from gui.main_window import MainWindow
 from gui.plots.boundary import THUMBNAIL_PIXELS
 
 PAUSED, RUNNING, STOPPED = RunState.PAUSED, RunState.RUNNING, RunState.STOPPED
 
 
 @pytest.fixture
-def docks(qtbot, settings):
-    """The main window on a small project (its training docks with it); training is shut down at teardown."""
-    made = []
+def docks(project_windows):
+    """The main window on a small project, with its training feature."""
 
     def make(project=None):
-        window = MainWindow(project or make_project(), settings=settings)
-        window.resize(1400, 900)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # window shortcuts need an active window
-        made.append(window)
+        window = project_windows(project or make_project())
         return window, window.training
 
-    yield make
-    for window in made:
-        window.training.shutdown()
-        window.mark_saved()
-        window.close()
-        destroy(window)
+    return make
 
 
 def expected_bins(window, per_connection, normalisation="global"):
