@@ -42,6 +42,8 @@ ACTIONS = {
     "reset": ("Reset weights", "Ctrl+Shift+R", "Fresh initial weights, a fresh optimiser and a new loss curve "
               "(Ctrl+Shift+R)"),
 }
+# slow motion: the Speed box's choices, in steps per second (None: as fast as possible, the default)
+SPEEDS: tuple[float | None, ...] = (None, 30.0, 10.0, 5.0, 2.0, 1.0)
 # hyper-parameters bounded to [0, 1]; any other one is a non-negative number
 _UNIT_INTERVAL = {"momentum", "dampening", "alpha", "beta1", "beta2"}
 
@@ -83,6 +85,7 @@ class NumberBox(QDoubleSpinBox):
 
 class TrainingPanel(QWidget):
     action_triggered = Signal(str)  # one of ACTIONS
+    pace_chosen = Signal(object)  # steps per second (float), or None: as fast as possible
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -118,6 +121,12 @@ class TrainingPanel(QWidget):
         self.patience = QSpinBox(minimum=0, maximum=1_000_000)
         self.patience.setSpecialValueText("off")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.speed = QComboBox()
+        for pace in SPEEDS:
+            self.speed.addItem("as fast as possible" if pace is None else f"{pace:g} steps/s", pace)
+        self.speed.setToolTip("Slow motion: at a set speed every view shows every step, so you can watch the "
+                              "network learn; it applies at once, also while training")
+        self.speed.currentIndexChanged.connect(lambda _i: self.pace_chosen.emit(self.speed.currentData()))
         self.pause_on_blowup = QCheckBox("pause when the loss blows up")
         self.pause_on_blowup.setToolTip("The loss's running average grown 1000-fold over its best: a warning in any "
                                         "case; with this on, the run also stops there")
@@ -129,6 +138,7 @@ class TrainingPanel(QWidget):
         self._hyper_shown: dict = {}  # the optimiser settings the hyper-parameter form was built for
 
         form = QFormLayout()
+        form.addRow("Speed", self.speed)
         form.addRow("Loss", self.loss)
         form.addRow("Optimiser", self.optimizer)
         form.addRow("Learning rate", self.lr)

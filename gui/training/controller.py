@@ -38,6 +38,7 @@ class TrainingController(QObject):
         self._after: str | None = None  # what to do once the running command ends: "pause", "stop", "reset"
         self._warning: str | None = None  # the last blow-up warning of the running command, said again at its end
         self._parts = frozenset(PARTS)
+        self._pace: float | None = None
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         # fires once the views have taken the snapshot; `_end_turn` paints them and hands the turn back
@@ -55,6 +56,17 @@ class TrainingController(QObject):
     def busy(self) -> bool:
         """Whether the worker is executing a command (then only it may touch the network)."""
         return self.document.run_state is RunState.RUNNING
+
+    @property
+    def pace(self) -> float | None:
+        """Slow motion: steps per second, each one shown by every view; None: as fast as possible."""
+        return self._pace
+
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """Takes effect at the next step, also in a running loop."""
+        self._pace = steps_per_second
+        if self._worker is not None:
+            self._worker.pace = steps_per_second
 
     # ------------------------------------------------------------ following the document
     def _project_replaced(self, project: Project) -> None:
@@ -196,6 +208,7 @@ class TrainingController(QObject):
         self._thread.setObjectName("training")
         self._worker = TrainingWorker(self._live)
         self._worker.parts = self._parts
+        self._worker.pace = self._pace
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.snapshot_taken.connect(self._on_snapshot)

@@ -24,6 +24,7 @@ from gui.plots.loss import LossView
 
 from .controller import TrainingController
 from .edges import EdgeColouring
+from .worker import PARTS
 
 
 class TrainingFeature:
@@ -81,6 +82,7 @@ class TrainingFeature:
         self.panel.action_triggered.connect(
             lambda name: {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch,
                           "stop": c.stop, "reset": c.reset_weights}[name]())
+        self.panel.pace_chosen.connect(self._pace_chosen)
         self.gradients.currentChanged.connect(self._tab_changed)
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
@@ -94,7 +96,8 @@ class TrainingFeature:
         return {"loss": self.loss, "gradients": self.gradients, "boundary": self.boundary, "edges": self._canvas}
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        """A final snapshot updates every view; a live one the status bar and the next visible view in turn.
+        """A final snapshot updates every view, and so does each one in slow motion (the worker waits for them);
+        a live one the status bar and the next visible view in turn.
 
         Qt paints every dirty widget of a window in one pass, so updating all views from one snapshot made one
         long block in the GUI thread; taking turns keeps each block short (the timer-gap benchmark measures it)
@@ -106,8 +109,8 @@ class TrainingFeature:
             self._fresh["watched"] = snap.watched
         if snap.boundary is not None:
             self._fresh["boundary"] = snap.boundary
-        if snap.final:
-            self._show_gradients(snap, every_tab=True)
+        if snap.final or self.controller.pace is not None:
+            self._show_gradients(snap, every_tab=snap.final)
             chosen = [v for v in self._views if v != "gradients"]
         else:
             chosen = [self._upcoming()]
@@ -124,6 +127,9 @@ class TrainingFeature:
     def _request_parts(self) -> None:
         """Ask for the costly parts only the view whose turn is next will show: measured on 2-16-16-1, taking
         both for every snapshot cost the worker 6 ms each, mostly for views that were not going to show them."""
+        if self.controller.pace is not None:
+            self.controller.request_parts(frozenset(PARTS))
+            return
         upcoming = self._upcoming()
         parts = {"boundary"} if upcoming == "boundary" else set()
         if upcoming == "gradients" and self.gradients.currentWidget() is self.weights:
@@ -154,6 +160,10 @@ class TrainingFeature:
 
     def _show_edges(self, snap: Snapshot) -> None:
         self.edges.show_snapshot(snap)
+
+    def _pace_chosen(self, steps_per_second: float | None) -> None:
+        self.controller.set_pace(steps_per_second)
+        self._request_parts()
 
     def _data_loaded(self, data: LoadedData) -> None:
         train = data.train

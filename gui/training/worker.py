@@ -10,6 +10,10 @@ snapshots, and the queue never grows. The costly parts (the decision boundary, a
 forward pass over a grid; the watched weights' series) ride along at most every `SLOW_INTERVAL`, and only when the
 view whose turn is next shows them (`parts`, set by the GUI).
 
+Slow motion (`pace`, steps per second, set by the GUI) turns this around: every step is shown, with every part the
+GUI asks for, the loop waits as long as the GUI needs to show it (no step is skipped), then waits out the rest of
+the step's time on the interrupt event, so a pause never waits for the next tick.
+
 The loop runs inside one slot, so queued signals would not reach it: the GUI talks to it through a
 `queue.SimpleQueue` of commands, a `threading.Event` to interrupt and `LiveSettings` for changes between steps.
 """
@@ -75,6 +79,7 @@ class TrainingWorker(QObject):
         self._delivered = threading.Event()
         self._delivered.set()
         self.parts: frozenset[str] = frozenset(PARTS)  # costly parts the GUI shows; assigned whole (atomic)
+        self.pace: float | None = None  # steps per second (slow motion), None: as fast as possible; read each step
         # seconds per GUI turn, smoothed (one slow repaint is no trend), kept across commands: a resumed run
         # starts at the pace the last one ended with, not at 30 snapshots a second
         self._turn = 0.0
@@ -136,6 +141,7 @@ class TrainingWorker(QObject):
             if self._live.version != seen:
                 seen = self._live.version
                 apply_requests(trainer, self._live.take())
+            began = time.perf_counter()
             result = trainer.step() if steps is None else next(steps, None)
             if result is None:  # the run ended
                 return trainer.stop_reason
@@ -144,20 +150,34 @@ class TrainingWorker(QObject):
             if cmd.kind == "step" or (cmd.kind == "epoch" and result.epoch_done):
                 return None
             now = time.perf_counter()
-            if now - last_emit >= interval and self._delivered.is_set():
+            if (pace := self.pace) is not None:
+                self._show(cmd, self.parts, trainer.step_count - last_step, now - last_emit, now - start)
+                self._wait_for_the_gui()
+                self._interrupted.wait(max(0.0, began + 1 / pace - time.perf_counter()))
+                last_emit, last_step = now, trainer.step_count
+            elif now - last_emit >= interval and self._delivered.is_set():
                 slow = now - last_slow >= SLOW_INTERVAL
-                parts = self.parts if slow else frozenset()
-                rate = (trainer.step_count - last_step) / (now - last_emit)
-                self._delivered.clear()
-                self.snapshot_taken.emit(take_snapshot(
-                    trainer, cmd.grid if "boundary" in parts else None, watched="watched" in parts, final=False,
-                    rate=rate, elapsed=cmd.elapsed_before + now - start))
+                self._show(cmd, self.parts if slow else frozenset(), trainer.step_count - last_step, now - last_emit,
+                           now - start)
                 self._delivered.wait(TURN_TIMEOUT)  # the GUI's turn
                 last_emit, last_step = time.perf_counter(), trainer.step_count
                 self._turn = 0.7 * self._turn + 0.3 * (last_emit - now)
                 interval = self._interval_after(self._turn)
                 last_slow = now if slow else last_slow
         return None
+
+    def _show(self, cmd: Command, parts: frozenset[str], steps: int, seconds: float, elapsed: float) -> None:
+        """Hand the GUI a snapshot; its turn starts (it acknowledges when it has shown it)."""
+        self._delivered.clear()
+        self.snapshot_taken.emit(take_snapshot(
+            cmd.trainer, cmd.grid if "boundary" in parts else None, watched="watched" in parts, final=False,
+            rate=steps / seconds if seconds > 0 else 0.0, elapsed=cmd.elapsed_before + elapsed))
+
+    def _wait_for_the_gui(self) -> None:
+        """However long the GUI takes to show a slow-motion step (no step goes unseen), but not past a pause or a
+        shutdown, which sets only the interrupt."""
+        while not self._delivered.wait(TURN_TIMEOUT) and not self._interrupted.is_set():
+            pass
 
     @staticmethod
     def _interval_after(turn: float) -> float:
