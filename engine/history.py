@@ -139,6 +139,17 @@ class History:
             ring.clear()
         self.snapshots.clear()
 
+    def truncate(self, step: int) -> None:
+        """Forget what was recorded after `step`: continue-from-here goes back to that step and trains on."""
+        for ring, column in ((self.losses, 0), (self.epochs, 1), (self._watch_ring, 0), (self._norm_ring, 0)):
+            rows = ring.data()
+            kept = rows[rows[:, column] <= step]
+            ring.buf[: len(kept)] = kept
+            ring.count = len(kept)
+        kept_snapshots = [s for s in self.snapshots if s.step <= step]
+        self.snapshots.clear()
+        self.snapshots.extend(kept_snapshots)
+
     def memory_bound(self, n_params: int) -> int:
         """Upper bound in bytes of everything recorded, for a network of `n_params` parameters."""
         rows = 8 * self.capacity

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .losses import encode_targets, get_loss
 from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
 from .refs import ParamRef
+
+if TYPE_CHECKING:
+    from .recording import Recorder
 
 EVAL_BATCH = 4096
 BLOWUP_SMOOTHING = 0.9  # the blow-up watch follows an exponential average of batch losses: one bad batch is no trend
@@ -90,6 +93,7 @@ class Trainer:
         self._watch_index = np.zeros(0, np.int64)
         self._last_idx: np.ndarray | None = None
         self._smoothed = self._smoothed_best = self._smoothed_start = math.nan
+        self.recorder: Recorder | None = None  # the timeline (engine.recording): called once at the end of each step
         self.set_batch_size(self.settings.batch_size)
 
     # ------------------------------------------------------------ settings that may change mid-run
@@ -135,8 +139,12 @@ class Trainer:
         warning = self._watch_blowup(loss)
         self._cursor += bs
         if self._cursor < len(self.x):
-            return StepResult(self.step_count, self.epoch, loss, False, warning=warning)
-        return StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch(), warning)
+            result = StepResult(self.step_count, self.epoch, loss, False, warning=warning)
+        else:
+            result = StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch(), warning)
+        if self.recorder is not None:
+            self.recorder.record(self)
+        return result
 
     def last_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, encoded targets) of the batch the last step used — the gradients the network holds are this batch's,

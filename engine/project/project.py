@@ -9,6 +9,7 @@ from typing import Any
 from ..datasets import Dataset
 from ..graph.model import Network
 from ..history import History
+from ..runs import Run
 from ..training import Trainer, TrainSettings
 from .data import DataSpec
 
@@ -27,6 +28,8 @@ class Project:
     progress: dict[str, Any] | None = None
     # where a relative CSV path is looked up while the project has no file of its own (see `detach`)
     data_dir: Path | None = None
+    runs: list[Run] = field(default_factory=list)  # finished runs, oldest first (engine.runs)
+    runs_made: int = 0  # runs ever recorded in this project: the next run's id, so ids are never reused
 
     @property
     def base_dir(self) -> Path | None:

@@ -7,8 +7,9 @@ from .document import Document, DocumentEvents
 from .session import Session
 from .snapshot import Boundary, BoundaryGrid, Snapshot, connection_name, take_snapshot
 from .state import LoadedData, RunState, Selection, Status
+from .timeline import Checkpoint
 
 __all__ = [
-    "Boundary", "BoundaryGrid", "Document", "DocumentEvents", "LoadedData", "RunState", "Selection", "Session",
-    "Snapshot", "Status", "connection_name", "take_snapshot",
+    "Boundary", "BoundaryGrid", "Checkpoint", "Document", "DocumentEvents", "LoadedData", "RunState", "Selection",
+    "Session", "Snapshot", "Status", "connection_name", "take_snapshot",
 ]

@@ -13,6 +13,8 @@ only takes what the worker publishes (snapshots, the end of a command).
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace as replaced
 from typing import Any
 
 from ..errors import BackpropError, TrainingError
@@ -20,11 +22,14 @@ from ..graph.events import LayerMoved, NetworkEvent
 from ..graph.model import Network
 from ..observe import Signal
 from ..project import DataSpec, Project
+from ..recording import DEFAULT_BUDGET, Peek, Recorder
 from ..refs import ParamRef
+from ..runs import MAX_RUNS, Run
 from ..training import Trainer, TrainSettings
 from .session import Session
 from .snapshot import Snapshot, take_snapshot
 from .state import LoadedData, RunState, Selection, Status
+from .timeline import Checkpoint, RunStart, continue_trainer, finish_run, take_checkpoint
 
 
 class DocumentEvents:
@@ -41,6 +46,8 @@ class DocumentEvents:
         self.watched_changed: Signal[tuple[ParamRef, ...]] = Signal()
         self.status_changed: Signal[Status] = Signal()
         self.modified_changed: Signal[bool] = Signal()  # changes made outside the undo stack (training, settings)
+        self.time_changed: Signal[int | None] = Signal()  # the recorded step shown, or None: the live state
+        self.runs_changed: Signal[tuple[Run, ...]] = Signal()  # a run ended, was renamed, deleted or restored
 
 
 class Document:
@@ -48,7 +55,12 @@ class Document:
         self.events = DocumentEvents()
         self._project = project
         self._title = title
-        self.session = Session(project)
+        self.recorder = Recorder(DEFAULT_BUDGET)  # the timeline of recorded steps (engine.recording)
+        self.session = Session(project, self.recorder)
+        self._viewing: int | None = None
+        self._peek: Peek | None = None
+        self._run: RunStart | None = None  # the run in progress (Train … Stop), if any
+        self._parent: int | None = None  # the run the next one continues (after continue-from-here)
         self._selection = Selection()
         self._run_state = RunState.STOPPED
         self._snapshot: Snapshot | None = None
@@ -81,9 +93,12 @@ class Document:
             raise TrainingError("stop training before replacing the project")
         self._project.network.events.disconnect(self._network_edited)
         project.network.events.connect(self._network_edited)
+        self.view_live()
         self._project, self._title = project, title
         self._watched = tuple(project.history.watched)
-        self.session = Session(project)
+        self.recorder.clear()
+        self.session = Session(project, self.recorder)
+        self._run = self._parent = None
         self._selection = Selection()
         self._snapshot = None
         self._data_shown = 0
@@ -97,6 +112,7 @@ class Document:
         self.events.status_changed.emit(self._status)
         self.events.modified_changed.emit(False)
         self.events.watched_changed.emit(self._watched)
+        self.events.runs_changed.emit(self.runs)
         self.refresh()
 
     # ------------------------------------------------------------------ selection
@@ -120,10 +136,20 @@ class Document:
         return self._run_state is not RunState.RUNNING
 
     def set_run_state(self, state: RunState) -> None:
+        """Also where runs begin and end: RUNNING starts one unless one is in progress (a resumed pause goes on
+        with it), STOPPED ends it and adds it to `runs`."""
         if state is not self._run_state:
             if self._run_state is RunState.RUNNING:
                 self.mark_modified()  # a run, a step or an epoch changed the weights
+            if self._run is not None and self._run_state is RunState.RUNNING:
+                self._run.pause()
+            if state is RunState.RUNNING:
+                if self._run is None:
+                    self._run = RunStart.now(self._snapshot.step if self._snapshot is not None else 0, self._parent)
+                self._run.resume()
             self._run_state = state
+            if state is RunState.STOPPED:
+                self._end_run()
             self.events.run_state_changed.emit(state)
 
     @property
@@ -144,6 +170,9 @@ class Document:
         """Check the network against its data and publish a snapshot of the current weights, from the GUI thread
         while idle (after an edit, a reset, a settings change or a new project)."""
         if not self.idle:
+            return
+        if self._viewing is not None:
+            self._publish_view()
             return
         try:
             train, val = self.session.data()
@@ -191,6 +220,7 @@ class Document:
     def edit_settings(self, **changes: Any) -> None:
         """Change training settings (`TrainSettings` fields). The loss, optimiser, budget and seed apply at the next
         command (a new trainer); the learning rate and batch size also reach a running loop (see `live_changes`)."""
+        self._refuse_in_past()
         settings = self._project.settings
         live = set(changes) <= {"lr", "batch_size"}
         if not live and not self.idle:
@@ -215,6 +245,7 @@ class Document:
         says what and where) changes nothing; the loaded sets then serve the trainer and every view."""
         if not self.idle:
             raise TrainingError("the data set changes only when training is paused")
+        self._refuse_in_past()
         train, val, _ = spec.load(self._project.base_dir)
         self._project.data = spec
         self.session.invalidate(data=True)
@@ -262,6 +293,9 @@ class Document:
         """Fresh initial weights, a fresh optimiser and a new curve (idle only)."""
         if not self.idle:
             raise TrainingError("stop training before resetting the weights")
+        self._refuse_in_past()
+        self._end_run()
+        self.recorder.clear()
         project = self._project
         project.network.reinitialize()
         project.history.clear()
@@ -272,6 +306,197 @@ class Document:
         self.mark_modified()
         self.events.run_reset.emit(project)
         self.refresh()
+
+    # ------------------------------------------------------------------ the timeline: looking back
+    @property
+    def viewing(self) -> int | None:
+        """The recorded step the views show instead of the live state, or None (the live state)."""
+        return self._viewing
+
+    @property
+    def recording_budget(self) -> int:
+        """Bytes the timeline may hold (Preferences); `recorder.memory` is what it holds now."""
+        return self.recorder.budget
+
+    def set_recording_budget(self, nbytes: int) -> None:
+        self.recorder.budget = nbytes
+
+    @property
+    def edit_refusal(self) -> str | None:
+        """Why the network, its settings and its data cannot be edited now, or None when they can."""
+        if self._viewing is not None:
+            return (f"Showing step {self._viewing} of the recorded run, read-only: press End to return to the live "
+                    "state, or Continue from here to train on from it.")
+        if self._run_state is RunState.RUNNING:
+            return "Training…: pause to edit the network."
+        return None
+
+    def view_step(self, step: int) -> int:
+        """Show the recorded step nearest `step` in every view (idle only); returns that step.
+
+        Its weights, gradients, moments and batch are put in the live plan (the live ones are kept aside), so the
+        inspector, the explorer and the snapshot views show that step without knowing about time; training and
+        edits are refused until `view_live` (`edit_refusal` says so)."""
+        if not self.idle:
+            raise TrainingError("pause training to look back at a recorded step")
+        nearest = self.recorder.nearest(step)
+        if nearest is None:
+            raise TrainingError("nothing is recorded yet: train first")
+        frame = self.recorder.frame(nearest)
+        peek = self._peek or Peek(self.session.trainer(read_only=True))
+        peek.show(frame)
+        self._peek, self._viewing = peek, nearest
+        self.session.lock = self.edit_refusal
+        self.events.time_changed.emit(nearest)
+        self._publish_view()
+        return nearest
+
+    def view_live(self) -> None:
+        """Back to the live state (End, releasing the timeline), bit for bit as it was."""
+        if self._peek is None:
+            return
+        self._peek.restore()
+        self._peek = self._viewing = None
+        self.session.lock = None
+        self.events.time_changed.emit(None)
+        self.refresh()
+
+    def _publish_view(self) -> None:
+        assert self._viewing is not None
+        frame = self.recorder.frame(self._viewing)
+        trainer = self.session.trainer(read_only=True)
+        try:
+            grid = self.session.grid(read_only=True)
+        except BackpropError:
+            grid = None
+        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed)
+        self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True))
+
+    def _refuse_in_past(self) -> None:
+        if self._viewing is not None:
+            raise TrainingError(self.edit_refusal)
+
+    # ------------------------------------------------------------------ the timeline: going back
+    def continue_from(self, step: int) -> Checkpoint:
+        """Go back to recorded step `step` and train on from it (idle only): its weights, gradients, optimiser
+        moments, step counts, shuffling state and position in the epoch, so the next steps are bit-identical to
+        those the run took from there. The run so far is kept in `runs` (and the next one names it as parent).
+        Returns the checkpoint `restore` takes to undo this."""
+        if not self.idle:
+            raise TrainingError("pause training before continuing from a recorded step")
+        frame = self.recorder.frame(step)
+        self.view_live()
+        checkpoint = self._checkpoint()
+        self._end_run()
+        self._parent = self._project.runs[-1].id if self._project.runs else None
+        self.recorder.split(step)
+        history = copy.deepcopy(checkpoint.history)
+        history.truncate(step)
+        continue_trainer(self._project, self.session, frame, history)
+        self._rewound(f"Continuing from step {step}: the steps after it are kept in Runs.")
+        return checkpoint
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Put the training state back as `checkpoint` took it (undo of `continue_from` or `restore_run`)."""
+        if not self.idle:
+            raise TrainingError("pause training before undoing")
+        self.view_live()
+        project = self._project
+        project.runs = list(checkpoint.runs)
+        project.runs_made = checkpoint.runs_made
+        self._run = copy.deepcopy(checkpoint.run)
+        self.elapsed = checkpoint.elapsed
+        self.recorder.restore_state(checkpoint.timeline)
+        continue_trainer(project, self.session, checkpoint.frame, copy.deepcopy(checkpoint.history))
+        self._rewound(f"Back at step {checkpoint.frame.step}.")
+
+    def _checkpoint(self) -> Checkpoint:
+        return take_checkpoint(self._project, self.session, self.recorder, self._run, self.elapsed)
+
+    def _rewound(self, message: str) -> None:
+        self.mark_modified()
+        self.events.run_reset.emit(self._project)
+        self.events.runs_changed.emit(self.runs)
+        self.refresh()
+        self.post(message)
+
+    # ------------------------------------------------------------------ runs
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """The project's finished runs, oldest first."""
+        return tuple(self._project.runs)
+
+    def run(self, run_id: int) -> Run:
+        for run in self._project.runs:
+            if run.id == run_id:
+                return run
+        raise TrainingError(f"there is no run {run_id}")
+
+    def rename_run(self, run_id: int, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise TrainingError("a run's name cannot be empty")
+        runs = self._project.runs
+        runs[runs.index(self.run(run_id))] = self.run(run_id).renamed(name)
+        self._runs_edited()
+
+    def delete_run(self, run_id: int) -> tuple[int, Run]:
+        """Remove a run; returns (its index, the run) for `insert_run`, the undo."""
+        run = self.run(run_id)
+        index = self._project.runs.index(run)
+        del self._project.runs[index]
+        self._runs_edited()
+        return index, run
+
+    def insert_run(self, index: int, run: Run) -> None:
+        self._project.runs.insert(index, run)
+        self._runs_edited()
+
+    def restore_run(self, run_id: int) -> Checkpoint:
+        """Train on from a run's final weights with a fresh optimiser and a new curve (idle only); returns the
+        checkpoint `restore` takes to undo this."""
+        if not self.idle:
+            raise TrainingError("pause training before restoring a run's weights")
+        run = self.run(run_id)
+        if run.weights is None:
+            raise TrainingError(f"the final weights of “{run.name}” were not kept (see Runs in docs/training.md)")
+        params = self.network.parameters()
+        if {key: p.shape for key, p in params} != {key: w.shape for key, w in run.weights.items()}:
+            raise TrainingError(f"“{run.name}” trained another network ({run.architecture}): its weights do not "
+                                "fit this one")
+        self.view_live()
+        checkpoint = self._checkpoint()
+        self._end_run()
+        self._parent = run.id
+        project = self._project
+        for key, p in params:
+            p.value[...] = run.weights[key]
+            p.grad[...] = 0
+            for moment in p.state.values():
+                moment[...] = 0
+        project.history.clear()
+        self.session.invalidate()
+        project.optimizer_t, project.progress = 0, None
+        self.recorder.clear()
+        self._rewound(f"The weights of “{run.name}” are restored: a fresh optimiser and a new curve start from them.")
+        return checkpoint
+
+    def _end_run(self) -> None:
+        """Add the run in progress, if it made a step, to `runs` (the oldest beyond MAX_RUNS go)."""
+        start, self._run = self._run, None
+        if start is None:
+            return
+        self.view_live()
+        run = finish_run(self._project, start)
+        if run is None:
+            return
+        self._project.runs.append(run)
+        del self._project.runs[:-MAX_RUNS]
+        self._runs_edited()
+
+    def _runs_edited(self) -> None:
+        self.mark_modified()
+        self.events.runs_changed.emit(self.runs)
 
     def take_over(self, trainer: Trainer) -> None:
         """What a finished command changed outside the network and history (which the trainer shares)."""

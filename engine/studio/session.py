@@ -9,15 +9,21 @@ the shuffling order. Only the GUI thread calls this, and only while the worker i
 from __future__ import annotations
 
 from ..datasets import Dataset
+from ..errors import TrainingError
 from ..graph.validate import problems
 from ..project import Project
+from ..recording import Recorder
 from ..training import Trainer
 from .snapshot import BoundaryGrid
 
 
 class Session:
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, recorder: Recorder | None = None):
         self.project = project
+        self.recorder = recorder  # every trainer built here records its steps into it (the timeline)
+        # why the trainer must not train now (the document shows a recorded step in the live buffers): training
+        # refuses with it, read-only uses (explanations, snapshots) pass `read_only=True`
+        self.lock: str | None = None
         self._trainer: Trainer | None = None
         self._data: tuple[Dataset, Dataset] | None = None
         self._grid: BoundaryGrid | None = None
@@ -42,24 +48,30 @@ class Session:
         self.data_version += 1
         self._grid = BoundaryGrid(train.X) if train.n_features == 2 else None
 
-    def grid(self) -> BoundaryGrid | None:
+    def grid(self, *, read_only: bool = False) -> BoundaryGrid | None:
         """The decision-boundary grid, for data sets with two inputs, while the network can run on the data."""
-        problems_now = self.problems()  # builds the trainer, loading the data and with it the grid
+        problems_now = self.problems(read_only=read_only)  # builds the trainer, loading the data and the grid
         return None if problems_now else self._grid
 
-    def problems(self) -> list[str]:
+    def problems(self, *, read_only: bool = False) -> list[str]:
         """Why the network, edited since the trainer was built, cannot train on its data now (empty when it can).
 
         Building the trainer checks the network against the data (and raises); after that, the encoded targets
         say how many outputs the loss needs, which for a sigmoid + BCE output is 1 whatever `n_classes` says.
         """
-        t = self.trainer()
+        t = self.trainer(read_only=read_only)
         return problems(self.project.network, self.project.settings.loss, t.x.shape[1], t.t.shape[1])
 
-    def trainer(self) -> Trainer:
+    def trainer(self, *, read_only: bool = False) -> Trainer:
+        if self.lock is not None and not read_only:
+            raise TrainingError(self.lock)
         if self._trainer is None:
             train, val = self.data()
-            self._trainer = self.project.make_trainer(train, val)
+            trainer = self.project.make_trainer(train, val)
+            if self.recorder is not None:
+                trainer.recorder = self.recorder
+                self.recorder.begin(trainer)  # the state training starts from is the timeline's first frame
+            self._trainer = trainer
         return self._trainer
 
     def invalidate(self, *, data: bool = False) -> None:

@@ -58,6 +58,7 @@ class Snapshot:
     final: bool = False  # the state after a command or an edit (every view should show it), not a live one
     steps_per_second: float = 0.0
     elapsed: float = 0.0  # seconds spent training since the last Reset
+    past: bool = False  # a recorded step the document shows (`Document.view_step`), not the live state
 
 
 class BoundaryGrid:

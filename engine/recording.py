@@ -1,0 +1,309 @@
+"""The timeline of a run: copies of every parameter, its gradient and the optimiser's state at recorded steps.
+
+A learner scrubs back to any recorded step and sees the network as it was then, or trains on from there
+("continue from here"). That needs, per recorded step, the plan's flat buffers (w, dL/dw and Δw in one block), the
+optimiser's moments and the trainer's `progress()` (step, epoch, Adam's step count, shuffling state, position in
+the epoch), plus the indices of the batch that step used, so the chain-rule explorer explains the same batch.
+
+Memory is bounded by `budget` bytes. Every step is kept up to `dense`, and beyond it step s is kept when it is a
+multiple of 2^⌊log₂(s / dense)⌋: `dense` steps per doubling of the step count, so the kept steps thin out
+geometrically and a run of S steps holds about dense · (1 + log₂(S / dense)) of them. When a new step would exceed
+the budget, `dense` halves and the steps the stricter rule no longer keeps are dropped (about half of those past the
+new `dense`); the rule is decided before anything is copied, so a step that is not kept costs a few integer
+operations. Step 0 (the weights before the first step) is always kept.
+
+Threads: the training worker records (`record`, from `Trainer.step`) while the GUI thread reads (`steps`, `frame`,
+`memory`); a lock guards the list of frames.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .compile import Compiled
+from .errors import TrainingError
+from .refs import ParamKey
+
+if TYPE_CHECKING:
+    from .training import Trainer
+
+DEFAULT_BUDGET = 200 * 2**20  # bytes
+DEFAULT_DENSE = 1024  # every step is kept up to here, then this many per doubling of the step count
+FRAME_OVERHEAD = 2048  # bytes of Python objects per frame (progress dict, RNG state) besides its arrays
+
+Layout = tuple[tuple[ParamKey, tuple[int, ...]], ...]
+
+
+def layout_of(c: Compiled) -> Layout:
+    """Which parameter arrays, in which order and shape, a plan's flat buffers hold."""
+    return tuple((key, tuple(c.shapes[key])) for key in c.keys)
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """The state after step `step`: what a live snapshot taken then showed, and what training needs to go on."""
+
+    step: int
+    epoch: int
+    layout: Layout
+    buffers: np.ndarray  # the plan's w, dL/dw (of this step) and Δw (this step's update), back to back
+    moments: dict[str, np.ndarray]  # the optimiser's moments by name (flat, in the plan's order)
+    progress: dict[str, Any]  # `Trainer.progress()` after this step
+    batch: np.ndarray | None  # indices of this step's batch (`Trainer.last_batch`); None before the first step
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this frame holds alone (the shuffling order is shared within an epoch)."""
+        return FRAME_OVERHEAD + self.buffers.nbytes + sum(m.nbytes for m in self.moments.values())
+
+    def values(self) -> np.ndarray:
+        """The flat weights and biases (a view)."""
+        return self.buffers[: len(self.buffers) // 3]
+
+    def grads(self) -> np.ndarray:
+        """The flat dL/dw of this step (a view)."""
+        n = len(self.buffers) // 3
+        return self.buffers[n : 2 * n]
+
+    def param(self, key: ParamKey, which: str = "value") -> np.ndarray:
+        """One parameter array ("value", "grad" or "delta") in its own shape (a view)."""
+        offset = 0
+        for k, shape in self.layout:
+            size = int(np.prod(shape))
+            if k == key:
+                n = len(self.buffers) // 3
+                part = ("value", "grad", "delta").index(which)
+                return self.buffers[part * n + offset : part * n + offset + size].reshape(shape)
+            offset += size
+        raise KeyError(key)
+
+
+def keeps(step: int, dense: int) -> bool:
+    """Whether the thinning rule keeps `step` (see the module's docstring)."""
+    if step < dense:
+        return True
+    return step % (1 << ((step // dense).bit_length() - 1)) == 0
+
+
+class Recorder:
+    """The recorded steps of the current timeline, dense early and thinned later, within `budget` bytes."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET, dense: int = DEFAULT_DENSE):
+        self._lock = threading.Lock()
+        self._frames: list[Frame] = []
+        self._steps: list[int] = []
+        self._budget = int(budget)
+        self._initial_dense = dense
+        self.dense = dense
+        self._memory = 0
+        self._shared_order: np.ndarray | None = None  # the shuffling order of the last frame, shared within an epoch
+        self.enabled = True
+
+    # ------------------------------------------------------------ the budget
+    @property
+    def budget(self) -> int:
+        return self._budget
+
+    @budget.setter
+    def budget(self, value: int) -> None:
+        if not (isinstance(value, (int, np.integer)) and value >= 0):
+            raise TrainingError(f"the recording budget must be a whole number of bytes ≥ 0, not {value!r}")
+        with self._lock:
+            self._budget = int(value)
+            self._fit(0)
+
+    @property
+    def memory(self) -> int:
+        """Bytes the recorded frames hold now (always ≤ `budget`)."""
+        return self._memory
+
+    # ------------------------------------------------------------ reading (any thread)
+    def steps(self) -> list[int]:
+        """The recorded steps, oldest first."""
+        with self._lock:
+            return list(self._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def frame(self, step: int) -> Frame:
+        """The frame of a recorded step (`TrainingError` if that step is not recorded)."""
+        with self._lock:
+            k = bisect.bisect_left(self._steps, step)
+            if k == len(self._steps) or self._steps[k] != step:
+                raise TrainingError(f"step {step} is not recorded")
+            return self._frames[k]
+
+    def nearest(self, step: int) -> int | None:
+        """The recorded step closest to `step` (the earlier one on a tie), or None when nothing is recorded."""
+        with self._lock:
+            if not self._steps:
+                return None
+            k = bisect.bisect_left(self._steps, step)
+            candidates = self._steps[max(k - 1, 0) : k + 1]
+            return min(candidates, key=lambda s: (abs(s - step), s))
+
+    # ------------------------------------------------------------ recording (the trainer's thread)
+    def record(self, trainer: Trainer) -> None:
+        """Called by `Trainer.step` after each step; copies the state only when the thinning rule keeps the step."""
+        step = trainer.step_count
+        if not (self.enabled and keeps(step, self.dense)):
+            return
+        frame = capture(trainer)
+        layout, progress = frame.layout, frame.progress
+        order = progress["order"]
+        shared = self._shared_order
+        if shared is not None and len(shared) == len(order) and np.array_equal(shared, order):
+            progress["order"] = shared
+        else:
+            self._shared_order = order
+        with self._lock:
+            if self._frames and self._frames[0].layout != layout:
+                self._drop_all()  # the network's shape changed: the earlier weights no longer fit it
+            if self._steps and self._steps[-1] >= step:
+                self._truncate(step - 1)  # a step recorded again (after a rebuilt trainer, say) replaces the old
+            self._frames.append(frame)
+            self._steps.append(step)
+            self._memory += frame.nbytes + (0 if progress["order"] is shared else order.nbytes)
+            self._fit(frame.nbytes)
+
+    def begin(self, trainer: Trainer) -> None:
+        """Record the trainer's current state unless its step is recorded already (the start of a timeline)."""
+        with self._lock:
+            known = trainer.step_count in self._steps
+        if not known:
+            self.record(trainer)
+
+    # ------------------------------------------------------------ editing the timeline (GUI thread, idle)
+    def clear(self) -> None:
+        with self._lock:
+            self._drop_all()
+            self.dense = self._initial_dense
+
+    def split(self, step: int) -> list[Frame]:
+        """Remove and return the frames after `step` (continue-from-here): `restore_frames` puts them back."""
+        with self._lock:
+            k = bisect.bisect_right(self._steps, step)
+            tail = self._frames[k:]
+            self._truncate(step)
+            return tail
+
+    def state(self) -> tuple[list[Frame], int]:
+        """Everything needed to put the timeline back as it is now (`restore_state`)."""
+        with self._lock:
+            return list(self._frames), self.dense
+
+    def restore_state(self, state: tuple[list[Frame], int]) -> None:
+        frames, dense = state
+        with self._lock:
+            self._frames = list(frames)
+            self._steps = [f.step for f in frames]
+            self.dense = dense
+            self._recount()
+
+    # ------------------------------------------------------------ internals (lock held)
+    def _drop_all(self) -> None:
+        self._frames, self._steps, self._memory = [], [], 0
+        self._shared_order = None
+
+    def _truncate(self, step: int) -> None:
+        k = bisect.bisect_right(self._steps, step)
+        del self._frames[k:], self._steps[k:]
+        self._recount()
+
+    def _recount(self) -> None:
+        orders = {id(f.progress["order"]): f.progress["order"].nbytes for f in self._frames}
+        self._memory = sum(f.nbytes for f in self._frames) + sum(orders.values())
+        self._shared_order = self._frames[-1].progress["order"] if self._frames else None
+
+    def _fit(self, newest: int) -> None:
+        """Thin the frames until they fit the budget: halve `dense` while it can, then drop the oldest frames
+        (step 0 last). A budget below one frame records nothing."""
+        while self._memory > self._budget and self._frames:
+            if self.dense > 1:
+                self.dense //= 2
+                kept = [k for k, s in enumerate(self._steps) if keeps(s, self.dense)]
+                self._frames = [self._frames[k] for k in kept]
+                self._steps = [self._steps[k] for k in kept]
+            else:
+                drop = 1 if len(self._frames) > 1 else 0
+                del self._frames[drop], self._steps[drop]
+            self._recount()
+
+
+def capture(trainer: Trainer) -> Frame:
+    """The trainer's state now, as a frame (copies)."""
+    c = trainer.compiled
+    return Frame(trainer.step_count, trainer.epoch, layout_of(c), c.buffers.copy(),
+                 {name: arr.copy() for name, arr in (c.state or {}).items()}, trainer.progress(),
+                 _last_batch_indices(trainer))
+
+
+def _last_batch_indices(trainer: Trainer) -> np.ndarray | None:
+    """The batch the last step used: the trainer keeps it as a view of its shuffling order (never written in place),
+    so keeping the view costs nothing."""
+    return trainer._last_idx  # the recorder is the trainer's own bookkeeping
+
+
+def check_fits(c: Compiled, frame: Frame) -> None:
+    if layout_of(c) != frame.layout:
+        raise TrainingError(f"step {frame.step} was recorded before the network's shape was edited; "
+                            "its weights no longer fit the network")
+
+
+class Peek:
+    """Shows recorded frames in a trainer's own plan and puts the live state back afterwards, bit for bit.
+
+    Showing the past in the live buffers (rather than in a copy) is what lets every consumer of the network — the
+    inspector's values, the chain-rule explorer (weights and `last_batch`), the loss surface — show that step
+    without knowing about time. The caller makes sure nothing trains or edits meanwhile.
+    """
+
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+        c = self._plan = trainer.compiled
+        self._buffers = c.buffers.copy()
+        self._moments = {name: arr.copy() for name, arr in (c.state or {}).items()}
+        self._batch = _last_batch_indices(trainer)
+
+    def show(self, frame: Frame) -> None:
+        c = self.trainer.compiled
+        if c is not self._plan:
+            raise TrainingError("the network was edited while a recorded step was shown")
+        check_fits(c, frame)
+        np.copyto(c.buffers, frame.buffers)
+        for name, arr in (c.state or {}).items():
+            if name in frame.moments:
+                np.copyto(arr, frame.moments[name])
+            else:
+                arr[...] = 0
+        self.trainer._last_idx = frame.batch
+
+    def restore(self) -> None:
+        c = self._plan
+        np.copyto(c.buffers, self._buffers)
+        for name, arr in (c.state or {}).items():
+            if name in self._moments:
+                np.copyto(arr, self._moments[name])
+        self.trainer._last_idx = self._batch
+
+
+def restore_frame(trainer: Trainer, frame: Frame) -> None:
+    """Make a (fresh) trainer continue from `frame`: weights, gradients, moments, step counts, shuffling state and
+    position in the epoch, so it trains on bit-identically to the run that recorded the frame."""
+    c = trainer.compiled
+    check_fits(c, frame)
+    np.copyto(c.buffers, frame.buffers)
+    state = c.ensure_state(trainer.optimizer.state_names)
+    for name, arr in state.items():
+        if name in frame.moments:
+            np.copyto(arr, frame.moments[name])
+        else:
+            arr[...] = 0
+    trainer.restore_progress({**frame.progress, "order": frame.progress["order"].copy()})
+    trainer._last_idx = frame.batch
