@@ -150,6 +150,7 @@ class ProjectFiles(QObject):
     @_unless_training
     def save_to(self, path: str | Path) -> bool:
         project = self.window.project
+        self.window.document.view_live()  # a recorded step shown by the timeline is in the weights: save the live ones
         self.window.store_view_state()
         try:
             save_project(project, path)

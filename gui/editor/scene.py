@@ -181,7 +181,7 @@ class EditorScene(QGraphicsScene):
     def push(self, command: commands.ModelCommand) -> str | None:
         """Apply and record an edit; returns None, or the reason it was refused (also sent as `edit_refused`)."""
         if self.structure_locked and not command.allowed_while_locked:
-            reason = LOCK_REASON
+            reason = self.lock_reason
         else:
             try:
                 with self.batch():
@@ -200,15 +200,20 @@ class EditorScene(QGraphicsScene):
 
     def _step(self, action) -> None:
         if self.structure_locked:
-            self.edit_refused.emit(LOCK_REASON)
+            self.edit_refused.emit(self.lock_reason)
             return
         with self.batch():
             action()
 
     @property
     def structure_locked(self) -> bool:
-        """While training runs (the worker owns the network), every edit but moving layers is refused."""
-        return self.document.run_state is RunState.RUNNING
+        """While training runs (the worker owns the network), or a recorded step is shown in the network's buffers
+        (the timeline), every edit but moving layers is refused."""
+        return self.document.run_state is RunState.RUNNING or self.document.viewing is not None
+
+    @property
+    def lock_reason(self) -> str:
+        return LOCK_REASON if self.document.viewing is None else str(self.document.edit_refusal)
 
     def delete_selection(self) -> str | None:
         command = commands.delete(self.network, *self.selection())

@@ -8,14 +8,17 @@ shown yet.
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
 
+from engine import BackpropError
 from engine.project import Project
 from engine.studio import Document, LoadedData, Snapshot
+from gui.commands.document import DocumentCommand, push_document
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
 from gui.follow import follow
 from gui.panels.dataset_panel import DatasetPanel
+from gui.panels.runs_panel import RunsPanel
 from gui.panels.training_panel import RunStatus, TrainingPanel
 from gui.plots.boundary import BoundaryView
 from gui.plots.connections import GradHistogramView, GradNormView
@@ -24,6 +27,8 @@ from gui.plots.loss import LossView
 
 from .controller import TrainingController
 from .edges import EdgeColouring
+from .run_overlay import RunOverlay
+from .timeline import Timeline
 from .worker import PARTS
 
 
@@ -49,6 +54,16 @@ class TrainingFeature:
         self._turn = 0
         self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary"
         self._wire()
+        # time travel: the timeline under the loss plot, the runs; the overlay follows the document after the views
+        self.timeline = Timeline(document, self._push)
+        self.loss_box = QWidget()
+        box = QVBoxLayout(self.loss_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.loss, 1)
+        box.addWidget(self.timeline)
+        self.overlay = RunOverlay(document, self.loss)
+        self.runs = RunsPanel(document, self._push)
+        self.runs.overlay_changed.connect(self.overlay.show_runs)
 
     # ------------------------------------------------------------ what the window places
     @property
@@ -58,15 +73,18 @@ class TrainingFeature:
             DockSpec(self.dataset_panel, "Data", Area.RightDockWidgetArea, "dataset", tab_with="training",
                      scroll=True),
             DockSpec(self.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True),
-            DockSpec(self.loss, "Loss", Area.BottomDockWidgetArea, "loss"),
+            DockSpec(self.loss_box, "Loss", Area.BottomDockWidgetArea, "loss"),
             DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
+            DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="gradients"),
             DockSpec(self.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary"),
         ]
 
     @property
     def actions(self) -> list[QAction]:
-        """The Training menu (its shortcuts work wherever the focus is)."""
-        return list(self.panel.run_actions.values())
+        """The Training menu (its shortcuts work wherever the focus is): the run buttons, then the timeline's."""
+        separator = QAction(self.panel)
+        separator.setSeparator(True)
+        return [*self.panel.run_actions.values(), separator, *self.timeline.menu_actions]
 
     def shutdown(self) -> None:
         """Stop training and its thread (on window close, application quit, and before the project changes)."""
@@ -181,6 +199,15 @@ class TrainingFeature:
         self.boundary.set_points(None, None)  # the new project's points come with its data
 
     # ------------------------------------------------------------ views → document
+    def _push(self, command: DocumentCommand) -> str | None:
+        """An undoable operation of the document onto the window's undo stack; a refusal is said, not raised."""
+        try:
+            push_document(self._scene.undo_stack, command)
+        except BackpropError as exc:
+            self.document.post(str(exc), error=True)
+            return str(exc)
+        return None
+
     def _watch_selected(self) -> None:
         refs = self.document.selection.weights
         if not refs:

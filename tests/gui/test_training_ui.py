@@ -72,7 +72,9 @@ def test_install_adds_the_docks_and_the_shortcuts(docks):
                          "reset": "Ctrl+Shift+R"}
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
     assert list(menus)[:4] == ["&File", "&Edit", "&View", "&Training"] and list(menus)[-1] == "&Help"
-    assert menus["&Training"].actions() == list(ui.panel.run_actions.values())
+    actions = menus["&Training"].actions()
+    assert actions[:len(ui.panel.run_actions)] == list(ui.panel.run_actions.values())
+    assert actions[len(ui.panel.run_actions) + 1:] == ui.timeline.menu_actions
 
 
 def test_the_keyboard_shortcuts_run_pause_and_step(qtbot, docks):
