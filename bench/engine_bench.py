@@ -2,7 +2,7 @@
 
 Run with `make bench` (installs the `bench` extra) or `python bench/engine_bench.py [--quick]`. Prints a markdown
 table of medians; the ratio column is engine / PyTorch. Also measures what sparse masks and the gradient history
-(watched weights, per-connection norms, snapshots) add on top of a bare step.
+(watched weights, per-connection norms, snapshots) and the timeline's recording add on top of a bare step.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from engine import History, Network, Trainer, TrainSettings, WeightRef, compiled, layered, make_optimizer
 from engine.losses import encode_targets, get_loss
+from engine.recording import DEFAULT_DENSE, Recorder
 
 CONFIGS = [((2, 8, 8, 1), 32), ((2, 64, 64, 1), 32), ((64, 256, 256, 10), 256), ((784, 512, 512, 10), 256)]
 
@@ -84,9 +85,10 @@ def engine_bare(sizes, batch, dtype):
     return step
 
 
-def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, optimizer="sgd"):
+def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, optimizer="sgd", recording=None):
     """The full `Trainer.step` (shuffled batches, metrics, divergence check, history), optionally with 10 % of the
-    weights cut and `watched` weights watched, or with the history's recording switched off (to price it)."""
+    weights cut and `watched` weights watched, or with the history's recording switched off (to price it), or
+    with the timeline recording (`recording`: the recorder's `dense`, every step kept up to it)."""
     net = build(sizes, dtype)
     if sparse:
         rng = np.random.default_rng(1)
@@ -101,6 +103,9 @@ def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, o
         trainer.watch(WeightRef(conn.id, int(i), int(j)))
     if not history:
         trainer.history.record_step = lambda *args: None
+    if recording is not None:
+        trainer.recorder = Recorder(dense=recording)
+        trainer.recorder.begin(trainer)
     return trainer.step
 
 
@@ -186,6 +191,8 @@ def main() -> None:
                 steppers["no history"] = engine_trainer(sizes, batch, dtype, history=False)
                 steppers["sparse"] = engine_trainer(sizes, batch, dtype, sparse=True, watched=8)
                 steppers["adam"] = engine_trainer(sizes, batch, dtype, optimizer="adam")
+                steppers["recording"] = engine_trainer(sizes, batch, dtype, recording=DEFAULT_DENSE)
+                steppers["recording all"] = engine_trainer(sizes, batch, dtype, recording=10**9)
             # small nets: short steps, large relative noise; many short paired rounds pin a few percent down
             rounds = interleaved_rates(steppers, n, repeats if big else 3 * repeats)
             r = {name: statistics.median(v) for name, v in rounds.items()}
@@ -196,19 +203,23 @@ def main() -> None:
                   f"{fmt(r.get('torch'))} | {fmt(skl)} | {ratio} |")
             if dtype == np.float64:
                 overhead_rows.append((name, r["bare"], r["no history"], r["trainer"], r["sparse"], r["adam"],
-                                      paired(rounds, "no history", "trainer"), paired(rounds, "trainer", "sparse")))
+                                      paired(rounds, "no history", "trainer"), paired(rounds, "trainer", "sparse"),
+                                      paired(rounds, "trainer", "recording"),
+                                      paired(rounds, "trainer", "recording all")))
     print(f"\nMedians of {repeats} interleaved rounds ({3 * repeats} for the two small nets); ratios and costs are "
           "medians of the ratios within each round.")
     print("\nCost of the extras (float64, same interleaved rounds). bare = forward, loss, backward, SGD; Trainer "
           "adds shuffled batches, metrics and the divergence check; history = loss, per-connection gradient "
           "norms, snapshots every 100 steps; sparse + watched = 10 % of weights cut and 8 weights watched; Adam = the "
-          "Trainer with Adam instead of SGD.\n")
+          "Trainer with Adam instead of SGD; recording = the timeline (engine.recording) as the app records it, "
+          "every step kept up to step 1024 and then thinned; recording every step = its cost while every step is "
+          "kept (the first 1024 steps of a run).\n")
     print("| network | bare | Trainer, history off | Trainer | + sparse + watched | Trainer, Adam | history cost | "
-          "sparse + watch cost |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, bare, quiet, full, sparse, adam, history_cost, sparse_cost in overhead_rows:
+          "sparse + watch cost | recording cost | recording every step |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, bare, quiet, full, sparse, adam, history_cost, sparse_cost, rec_cost, rec_all in overhead_rows:
         print(f"| {name} | {bare:,.0f} | {quiet:,.0f} | {full:,.0f} | {sparse:,.0f} | {adam:,.0f} | "
-              f"{history_cost - 1:+.1%} | {sparse_cost - 1:+.1%} |")
+              f"{history_cost - 1:+.1%} | {sparse_cost - 1:+.1%} | {rec_cost - 1:+.1%} | {rec_all - 1:+.1%} |")
 
 if __name__ == "__main__":
     main()

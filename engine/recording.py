@@ -19,7 +19,9 @@ Threads: the training worker records (`record`, from `Trainer.step`) while the G
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,22 +46,55 @@ def layout_of(c: Compiled) -> Layout:
     return tuple((key, tuple(c.shapes[key])) for key in c.keys)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
+class Progress:
+    """`Trainer.progress()` held by reference instead of copied: the shuffling order and the RNG state change only
+    at the end of an epoch (new objects then, never written in place), so the frames of one epoch share them, and
+    the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed."""
+
+    step: int
+    epoch: int
+    optimizer_steps: int
+    best: float
+    stale: int
+    shuffle: Mapping[str, Any]
+    order: np.ndarray
+    cursor: int
+    meter: tuple[int, float, int, Any, Any, Any]  # n, loss_sum, correct, t_sum, t_sq, res_sq
+
+    def as_dict(self) -> dict[str, Any]:
+        n, loss_sum, correct, *sums = self.meter
+        names = ("t_sum", "t_sq", "res_sq")
+        meter = None
+        if self.cursor:
+            meter = {"n": n, "loss_sum": loss_sum, "correct": correct,
+                     **{k: np.atleast_1d(v).tolist() for k, v in zip(names, sums, strict=True)}}
+        return {"step": self.step, "epoch": self.epoch, "optimizer_steps": self.optimizer_steps,
+                "best": float(self.best) if np.isfinite(self.best) else None, "stale": self.stale,
+                "shuffle": copy.deepcopy(dict(self.shuffle)), "order": self.order.copy(), "cursor": self.cursor,
+                "meter": meter}
+
+
+@dataclass(eq=False, slots=True)
 class Frame:
     """The state after step `step`: what a live snapshot taken then showed, and what training needs to go on."""
 
     step: int
-    epoch: int
     layout: Layout
     buffers: np.ndarray  # the plan's w, dL/dw (of this step) and Δw (this step's update), back to back
     moments: dict[str, np.ndarray]  # the optimiser's moments by name (flat, in the plan's order)
-    progress: dict[str, Any]  # `Trainer.progress()` after this step
+    state: Progress
     batch: np.ndarray | None  # indices of this step's batch (`Trainer.last_batch`); None before the first step
+    nbytes: int  # bytes of the arrays this frame holds alone (the shuffling order is shared within an epoch)
 
     @property
-    def nbytes(self) -> int:
-        """Bytes of the arrays this frame holds alone (the shuffling order is shared within an epoch)."""
-        return FRAME_OVERHEAD + self.buffers.nbytes + sum(m.nbytes for m in self.moments.values())
+    def epoch(self) -> int:
+        return self.state.epoch
+
+    @property
+    def progress(self) -> dict[str, Any]:
+        """`Trainer.progress()` after this step (a fresh copy)."""
+        return self.state.as_dict()
 
     def values(self) -> np.ndarray:
         """The flat weights and biases (a view)."""
@@ -101,7 +136,7 @@ class Recorder:
         self._initial_dense = dense
         self.dense = dense
         self._memory = 0
-        self._shared_order: np.ndarray | None = None  # the shuffling order of the last frame, shared within an epoch
+        self._capture = Capture()
         self.enabled = True
 
     # ------------------------------------------------------------ the budget
@@ -115,7 +150,7 @@ class Recorder:
             raise TrainingError(f"the recording budget must be a whole number of bytes ≥ 0, not {value!r}")
         with self._lock:
             self._budget = int(value)
-            self._fit(0)
+            self._fit()
 
     @property
     def memory(self) -> int:
@@ -154,23 +189,20 @@ class Recorder:
         step = trainer.step_count
         if not (self.enabled and keeps(step, self.dense)):
             return
-        frame = capture(trainer)
-        layout, progress = frame.layout, frame.progress
-        order = progress["order"]
-        shared = self._shared_order
-        if shared is not None and len(shared) == len(order) and np.array_equal(shared, order):
-            progress["order"] = shared
-        else:
-            self._shared_order = order
+        frame = self._capture.take(trainer)
         with self._lock:
-            if self._frames and self._frames[0].layout != layout:
+            frames = self._frames
+            if frames and frames[0].layout is not frame.layout and frames[0].layout != frame.layout:
                 self._drop_all()  # the network's shape changed: the earlier weights no longer fit it
             if self._steps and self._steps[-1] >= step:
                 self._truncate(step - 1)  # a step recorded again (after a rebuilt trainer, say) replaces the old
-            self._frames.append(frame)
+            order = frame.state.order
+            shared = frames and frames[-1].state.order is order
+            frames.append(frame)
             self._steps.append(step)
-            self._memory += frame.nbytes + (0 if progress["order"] is shared else order.nbytes)
-            self._fit(frame.nbytes)
+            self._memory += frame.nbytes if shared else frame.nbytes + order.nbytes
+            if self._memory > self._budget:
+                self._fit()
 
     def begin(self, trainer: Trainer) -> None:
         """Record the trainer's current state unless its step is recorded already (the start of a timeline)."""
@@ -209,7 +241,6 @@ class Recorder:
     # ------------------------------------------------------------ internals (lock held)
     def _drop_all(self) -> None:
         self._frames, self._steps, self._memory = [], [], 0
-        self._shared_order = None
 
     def _truncate(self, step: int) -> None:
         k = bisect.bisect_right(self._steps, step)
@@ -217,11 +248,10 @@ class Recorder:
         self._recount()
 
     def _recount(self) -> None:
-        orders = {id(f.progress["order"]): f.progress["order"].nbytes for f in self._frames}
+        orders = {id(f.state.order): f.state.order.nbytes for f in self._frames}
         self._memory = sum(f.nbytes for f in self._frames) + sum(orders.values())
-        self._shared_order = self._frames[-1].progress["order"] if self._frames else None
 
-    def _fit(self, newest: int) -> None:
+    def _fit(self) -> None:
         """Thin the frames until they fit the budget: halve `dense` while it can, then drop the oldest frames
         (step 0 last). A budget below one frame records nothing."""
         while self._memory > self._budget and self._frames:
@@ -236,18 +266,38 @@ class Recorder:
             self._recount()
 
 
+class Capture:
+    """Takes frames from a trainer cheaply: the layout is worked out once per compiled plan and the RNG state once
+    per shuffling order. It reads the trainer's own bookkeeping (order, cursor, epoch meter), like the history
+    does: `Trainer.progress()` copies the order and converts the meter to lists, which cost more than the step on
+    a small network."""
+
+    def __init__(self) -> None:
+        self._plan: Compiled | None = None
+        self._layout: Layout = ()
+        self._trainer: Trainer | None = None
+        self._order: np.ndarray | None = None
+        self._shuffle: Mapping[str, Any] = {}
+
+    def take(self, trainer: Trainer) -> Frame:
+        c = trainer.compiled
+        if c is not self._plan:
+            self._plan, self._layout = c, layout_of(c)
+        order = trainer._order
+        if order is not self._order or trainer is not self._trainer:
+            self._trainer, self._order, self._shuffle = trainer, order, trainer._rng.bit_generator.state
+        m = trainer._meter
+        state = Progress(trainer.step_count, trainer.epoch, trainer.optimizer.t, trainer._best, trainer._stale,
+                         self._shuffle, order, trainer._cursor, (m.n, m.loss_sum, m.correct, m.t_sum, m.t_sq, m.res_sq))
+        buffers = c.buffers.copy()
+        moments = {name: arr.copy() for name, arr in c.state.items()} if c.state else {}
+        nbytes = FRAME_OVERHEAD + buffers.nbytes + sum(arr.nbytes for arr in moments.values())
+        return Frame(trainer.step_count, self._layout, buffers, moments, state, trainer._last_idx, nbytes)
+
+
 def capture(trainer: Trainer) -> Frame:
     """The trainer's state now, as a frame (copies)."""
-    c = trainer.compiled
-    return Frame(trainer.step_count, trainer.epoch, layout_of(c), c.buffers.copy(),
-                 {name: arr.copy() for name, arr in (c.state or {}).items()}, trainer.progress(),
-                 _last_batch_indices(trainer))
-
-
-def _last_batch_indices(trainer: Trainer) -> np.ndarray | None:
-    """The batch the last step used: the trainer keeps it as a view of its shuffling order (never written in place),
-    so keeping the view costs nothing."""
-    return trainer._last_idx  # the recorder is the trainer's own bookkeeping
+    return Capture().take(trainer)
 
 
 def check_fits(c: Compiled, frame: Frame) -> None:
@@ -269,7 +319,7 @@ class Peek:
         c = self._plan = trainer.compiled
         self._buffers = c.buffers.copy()
         self._moments = {name: arr.copy() for name, arr in (c.state or {}).items()}
-        self._batch = _last_batch_indices(trainer)
+        self._batch = trainer._last_idx
 
     def show(self, frame: Frame) -> None:
         c = self.trainer.compiled
@@ -305,5 +355,5 @@ def restore_frame(trainer: Trainer, frame: Frame) -> None:
             np.copyto(arr, frame.moments[name])
         else:
             arr[...] = 0
-    trainer.restore_progress({**frame.progress, "order": frame.progress["order"].copy()})
+    trainer.restore_progress(frame.progress)
     trainer._last_idx = frame.batch

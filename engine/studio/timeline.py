@@ -94,8 +94,8 @@ def continue_trainer(project: Project, session: Session, frame: Frame, history: 
     that building it does not record the state it is about to leave."""
     session.invalidate()
     project.history = history
-    project.optimizer_t = int(frame.progress["optimizer_steps"])
     project.progress = frame.progress
+    project.optimizer_t = int(project.progress["optimizer_steps"])
     recorder, session.recorder = session.recorder, None
     try:
         trainer = session.trainer(read_only=True)

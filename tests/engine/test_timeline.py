@@ -8,7 +8,7 @@ import pytest
 
 from engine import TrainingError, compiled, layered
 from engine.project import DataSpec, Project
-from engine.recording import Recorder, keeps
+from engine.recording import keeps
 from engine.studio import Document, RunState
 from engine.training import TrainSettings
 
@@ -66,7 +66,8 @@ def test_viewing_a_step_shows_its_recorded_weights_and_gradients_and_live_comes_
     snap = doc.snapshot
     assert snap is not None and snap.past and snap.step == 5
     conn = next(iter(doc.network.connections.values()))
-    assert np.array_equal(snap.weights[conn.id], conn.weight.value) and np.array_equal(snap.grads[conn.id], conn.weight.grad)
+    assert np.array_equal(snap.weights[conn.id], conn.weight.value)
+    assert np.array_equal(snap.grads[conn.id], conn.weight.grad)
     with pytest.raises(TrainingError, match="press End"):
         doc.edit_settings(batch_size=8)
     with pytest.raises(TrainingError, match="press End"):
