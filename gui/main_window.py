@@ -24,6 +24,7 @@ from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
 from .panels.inspector import Inspector
+from .preferences import PreferencesDialog, apply_saved
 from .screen_fit import fit_to_screen
 from .shortcuts import ShortcutsDialog
 from .status_bar import StatusBar
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self._docks: dict[str, QDockWidget] = {}
         self.document = Document(project or new_project(), title="Untitled" if project is None else None)
+        apply_saved(self.document, self.settings)
         self.setWindowIcon(icon("backprop-studio"))
         self.undo_stack = QUndoStack(self)
         self.scene = EditorScene(self.document, self.undo_stack, self)
@@ -214,6 +216,9 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         menu.addSeparator()
         menu.addActions([self.view.action("delete"), self.view.action("select_all")])
+        menu.addSeparator()
+        self._action(menu, "&Preferences…", self.show_preferences, [QKeySequence("Ctrl+,")],
+                     "The timeline's memory budget, and how much it holds now")
 
         menu = bar.addMenu("&View")
         menu.addActions([self.view.action(name) for name in ("zoom_in", "zoom_out", "fit", "arrange")])
@@ -243,6 +248,12 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> ShortcutsDialog:
         """Read from the actions as they are now (Undo's text names the edit it would undo)."""
         dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(self.document, self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
