@@ -203,6 +203,22 @@ def _info_data(project: Project) -> list[str]:
     return lines
 
 
+def _info_runs(project: Project) -> list[str]:
+    lines = [f"runs: {len(project.runs)} kept" if project.runs else "runs: none yet"]
+    for run in project.runs:
+        s = run.settings
+        params = ", ".join(f"{k}={v}" for k, v in (s.get("optimizer_params") or {}).items())
+        final = ", ".join(f"{name} {value:.6g}" for name, value in run.final.items() if value is not None)
+        weights = "final weights kept" if run.weights is not None else "final weights not kept"
+        branch = f", continued from run {run.parent}" if run.parent is not None else ""
+        lines.append(f"  [{run.id}] {_shown(run.name)}: steps {run.start_step}–{run.end_step}, {run.duration:.1f} s, "
+                     f"started {_shown(run.started)}{branch}")
+        lines.append(f"      {run.architecture}, {s.get('optimizer')}" + (f" ({params})" if params else "") +
+                     f", batch size {s.get('batch_size')}, shuffle seed {run.seed}, network seed {run.network_seed}, "
+                     f"data {_shown(run.data.get('name'))}; {final or 'no epoch finished'}; {weights}")
+    return lines
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     net, s = project.network, project.settings
@@ -231,6 +247,8 @@ def cmd_info(args: argparse.Namespace) -> int:
          f"{project.optimizer_t} optimiser steps taken")
     if len(epochs):
         _out(f"  last epoch {int(epochs[-1, 0])}: train loss {epochs[-1, 2]:.6g}, validation loss {epochs[-1, 4]:.6g}")
+    for line in _info_runs(project):
+        _out(line)
     return 0
 
 
@@ -338,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=_positive_number, default=1e-5,
                    help="largest relative error that passes (default 1e-5)")
     p.add_argument("--show", type=int, default=5, help="how many of the worst parameters to list (default 5)")
-    command("info", cmd_info, "describe the network, data, settings and history")
+    command("info", cmd_info, "describe the network, data, settings, history and runs")
     p = command("surface", cmd_surface, "the loss over a grid of one or two weights around their current values")
     p.add_argument("--weights", required=True, nargs="+", metavar="REF",
                    help="one or two weights ('in[0]->h1[2]') or biases ('b h1[2]'), as gradcheck names them")

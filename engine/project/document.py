@@ -28,6 +28,7 @@ from .fields import Field
 from .migrate import FORMAT, VERSION
 from .network_codec import MAX_SEED, decode_network, encode_network
 from .project import Project
+from .runs_codec import decode_runs, encode_runs
 
 # bounds on the memory a (possibly hostile) file can make us allocate
 MAX_HISTORY = 1_000_000  # rows per history series
@@ -98,12 +99,14 @@ def encode_document(project: Project, data: DataSpec) -> dict[str, Any]:
                     "snapshots_kept": h.snapshots.maxlen, "losses": _rows(h.losses.data()),
                     "epochs": _rows(h.epochs.data())},
         "progress": project.progress,
+        "runs": encode_runs(project.runs),
+        "runs_made": project.runs_made,
         "ui": project.ui,
     }
 
 
 # ---------------------------------------------------------------------------------------------------- reading
-def _settings(f: Field) -> TrainSettings:
+def decode_settings(f: Field) -> TrainSettings:
     optimizer = f["optimizer"].str(tuple(OPTIMIZERS))
     pf = f["optimizer_params"]
     defaults = OPTIMIZERS[optimizer].defaults
@@ -154,7 +157,7 @@ def _csv_params(f: Field) -> dict[str, Any]:
     return params
 
 
-def _data(f: Field) -> DataSpec:
+def decode_data(f: Field) -> DataSpec:
     kind = f["kind"].str(KINDS)
     nf = f["name"]
     pf = f["params"]
@@ -229,10 +232,12 @@ def decode_document(doc: Field, path: Path | None) -> Project:
     history = doc.get("history", None)
     progress = doc.get("progress", None).optional()
     ui = check_ui(doc.get("ui", {}).value)
-    return Project(network, _settings(doc["settings"]), _data(doc["data"]),
+    runs = decode_runs(doc.get("runs", []), decode_settings, decode_data)
+    made = doc.get("runs_made", 0).int(max((run.id for run in runs), default=0), MAX_STEPS)  # ids are never reused
+    return Project(network, decode_settings(doc["settings"]), decode_data(doc["data"]),
                    History() if history.value is None else _history(history),
                    optimizer_t=doc.get("optimizer_t", 0).int(0, MAX_STEPS), ui=ui, path=path,
-                   progress=_progress(progress) if progress else None)
+                   progress=_progress(progress) if progress else None, runs=runs, runs_made=made)
 
 
 def with_csv_relative_to(project: Project, new_base: Path) -> DataSpec:

@@ -13,10 +13,16 @@ from typing import Any
 from .fields import Field
 
 FORMAT = "backprop-studio-project"
-VERSION = 1
+VERSION = 2
+
+
+def _runs(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the project's runs (engine.runs); a version-1 project has none yet."""
+    return {**doc, "runs": [], "runs_made": 0}
+
 
 # version v -> function turning a version-v document into a version-(v + 1) one
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _runs}
 
 
 def migrate(doc: Field) -> Field:

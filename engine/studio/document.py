@@ -163,8 +163,10 @@ class Document:
         self.events.snapshot_published.emit(snapshot)
 
     def trainer(self) -> Trainer:
-        """The trainer for the network, data and settings as they are now (built if needed; idle only)."""
-        return self.session.trainer()
+        """The trainer for the network, data and settings as they are now (built if needed; idle only). While a
+        recorded step is shown it is that step's (weights, gradients, batch): explanations read it, nothing
+        trains it (the controller trains `session.trainer()`, which refuses then)."""
+        return self.session.trainer(read_only=True)
 
     def refresh(self) -> None:
         """Check the network against its data and publish a snapshot of the current weights, from the GUI thread

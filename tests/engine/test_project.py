@@ -20,6 +20,7 @@ from engine.datasets import generate, split
 from engine.project import EXAMPLES, FORMAT, SUFFIX, DataSpec, Project, load_project, new_project, save_project
 from engine.project import files as project_files
 from engine.project import migrate as project_migrate
+from engine.project.fields import Field
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,8 +110,8 @@ def test_every_example_round_trips_exactly(name, tmp_path):
     original = load_project(EXAMPLES[name])
     again = reloaded(load_project(EXAMPLES[name]), tmp_path / "copy.bps.json")
     assert_same_project(original, again)
-    # saving what was loaded writes the same document (only a CSV path may be re-based)
-    first = json.loads(EXAMPLES[name].read_text())
+    # saving what was loaded writes the same document, in the current version (only a CSV path may be re-based)
+    first = project_migrate.migrate(Field(json.loads(EXAMPLES[name].read_text()))).value
     second = json.loads((tmp_path / "copy.bps.json").read_text())
     first["data"]["name"] = second["data"]["name"] = None
     assert first == second
@@ -391,7 +392,7 @@ BAD_FILES = [
     ("epoch budget beyond any run", _set("settings.epochs", 10**30), "settings.epochs", "≤ 9007199254740992"),
     ("GUI state nested 65 deep", _set("ui", {"a": _nested(64)}), "ui", "more than 64 levels"),
     ("position of three numbers", _set("layers.0.position", [1, 2, 3]), "layers[0].position", "2 entries"),
-    ("newer version", _set("version", 2), "version", "newer Backprop Studio"),
+    ("newer version", _set("version", project_migrate.VERSION + 1), "version", "newer Backprop Studio"),
     ("version zero", _set("version", 0), "version", "≥ 1"),
     ("not a project", _set("format", "something-else"), None, "not a Backprop Studio project"),
 ]
@@ -478,21 +479,22 @@ def test_unreadable_files_are_project_errors(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- migrations
 def test_an_old_version_is_migrated_step_by_step(rich_doc, tmp_path, monkeypatch):
-    def v1_to_v2(doc):
+    def next_version(doc):
         return {**doc, "ui": {**doc["ui"], "migrated": True}}
 
-    monkeypatch.setattr(project_migrate, "VERSION", 2)
-    monkeypatch.setattr(project_migrate, "MIGRATIONS", {1: v1_to_v2})
+    current = project_migrate.VERSION
+    monkeypatch.setattr(project_migrate, "VERSION", current + 1)
+    monkeypatch.setattr(project_migrate, "MIGRATIONS", {**project_migrate.MIGRATIONS, current: next_version})
     project = load_project_from(rich_doc, tmp_path)
     assert project.ui["migrated"] is True and project.ui["zoom"] == 1.5
 
-    monkeypatch.setattr(project_migrate, "VERSION", 3)
-    with pytest.raises(ProjectError, match="format version 2 cannot be upgraded"):
+    monkeypatch.setattr(project_migrate, "VERSION", current + 2)
+    with pytest.raises(ProjectError, match=f"format version {current + 1} cannot be upgraded"):
         load_project_from(rich_doc, tmp_path)
 
 
-def test_the_current_version_needs_no_migration():
-    assert project_migrate.VERSION == 1 and project_migrate.MIGRATIONS == {}
+def test_every_older_version_has_a_migration():
+    assert project_migrate.VERSION == 2 and set(project_migrate.MIGRATIONS) == {1}
     assert project_migrate.FORMAT == FORMAT == "backprop-studio-project"
 
 

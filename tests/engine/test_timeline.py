@@ -5,34 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from training_runs import buffers, project, train
 
-from engine import TrainingError, compiled, layered
-from engine.project import DataSpec, Project
+from engine import TrainingError, compiled
 from engine.recording import keeps
 from engine.studio import Document, RunState
-from engine.training import TrainSettings
-
-
-def project(optimizer: str = "adam", epochs: int = 50, seed: int = 3) -> Project:
-    net = layered([2, 6, 1], output="sigmoid", seed=1)
-    params = {"lr": 0.05, **({"momentum": 0.9} if optimizer == "sgd" else {})}
-    settings = TrainSettings(loss="bce", optimizer=optimizer, optimizer_params=params, batch_size=16, epochs=epochs,
-                             seed=seed)
-    return Project(net, settings, DataSpec("generator", "circles", {"n_samples": 72}))
-
-
-def train(document: Document, steps: int) -> None:
-    """`steps` steps as the GUI's controller runs them: RUNNING, the trainer's steps, then PAUSED."""
-    document.set_run_state(RunState.RUNNING)
-    trainer = document.session.trainer()
-    for _ in range(steps):
-        trainer.step()
-    document.take_over(trainer)
-    document.set_run_state(RunState.PAUSED)
-
-
-def buffers(document: Document) -> np.ndarray:
-    return compiled(document.network).buffers.copy()
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -93,3 +70,58 @@ def test_undo_of_continue_from_puts_everything_back():
     assert np.array_equal(buffers(doc), before)
     assert np.array_equal(doc.project.history.losses.data(), losses, equal_nan=True)
     assert doc.recorder.steps() == steps and doc.runs == ()
+
+
+def test_the_recording_stays_within_its_budget_dense_early_and_thinned_later():
+    doc = Document(project(epochs=10**6))
+    trainer = doc.session.trainer()
+    frame_bytes = doc.recorder.memory  # step 0, recorded when the trainer was built
+    doc.set_recording_budget(60 * frame_bytes)
+    for _ in range(3000):
+        trainer.step()
+        assert doc.recorder.memory <= doc.recording_budget
+    steps = doc.recorder.steps()
+    gaps = np.diff(steps)
+    assert 40 <= len(steps) <= 60 and steps[0] == 0 and steps[-1] >= 3000 - gaps[-1]
+    assert gaps[0] == 1 and gaps[-1] > 64 and np.all(np.diff(gaps) >= 0)  # geometric: the gaps only grow
+    doc.set_recording_budget(20 * frame_bytes)  # a smaller budget (Preferences) thins what is there at once
+    assert doc.recorder.memory <= 20 * frame_bytes and doc.recorder.steps()[0] == 0
+
+
+def test_a_viewed_step_explains_the_batch_that_step_used():
+    reference = Document(project())
+    train(reference, 9)
+    batch_x, batch_t = reference.trainer().last_batch()
+    doc = Document(project())
+    train(doc, 20)
+    doc.view_step(9)
+    x, t = doc.trainer().last_batch()
+    assert np.array_equal(x, batch_x) and np.array_equal(t, batch_t)
+    doc.view_live()
+    live_x, _ = doc.trainer().last_batch()
+    assert not np.array_equal(live_x, batch_x)
+
+
+def test_viewing_snaps_to_the_nearest_recorded_step_and_refuses_while_training():
+    doc = Document(project())
+    doc.set_recording_budget(10**9)
+    doc.recorder.dense = 4  # steps 0-7, then every 2nd to 15, every 4th to 31...
+    train(doc, 20)
+    assert doc.recorder.steps() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20]
+    assert doc.view_step(19) == 20 and doc.view_step(9) == 8
+    with pytest.raises(TrainingError, match="not recorded"):
+        doc.continue_from(9)
+    doc.view_live()
+    doc.set_run_state(RunState.RUNNING)
+    with pytest.raises(TrainingError, match="pause training"):
+        doc.view_step(3)
+
+
+def test_a_change_of_the_networks_shape_starts_the_timeline_again():
+    doc = Document(project())
+    train(doc, 6)
+    net = doc.network
+    net.resize_layer(net.layers_of_kind("hidden")[0].id, 9)
+    doc.refresh()
+    train(doc, 2)
+    assert doc.recorder.steps() == [7, 8]
