@@ -62,7 +62,11 @@ def weight_grads(window, source) -> dict:
 def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to_live(qtbot, trained):
     window, document = trained, trained.document
     ref = first_weight_ref(window.project)
+    explorer = window.explorer
+    explorer.dock.raise_()
+    qtbot.waitUntil(lambda: explorer.on_screen, timeout=WAIT)
     document.select(Selection(weights=(ref,)))
+    live_boundary = window.training.boundary.image.image.copy()
     live_value = float(window.network.connection(ref.conn).weight.value[ref.i, ref.j])
     params = dict(window.network.parameters())
     live_grads = {cid: g.copy() for cid, g in weight_grads(window, lambda k: params[k].grad).items()}
@@ -76,6 +80,12 @@ def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to
                                   expected_bins(window, weight_grads(window, lambda k: frame.param(k, "grad"))))
     assert window.inspector.value_edit.text() == f"{recorded:.6g}"
     assert window.inspector.grad_label.text() == f"{frame.param(ref.key, 'grad')[ref.i, ref.j]:.4g}"
+    # the chain-rule explorer explains that step (its weight), the boundary is the network's output then
+    qtbot.waitUntil(lambda: not explorer.pending and explorer.panel.explanation is not None
+                    and explorer.panel.explanation.update.value == recorded, timeout=WAIT)
+    boundary = window.training.boundary.image.image
+    np.testing.assert_array_equal(boundary, document.snapshot.boundary.output[..., 0])
+    assert not np.array_equal(boundary, live_boundary)
     assert window.training.timeline.label.text().startswith(f"Showing step {frame.step}")
     assert window.training.overlay.cursor.isVisible() and window.training.overlay.cursor.value() == frame.step
     # read-only: an edit is refused with the reason, and changes nothing
@@ -87,6 +97,9 @@ def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to
     qtbot.waitUntil(lambda: document.viewing is None, timeout=WAIT)
     assert window.inspector.value_edit.text() == f"{live_value:.6g}"
     np.testing.assert_array_equal(window.scene.edge_bins(), expected_bins(window, live_grads))
+    np.testing.assert_array_equal(window.training.boundary.image.image, live_boundary)
+    qtbot.waitUntil(lambda: not explorer.pending and explorer.panel.explanation.update.value == live_value,
+                    timeout=WAIT)
     assert window.training.timeline.marked == frame.step  # the handle stays on the step it marks
     assert not window.training.overlay.cursor.isVisible()
 
@@ -133,3 +146,19 @@ def test_continue_from_here_then_ctrl_z_restores_the_run(qtbot, trained):
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert document.trainer().step_count == marked
     assert document.run_state is not RunState.RUNNING
+
+
+def test_replay_plays_the_recorded_steps_forward_then_returns_to_live(qtbot, trained):
+    window, document = trained, trained.document
+    timeline = window.training.timeline
+    shown: list = []
+    document.events.time_changed.connect(shown.append)
+    timeline.replay_speed.setCurrentIndex(timeline.replay_speed.findData(100))
+    button = next(b for b in timeline.findChildren(QToolButton) if b.defaultAction() is timeline.replay_action)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert timeline.replay_action.isChecked() and document.viewing == 0  # from the start
+    qtbot.waitUntil(lambda: not timeline.replay_action.isChecked(), timeout=WAIT)
+    document.events.time_changed.disconnect(shown.append)
+    steps = [s for s in shown if s is not None]
+    assert len(steps) >= 3 and steps == sorted(set(steps))  # forward, each step once
+    assert shown[-1] is None and document.viewing is None  # live again at the end
