@@ -30,7 +30,7 @@ from gui.commands.document import DocumentCommand
 from gui.follow import follow
 
 COLUMNS = ("Name", "Started", "Steps", "Duration", "Final loss", "Final metric", "Settings")
-NAME = 0
+NAME, STARTED = 0, 1
 
 
 def metric_of(run: Run) -> tuple[str, float | None]:
@@ -78,6 +78,7 @@ class RunsPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(STARTED, Qt.SortOrder.AscendingOrder)  # oldest first, as the document lists them
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -121,7 +122,7 @@ class RunsPanel(QWidget):
             loss = run.final.get("train_loss")
             minutes, seconds = divmod(run.duration, 60)
             cells = [Cell(run.name, run.name.lower()), Cell(run.started.replace("T", " ").replace("+00:00", " UTC"),
-                                                            run.started),
+                                                            (run.started, run.id)),
                      Cell(f"{run.end_step - run.start_step:,}", run.end_step - run.start_step),
                      Cell(f"{int(minutes):02d}:{seconds:04.1f}", run.duration),
                      Cell("–" if loss is None else f"{loss:.4g}", loss),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from test_training_support import WAIT, make_project
 from test_training_ui import step_epochs
 
@@ -108,3 +108,29 @@ def test_sorting_renaming_deleting_and_restoring_a_run_with_undo(qtbot, two_runs
         QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [run.name for run in document.runs] == ["Run 1", "Run 2"]
     assert document.trainer().step_count == 30
+
+
+def test_runs_survive_save_and_open_through_the_window(qtbot, two_runs, project_windows, tmp_path, monkeypatch):
+    window, path = two_runs, tmp_path / "runs.bps.json"
+    runs = window.document.runs
+    live = {key: p.value.copy() for key, p in window.network.parameters()}
+    window.document.view_step(5)  # a recorded step shown (keys on the timeline) is not what Save writes
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
+    QTest.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert path.exists() and window.document.viewing is None
+
+    other = project_windows(make_project())
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
+    QTest.keyClick(other, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    opened = other.document.runs
+    assert [(r.id, r.name, r.start_step, r.end_step) for r in opened] == [
+        (r.id, r.name, r.start_step, r.end_step) for r in runs]
+    for saved, loaded in zip(runs, opened, strict=True):
+        np.testing.assert_array_equal(loaded.losses, saved.losses)
+        np.testing.assert_array_equal(loaded.epochs, saved.epochs)
+    for key, p in other.network.parameters():
+        np.testing.assert_array_equal(p.value, live[key])
+    panel = other.training.runs
+    assert [panel.table.item(row, NAME).text() for row in range(panel.table.rowCount())] == ["Run 1", "Run 2"]
+    check(panel, opened[1].id)
+    np.testing.assert_array_equal(other.training.overlay.loss_curves[0].getData()[1], runs[1].losses[:, 1])
