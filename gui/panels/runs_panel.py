@@ -29,8 +29,8 @@ from engine.studio import Document, RunState
 from gui.commands.document import DocumentCommand
 from gui.follow import follow
 
-COLUMNS = ("Name", "Started", "Steps", "Duration", "Final loss", "Final metric", "Settings")
-NAME, STARTED = 0, 1
+COLUMNS = ("Name", "Settings", "Steps", "Duration", "Final loss", "Final metric", "Started")
+NAME, SETTINGS, STEPS, STARTED = 0, 1, 2, 6
 
 
 def metric_of(run: Run) -> tuple[str, float | None]:
@@ -121,13 +121,13 @@ class RunsPanel(QWidget):
             metric, value = metric_of(run)
             loss = run.final.get("train_loss")
             minutes, seconds = divmod(run.duration, 60)
-            cells = [Cell(run.name, run.name.lower()), Cell(run.started.replace("T", " ").replace("+00:00", " UTC"),
-                                                            (run.started, run.id)),
+            started = run.started.replace("T", " ").replace("+00:00", " UTC")
+            cells = [Cell(run.name, run.name.lower()), Cell(settings_summary(run), settings_summary(run)),
                      Cell(f"{run.end_step - run.start_step:,}", run.end_step - run.start_step),
                      Cell(f"{int(minutes):02d}:{seconds:04.1f}", run.duration),
                      Cell("–" if loss is None else f"{loss:.4g}", loss),
                      Cell("–" if value is None else f"{metric} {value:.4g}", value),
-                     Cell(settings_summary(run), settings_summary(run))]
+                     Cell(started, (run.started, run.id))]
             name = cells[NAME]
             name.setFlags(name.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if run.id in self.checked else Qt.CheckState.Unchecked)

@@ -18,6 +18,8 @@ from gui.follow import follow
 from gui.plots.loss import STEP, TRAIN_METRIC, LossView
 from gui.plots.style import set_curve
 
+LIVE_COLOURS = 2  # the palette's first two are the live train and validation curves' (gui.colors TRAIN, VALIDATION)
+
 
 class RunOverlay:
     def __init__(self, document: Document, view: LossView):
@@ -43,10 +45,11 @@ class RunOverlay:
                 plot.removeItem(item)
             curves.clear()
         for k, (run, label) in enumerate(zip(runs, self.labels(runs), strict=True)):
-            pen = pg.mkPen(series_color(k), width=1.5, style=Qt.PenStyle.DashLine)
+            colour = series_color(k + LIVE_COLOURS)
+            pen = pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine)
             loss = pg.PlotDataItem(pen=pen, name=label)
             set_curve(loss, run.losses[:, 0], run.losses[:, 1])
-            metric = pg.PlotDataItem(pen=pen, symbol="o", symbolSize=4, symbolBrush=series_color(k),
+            metric = pg.PlotDataItem(pen=pen, symbol="o", symbolSize=4, symbolBrush=colour,
                                      symbolPen=None, name=label)
             set_curve(metric, run.epochs[:, STEP], run.epochs[:, TRAIN_METRIC])
             loss_plot.addItem(loss)

@@ -182,11 +182,11 @@ class Timeline(QWidget):
             self.replay_action.setChecked(False)
 
     def _set_slider(self, lo: int, hi: int, value: int | None) -> None:
-        """Range and handle (None: leave it, or at the end when it was never set), without it counting as a move."""
+        """Range and handle (None: leave the handle), without it counting as a move."""
         blocked = self.slider.blockSignals(True)
         self.slider.setRange(lo, hi)
-        if value is not None or self.marked is None:
-            self.slider.setValue(hi if value is None else value)
+        if value is not None:
+            self.slider.setValue(value)
         self.slider.blockSignals(blocked)
 
     # ------------------------------------------------------------ the document
@@ -212,8 +212,9 @@ class Timeline(QWidget):
         steps = document.recorder.steps()
         idle, viewing = document.idle, document.viewing
         if not self.slider.isSliderDown():  # while a step is shown, the handle stays where the user put it
-            self._set_slider(steps[0] if steps else 0, steps[-1] if steps else 0,
-                             None if viewing is not None else self.marked)
+            hi = steps[-1] if steps else 0
+            self._set_slider(steps[0] if steps else 0, hi,
+                             None if viewing is not None else hi if self.marked is None else self.marked)
         self.slider.setEnabled(idle and len(steps) > 1)
         self.replay_action.setEnabled(idle and len(steps) > 1)
         self.continue_action.setEnabled(idle and self.marked is not None)

@@ -12,7 +12,7 @@ from test_training_support import WAIT, make_project
 from test_training_ui import step_epochs
 
 from engine.studio import RunState
-from gui.panels.runs_panel import NAME
+from gui.panels.runs_panel import NAME, SETTINGS, STEPS
 
 
 def stop(qtbot, window) -> None:
@@ -48,8 +48,8 @@ def test_the_runs_are_listed_and_their_checked_curves_are_overlaid_with_what_dif
     panel, overlay = window.training.runs, window.training.overlay
     runs = window.document.runs
     assert panel.table.rowCount() == 2
-    assert panel.table.item(panel.row_of(runs[0].id), 2).text() == "20"  # steps
-    assert "adam lr 0.1" in panel.table.item(panel.row_of(runs[0].id), 6).text()
+    assert panel.table.item(panel.row_of(runs[0].id), STEPS).text() == "20"
+    assert "adam lr 0.1" in panel.table.item(panel.row_of(runs[0].id), SETTINGS).text()
     for run in runs:
         check(panel, run.id)
     assert panel.checked == [runs[0].id, runs[1].id]
@@ -76,10 +76,10 @@ def test_sorting_renaming_deleting_and_restoring_a_run_with_undo(qtbot, two_runs
     table = panel.table
     header = table.horizontalHeader()
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(header.sectionViewportPosition(2) + 5, header.height() // 2))  # sort by steps
+                     QPoint(header.sectionViewportPosition(STEPS) + 5, header.height() // 2))  # sort by steps
     if header.sortIndicatorOrder() is Qt.SortOrder.DescendingOrder:
         QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(header.sectionViewportPosition(2) + 5, header.height() // 2))
+                         QPoint(header.sectionViewportPosition(STEPS) + 5, header.height() // 2))
     assert [table.item(row, NAME).text() for row in range(2)] == ["Run 2", "Run 1"]  # 10 steps before 20
 
     first = document.runs[0]
