@@ -41,6 +41,7 @@ GUI_SHARE = 0.07
 MAX_INTERVAL = 0.5  # s; however slow the views, the status bar still moves twice a second
 TURN_TIMEOUT = 0.25  # s; a GUI busy elsewhere (a dialog, a long repaint) does not stall training for longer
 SLOW_INTERVAL = 1 / 5  # the costly parts: decision boundary (1.3-2.5 ms, a 100×100 grid on 2-16-16-1), watched series
+PACE_POLL = 0.05  # s; how soon a paced step's wait notices a new speed
 KINDS = ("run", "step", "epoch")
 PARTS = ("boundary", "watched")
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class TrainingWorker(QObject):
             if (pace := self.pace) is not None:
                 self._show(cmd, self.parts, trainer.step_count - last_step, now - last_emit, now - start)
                 self._wait_for_the_gui()
-                self._interrupted.wait(max(0.0, began + 1 / pace - time.perf_counter()))
+                self._wait_out(began + 1 / pace, pace)
                 last_emit, last_step = now, trainer.step_count
             elif now - last_emit >= interval and self._delivered.is_set():
                 slow = now - last_slow >= SLOW_INTERVAL
@@ -172,6 +173,13 @@ class TrainingWorker(QObject):
         self.snapshot_taken.emit(take_snapshot(
             cmd.trainer, cmd.grid if "boundary" in parts else None, watched="watched" in parts, final=False,
             rate=steps / seconds if seconds > 0 else 0.0, elapsed=cmd.elapsed_before + elapsed))
+
+    def _wait_out(self, due: float, pace: float) -> None:
+        """Until the step's time is up, a pause or stop comes, or the speed changes (1 step/s to as fast as possible
+        should not first sit out the second)."""
+        while (left := due - time.perf_counter()) > 0 and self.pace == pace:
+            if self._interrupted.wait(min(left, PACE_POLL)):
+                return
 
     def _wait_for_the_gui(self) -> None:
         """However long the GUI takes to show a slow-motion step (no step goes unseen), but not past a pause or a

@@ -153,7 +153,7 @@ def test_replay_plays_the_recorded_steps_forward_then_returns_to_live(qtbot, tra
     timeline = window.training.timeline
     shown: list = []
     document.events.time_changed.connect(shown.append)
-    timeline.replay_speed.setCurrentIndex(timeline.replay_speed.findData(100))
+    timeline.replay_speed.setCurrentIndex(timeline.replay_speed.findData(20))
     button = next(b for b in timeline.findChildren(QToolButton) if b.defaultAction() is timeline.replay_action)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert timeline.replay_action.isChecked() and document.viewing == 0  # from the start
