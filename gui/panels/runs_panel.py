@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -168,9 +168,10 @@ class RunsPanel(QWidget):
                 item.setText(run.name)
                 return
             document = self.document
-            self._push(DocumentCommand(f"Rename run “{run.name}” to “{name}”",
-                                       lambda: document.rename_run(run_id, name),
-                                       lambda _token: document.rename_run(run_id, run.name)))
+            command = DocumentCommand(f"Rename run “{run.name}” to “{name}”", lambda: document.rename_run(run_id, name),
+                                      lambda _token: document.rename_run(run_id, run.name))
+            # after this signal: the rename rebuilds the table, which would delete the item being edited under it
+            QTimer.singleShot(0, self, lambda: self._push(command))
 
     def delete_selected(self) -> None:
         document = self.document

@@ -71,10 +71,8 @@ class RunOverlay:
         view.loss_range.fit([view.batch_curve, view.train_curve, view.val_curve, *self.loss_curves])
         view.metric_range.fit([view.train_metric_curve, view.val_metric_curve, *self.metric_curves], x=False)
 
-    def _snapshot_published(self, snap: Snapshot) -> None:
+    def _snapshot_published(self, _snap: Snapshot) -> None:
         self.fit()  # after the live view's own fit (it follows the document first)
-        if snap.past:
-            self._time_changed(snap.step)
 
     def _time_changed(self, step: int | None) -> None:
         self.cursor.setVisible(step is not None)

@@ -123,6 +123,7 @@ class Timeline(QWidget):
         self._view_timer.start()
 
     def _released(self) -> None:
+        """Live again; the handle marks the step it was let go on (shown already, or not yet if the drag was quick)."""
         self._view_timer.stop()
         if self._pending is not None:
             self.marked = self.document.recorder.nearest(self._pending)
@@ -134,7 +135,6 @@ class Timeline(QWidget):
         step, self._pending = self._pending, None
         if step is not None:
             self._view(step)
-            self._pending = step if self.slider.isSliderDown() else None  # the release marks where it was let go
 
     def _view(self, step: int) -> None:
         try:
