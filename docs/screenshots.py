@@ -79,7 +79,7 @@ def main() -> None:
     ui.timeline.slider.setValue(steps[len(steps) // 3])
     wait(lambda: document.viewing is not None)
     QApplication.processEvents()
-    window._docks["loss"].grab().save(str(IMAGES / "timeline.png"))
+    grab_floating(window, "loss", 900, 360, "timeline")
     grab_floating(window, "runs", 820, 260)
     ui.timeline.go_live()
 

@@ -75,8 +75,10 @@ class TrainingFeature:
             DockSpec(self.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True),
             DockSpec(self.loss_box, "Loss", Area.BottomDockWidgetArea, "loss"),
             DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
-            DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="gradients"),
             DockSpec(self.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary"),
+            # beside the boundary, which has a tab bar anyway (Loss surface): one under Gradients would make the
+            # bottom docks, and the window's minimum height, taller
+            DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="boundary"),
         ]
 
     @property

@@ -46,6 +46,7 @@ class Timeline(QWidget):
         self.slider.valueChanged.connect(self._moved)
         self.slider.sliderReleased.connect(self._released)
         self.label = QLabel("")
+        self.label.setWordWrap(True)  # its own row: the Loss dock stays as narrow as the plots let it be
         self.live_action = self._action("Return to &Live", "End", "Show the live state again (End)", self.go_live)
         self.replay_action = self._action("&Replay", None, "Play the recorded run back as an animation",
                                           self._replay_toggled)
@@ -61,16 +62,19 @@ class Timeline(QWidget):
         self.replay_speed.currentIndexChanged.connect(self._set_replay_rate)
 
         buttons = QHBoxLayout()
-        for action in (self.replay_action, self.continue_action, self.live_action):
+        for action, short in ((self.replay_action, "Replay"), (self.continue_action, "Continue"),
+                              (self.live_action, "Live")):
+            action.setIconText(short)  # the button's text; the menu shows the whole
             button = QToolButton()
             button.setDefaultAction(action)
             buttons.addWidget(button)
         buttons.insertWidget(1, self.replay_speed)
-        buttons.addWidget(self.label, 1)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 2)
         layout.addWidget(self.slider)
         layout.addLayout(buttons)
+        layout.addWidget(self.label)
 
         self._view_timer = QTimer(self, singleShot=True, interval=0)  # one view per turn, however fast the drag
         self._view_timer.timeout.connect(self._show_pending)

@@ -153,12 +153,15 @@ def test_replay_plays_the_recorded_steps_forward_then_returns_to_live(qtbot, tra
     timeline = window.training.timeline
     shown: list = []
     document.events.time_changed.connect(shown.append)
-    timeline.replay_speed.setCurrentIndex(timeline.replay_speed.findData(20))
+    # as if the 30 steps had trained at 2500 steps/s: 100× slower is 25 steps/s, one step per 40 ms tick however
+    # fast this machine trained them (the replay advances per tick, so a loaded machine slows it, never skips)
+    document.elapsed = 30 / 2500
+    timeline.replay_speed.setCurrentIndex(timeline.replay_speed.findData(100))
     button = next(b for b in timeline.findChildren(QToolButton) if b.defaultAction() is timeline.replay_action)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert timeline.replay_action.isChecked() and document.viewing == 0  # from the start
     qtbot.waitUntil(lambda: not timeline.replay_action.isChecked(), timeout=WAIT)
     document.events.time_changed.disconnect(shown.append)
     steps = [s for s in shown if s is not None]
-    assert len(steps) >= 3 and steps == sorted(set(steps))  # forward, each step once
+    assert steps == sorted(set(steps)) and len(steps) >= 25  # forward, each step once, (nearly) every one
     assert shown[-1] is None and document.viewing is None  # live again at the end
