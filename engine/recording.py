@@ -22,8 +22,7 @@ import bisect
 import copy
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -46,11 +45,14 @@ def layout_of(c: Compiled) -> Layout:
     return tuple((key, tuple(c.shapes[key])) for key in c.keys)
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """`Trainer.progress()` held by reference instead of copied: the shuffling order and the RNG state change only
     at the end of an epoch (new objects then, never written in place), so the frames of one epoch share them, and
-    the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed."""
+    the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed.
+
+    Frames are named tuples, not dataclasses: a tuple is built in C (a frozen dataclass's fields cost a call each),
+    and a tuple of arrays and numbers drops out of the garbage collector's lists, which thousands of frames would
+    otherwise lengthen."""
 
     step: int
     epoch: int
@@ -75,8 +77,7 @@ class Progress:
                 "meter": meter}
 
 
-@dataclass(eq=False, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """The state after step `step`: what a live snapshot taken then showed, and what training needs to go on."""
 
     step: int

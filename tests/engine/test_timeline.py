@@ -125,3 +125,19 @@ def test_a_change_of_the_networks_shape_starts_the_timeline_again():
     doc.refresh()
     train(doc, 2)
     assert doc.recorder.steps() == [7, 8]
+
+
+def test_editing_while_viewing_the_past_is_refused_with_a_reason_and_changes_nothing():
+    doc = Document(project())
+    train(doc, 8)
+    doc.view_step(3)
+    shown = buffers(doc)
+    settings = repr(doc.project.settings)
+    assert doc.edit_refusal is not None and doc.edit_refusal.startswith("Showing step 3 of the recorded run")
+    edits = [doc.reset_weights, lambda: doc.edit_settings(lr=0.5), lambda: doc.set_data(doc.project.data)]
+    for edit in edits:
+        with pytest.raises(TrainingError, match="press End to return to the live state"):
+            edit()
+    assert np.array_equal(buffers(doc), shown) and repr(doc.project.settings) == settings and doc.viewing == 3
+    doc.view_live()
+    assert doc.edit_refusal is None
