@@ -19,7 +19,6 @@ Threads: the training worker records (`record`, from `Trainer.step`) while the G
 from __future__ import annotations
 
 import bisect
-import copy
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -51,15 +50,14 @@ class Progress(NamedTuple):
     the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed.
 
     Frames are named tuples, not dataclasses: a tuple is built in C (a frozen dataclass's fields cost a call each),
-    and a tuple of arrays and numbers drops out of the garbage collector's lists, which thousands of frames would
-    otherwise lengthen."""
+    and a frame is taken every step early in a run."""
 
     step: int
     epoch: int
     optimizer_steps: int
     best: float
     stale: int
-    shuffle: Mapping[str, Any]
+    shuffle: tuple[str, int, int, int, int]  # the PCG64 state: name, state, inc, has_uint32, uinteger (see `as_dict`)
     order: np.ndarray
     cursor: int
     meter: tuple[int, float, int, Any, Any, Any]  # n, loss_sum, correct, t_sum, t_sq, res_sq
@@ -73,7 +71,7 @@ class Progress(NamedTuple):
                      **{k: np.atleast_1d(v).tolist() for k, v in zip(names, sums, strict=True)}}
         return {"step": self.step, "epoch": self.epoch, "optimizer_steps": self.optimizer_steps,
                 "best": float(self.best) if np.isfinite(self.best) else None, "stale": self.stale,
-                "shuffle": copy.deepcopy(dict(self.shuffle)), "order": self.order.copy(), "cursor": self.cursor,
+                "shuffle": _shuffle_dict(self.shuffle), "order": self.order.copy(), "cursor": self.cursor,
                 "meter": meter}
 
 
@@ -278,7 +276,7 @@ class Capture:
         self._layout: Layout = ()
         self._trainer: Trainer | None = None
         self._order: np.ndarray | None = None
-        self._shuffle: Mapping[str, Any] = {}
+        self._shuffle: tuple[str, int, int, int, int] = ("", 0, 0, 0, 0)
 
     def take(self, trainer: Trainer) -> Frame:
         c = trainer.compiled
@@ -286,7 +284,7 @@ class Capture:
             self._plan, self._layout = c, layout_of(c)
         order = trainer._order
         if order is not self._order or trainer is not self._trainer:
-            self._trainer, self._order, self._shuffle = trainer, order, trainer._rng.bit_generator.state
+            self._trainer, self._order, self._shuffle = trainer, order, _shuffle_tuple(trainer._rng.bit_generator.state)
         m = trainer._meter
         state = Progress(trainer.step_count, trainer.epoch, trainer.optimizer.t, trainer._best, trainer._stale,
                          self._shuffle, order, trainer._cursor, (m.n, m.loss_sum, m.correct, m.t_sum, m.t_sq, m.res_sq))
@@ -294,6 +292,19 @@ class Capture:
         moments = {name: arr.copy() for name, arr in c.state.items()} if c.state else {}
         nbytes = FRAME_OVERHEAD + buffers.nbytes + sum(arr.nbytes for arr in moments.values())
         return Frame(trainer.step_count, self._layout, buffers, moments, state, trainer._last_idx, nbytes)
+
+
+def _shuffle_tuple(state: Mapping[str, Any]) -> tuple[str, int, int, int, int]:
+    """The RNG state as an immutable tuple, since frames share it (a dict could be changed through any of them)."""
+    inner = state["state"]
+    return (state["bit_generator"], int(inner["state"]), int(inner["inc"]), int(state["has_uint32"]),
+            int(state["uinteger"]))
+
+
+def _shuffle_dict(shuffle: tuple[str, int, int, int, int]) -> dict[str, Any]:
+    name, state, inc, has_uint32, uinteger = shuffle
+    return {"bit_generator": name, "state": {"state": state, "inc": inc}, "has_uint32": has_uint32,
+            "uinteger": uinteger}
 
 
 def capture(trainer: Trainer) -> Frame:
