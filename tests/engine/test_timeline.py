@@ -8,7 +8,7 @@ import pytest
 from training_runs import buffers, project, train
 
 from engine import TrainingError, compiled
-from engine.recording import keeps
+from engine.recording import DEFAULT_DENSE, dense_for, keeps
 from engine.studio import Document, RunState
 
 
@@ -125,6 +125,7 @@ def test_a_change_of_the_networks_shape_starts_the_timeline_again():
     doc.refresh()
     train(doc, 2)
     assert doc.recorder.steps() == [7, 8]
+    assert doc.view_step(7) == 7 and doc.snapshot is not None and doc.snapshot.step == 7
 
 
 def test_editing_while_viewing_the_past_is_refused_with_a_reason_and_changes_nothing():
@@ -141,3 +142,13 @@ def test_editing_while_viewing_the_past_is_refused_with_a_reason_and_changes_not
     assert np.array_equal(buffers(doc), shown) and repr(doc.project.settings) == settings and doc.viewing == 3
     doc.view_live()
     assert doc.edit_refusal is None
+
+
+def test_a_large_network_starts_thinned_so_it_copies_no_more_than_its_budget_keeps():
+    budget = 200 * 2**20
+    assert dense_for(6_000, budget) == DEFAULT_DENSE  # the 2-8-8-1 starter: every early step
+    assert dense_for(26 * 2**20, budget) == 1  # 784-512-512-10 with Adam: powers of two only
+    for frame_bytes in (6_000, 180_000, 3_400_000):
+        dense = dense_for(frame_bytes, budget)
+        kept = sum(1 for s in range(2**16) if keeps(s, dense))  # a run of 65,536 steps
+        assert kept * frame_bytes <= budget
