@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .training import Trainer
 
 DEFAULT_BUDGET = 200 * 2**20  # bytes
-DEFAULT_DENSE = 256  # every step is kept up to here, then this many per doubling of the step count (at most)
+DEFAULT_DENSE = 128  # every step is kept up to here, then this many per doubling of the step count (at most)
 HORIZON = 2**20  # steps a run is assumed to last when `dense` is chosen for a network's frame size
 FRAME_OVERHEAD = 2048  # bytes of Python objects per frame (progress dict, RNG state) besides its arrays
 

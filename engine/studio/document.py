@@ -91,9 +91,9 @@ class Document:
         """Show another project. The caller makes sure no run is in progress (a run must be shut down first)."""
         if self._run_state is RunState.RUNNING:
             raise TrainingError("stop training before replacing the project")
+        self.view_live()
         self._project.network.events.disconnect(self._network_edited)
         project.network.events.connect(self._network_edited)
-        self.view_live()
         self._project, self._title = project, title
         self._watched = tuple(project.history.watched)
         self.recorder.clear()
