@@ -13,8 +13,9 @@ from engine.studio import Document, RunState
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_continue_from_a_step_trains_on_bit_identically_to_the_uninterrupted_run(optimizer):
-    k, later, more = 7, 23, 15  # step 7 is mid-epoch (72 samples, batches of 16): the position in it matters
+@pytest.mark.parametrize("k", [5, 7])  # 72 samples in batches of 16: step 5 ends an epoch, step 7 is in the middle
+def test_continue_from_a_step_trains_on_bit_identically_to_the_uninterrupted_run(optimizer, k):
+    later, more = 23, 15
     reference = Document(project(optimizer))
     train(reference, k + more)
     doc = Document(project(optimizer))
@@ -152,3 +153,14 @@ def test_a_large_network_starts_thinned_so_it_copies_no_more_than_its_budget_kee
         dense = dense_for(frame_bytes, budget)
         kept = sum(1 for s in range(2**16) if keeps(s, dense))  # a run of 65,536 steps
         assert kept * frame_bytes <= budget
+
+
+def test_a_new_project_starts_a_new_timeline_and_shows_its_runs():
+    doc = Document(project())
+    train(doc, 6)
+    doc.view_step(2)
+    seen = []
+    doc.events.time_changed.connect(seen.append)
+    doc.events.runs_changed.connect(seen.append)
+    doc.replace(project(), "Other")
+    assert seen == [None, ()] and doc.viewing is None and doc.recorder.steps() == [0]
