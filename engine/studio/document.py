@@ -292,10 +292,11 @@ class Document:
             self.events.watched_changed.emit(kept)
 
     def reset_weights(self) -> None:
-        """Fresh initial weights, a fresh optimiser and a new curve (idle only)."""
+        """Fresh initial weights, a fresh optimiser and a new curve (idle only); from a recorded step too, like Stop:
+        the run so far is kept in `runs` first."""
         if not self.idle:
             raise TrainingError("stop training before resetting the weights")
-        self._refuse_in_past()
+        self.view_live()
         self._end_run()
         self.recorder.clear()
         project = self._project

@@ -136,13 +136,21 @@ def test_editing_while_viewing_the_past_is_refused_with_a_reason_and_changes_not
     shown = buffers(doc)
     settings = repr(doc.project.settings)
     assert doc.edit_refusal is not None and doc.edit_refusal.startswith("Showing step 3 of the recorded run")
-    edits = [doc.reset_weights, lambda: doc.edit_settings(lr=0.5), lambda: doc.set_data(doc.project.data)]
-    for edit in edits:
+    for edit in (lambda: doc.edit_settings(lr=0.5), lambda: doc.set_data(doc.project.data)):
         with pytest.raises(TrainingError, match="press End to return to the live state"):
             edit()
     assert np.array_equal(buffers(doc), shown) and repr(doc.project.settings) == settings and doc.viewing == 3
     doc.view_live()
     assert doc.edit_refusal is None
+
+
+def test_reset_weights_from_a_recorded_step_returns_to_the_live_state_and_keeps_the_run():
+    doc = Document(project())
+    train(doc, 8)
+    doc.view_step(3)
+    doc.reset_weights()  # the GUI's Reset, which the controller does not guard
+    assert doc.viewing is None and [(r.start_step, r.end_step) for r in doc.runs] == [(0, 8)]
+    assert doc.run(1).weights is not None and doc.recorder.steps() == [0]
 
 
 def test_a_large_network_starts_thinned_so_it_copies_no_more_than_its_budget_keeps():
