@@ -211,9 +211,9 @@ def main() -> None:
     print("\nCost of the extras (float64, same interleaved rounds). bare = forward, loss, backward, SGD; Trainer "
           "adds shuffled batches, metrics and the divergence check; history = loss, per-connection gradient "
           "norms, snapshots every 100 steps; sparse + watched = 10 % of weights cut and 8 weights watched; Adam = the "
-          "Trainer with Adam instead of SGD; recording = the timeline (engine.recording) as the app records it, "
-          "every step kept up to step 1024 and then thinned; recording every step = its cost while every step is "
-          "kept (the first 1024 steps of a run).\n")
+          "Trainer with Adam instead of SGD; recording = the timeline (engine.recording) as the app records it "
+          "(every step kept up to `dense`, then thinned); recording every step = a recorder that keeps every step "
+          "while its 200 MiB budget allows (the cost of the dense start of a run).\n")
     print("| network | bare | Trainer, history off | Trainer | + sparse + watched | Trainer, Adam | history cost | "
           "sparse + watch cost | recording cost | recording every step |")
     print("|---|---|---|---|---|---|---|---|---|---|")

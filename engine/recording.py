@@ -19,11 +19,10 @@ Threads: the training worker records (`record`, from `Trainer.step`) while the G
 from __future__ import annotations
 
 import bisect
-import copy
+import math
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -35,7 +34,8 @@ if TYPE_CHECKING:
     from .training import Trainer
 
 DEFAULT_BUDGET = 200 * 2**20  # bytes
-DEFAULT_DENSE = 1024  # every step is kept up to here, then this many per doubling of the step count
+DEFAULT_DENSE = 128  # every step is kept up to here, then this many per doubling of the step count (at most)
+HORIZON = 2**20  # steps a run is assumed to last when `dense` is chosen for a network's frame size
 FRAME_OVERHEAD = 2048  # bytes of Python objects per frame (progress dict, RNG state) besides its arrays
 
 Layout = tuple[tuple[ParamKey, tuple[int, ...]], ...]
@@ -46,18 +46,20 @@ def layout_of(c: Compiled) -> Layout:
     return tuple((key, tuple(c.shapes[key])) for key in c.keys)
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """`Trainer.progress()` held by reference instead of copied: the shuffling order and the RNG state change only
     at the end of an epoch (new objects then, never written in place), so the frames of one epoch share them, and
-    the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed."""
+    the epoch meter's sums are replaced, not updated in place. `as_dict` builds `progress()`'s form when needed.
+
+    Frames are named tuples, not dataclasses: a tuple is built in C (a frozen dataclass's fields cost a call each),
+    and a frame is taken every step early in a run."""
 
     step: int
     epoch: int
     optimizer_steps: int
     best: float
     stale: int
-    shuffle: Mapping[str, Any]
+    shuffle: tuple[str, int, int, int, int]  # the PCG64 state: name, state, inc, has_uint32, uinteger (see `as_dict`)
     order: np.ndarray
     cursor: int
     meter: tuple[int, float, int, Any, Any, Any]  # n, loss_sum, correct, t_sum, t_sq, res_sq
@@ -71,18 +73,19 @@ class Progress:
                      **{k: np.atleast_1d(v).tolist() for k, v in zip(names, sums, strict=True)}}
         return {"step": self.step, "epoch": self.epoch, "optimizer_steps": self.optimizer_steps,
                 "best": float(self.best) if np.isfinite(self.best) else None, "stale": self.stale,
-                "shuffle": copy.deepcopy(dict(self.shuffle)), "order": self.order.copy(), "cursor": self.cursor,
+                "shuffle": _shuffle_dict(self.shuffle), "order": self.order.copy(), "cursor": self.cursor,
                 "meter": meter}
 
 
-@dataclass(eq=False, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """The state after step `step`: what a live snapshot taken then showed, and what training needs to go on."""
 
     step: int
     layout: Layout
-    buffers: np.ndarray  # the plan's w, dL/dw (of this step) and Δw (this step's update), back to back
-    moments: dict[str, np.ndarray]  # the optimiser's moments by name (flat, in the plan's order)
+    # the plan's w, dL/dw (of this step) and Δw (this step's update), then the optimiser's moments, back to back:
+    # one copy per step
+    data: np.ndarray
+    moment_names: tuple[str, ...]
     state: Progress
     batch: np.ndarray | None  # indices of this step's batch (`Trainer.last_batch`); None before the first step
     nbytes: int  # bytes of the arrays this frame holds alone (the shuffling order is shared within an epoch)
@@ -96,26 +99,32 @@ class Frame:
         """`Trainer.progress()` after this step (a fresh copy)."""
         return self.state.as_dict()
 
-    def values(self) -> np.ndarray:
-        """The flat weights and biases (a view)."""
-        return self.buffers[: len(self.buffers) // 3]
+    @property
+    def buffers(self) -> np.ndarray:
+        """The plan's buffers at this step: w, dL/dw and Δw (a view)."""
+        return self.data[: 3 * self._size]
 
-    def grads(self) -> np.ndarray:
-        """The flat dL/dw of this step (a view)."""
-        n = len(self.buffers) // 3
-        return self.buffers[n : 2 * n]
+    @property
+    def moments(self) -> dict[str, np.ndarray]:
+        """The optimiser's moments by name, flat in the plan's order (views)."""
+        n = self._size
+        return {name: self.data[(3 + k) * n : (4 + k) * n] for k, name in enumerate(self.moment_names)}
 
-    def param(self, key: ParamKey, which: str = "value") -> np.ndarray:
-        """One parameter array ("value", "grad" or "delta") in its own shape (a view)."""
-        offset = 0
-        for k, shape in self.layout:
-            size = int(np.prod(shape))
-            if k == key:
-                n = len(self.buffers) // 3
-                part = ("value", "grad", "delta").index(which)
-                return self.buffers[part * n + offset : part * n + offset + size].reshape(shape)
-            offset += size
-        raise KeyError(key)
+    @property
+    def _size(self) -> int:
+        return len(self.data) // (3 + len(self.moment_names))
+
+
+def dense_for(frame_bytes: int, budget: int, most: int = DEFAULT_DENSE) -> int:
+    """The largest power of two up to `most` whose thinning keeps a run of `HORIZON` steps within `budget`.
+
+    Copying a frame costs far more than its share of a step once it is large (fresh memory, page by page: 0.4× a
+    step of 2-64-64-1, measured), so a large network starts thinned rather than filling the budget step by step
+    and then dropping most of what it copied."""
+    dense = most
+    while dense > 1 and dense * (1 + math.log2(HORIZON / dense)) * frame_bytes > budget:
+        dense //= 2
+    return dense
 
 
 def keeps(step: int, dense: int) -> bool:
@@ -137,7 +146,6 @@ class Recorder:
         self.dense = dense
         self._memory = 0
         self._capture = Capture()
-        self.enabled = True
 
     # ------------------------------------------------------------ the budget
     @property
@@ -187,15 +195,18 @@ class Recorder:
     def record(self, trainer: Trainer) -> None:
         """Called by `Trainer.step` after each step; copies the state only when the thinning rule keeps the step."""
         step = trainer.step_count
-        if not (self.enabled and keeps(step, self.dense)):
+        if not keeps(step, self.dense):
             return
         frame = self._capture.take(trainer)
         with self._lock:
-            frames = self._frames
-            if frames and frames[0].layout is not frame.layout and frames[0].layout != frame.layout:
+            first = self._frames[0] if self._frames else None
+            if first is not None and first.layout is not frame.layout and first.layout != frame.layout:
                 self._drop_all()  # the network's shape changed: the earlier weights no longer fit it
+            if not self._frames:  # a new timeline
+                self.dense = dense_for(frame.nbytes, self._budget, self.dense)
             if self._steps and self._steps[-1] >= step:
                 self._truncate(step - 1)  # a step recorded again (after a rebuilt trainer, say) replaces the old
+            frames = self._frames
             order = frame.state.order
             shared = frames and frames[-1].state.order is order
             frames.append(frame)
@@ -215,7 +226,6 @@ class Recorder:
     def clear(self) -> None:
         with self._lock:
             self._drop_all()
-            self.dense = self._initial_dense
 
     def split(self, step: int) -> list[Frame]:
         """Remove and return the frames after `step` (continue-from-here): `restore_frames` puts them back."""
@@ -241,6 +251,7 @@ class Recorder:
     # ------------------------------------------------------------ internals (lock held)
     def _drop_all(self) -> None:
         self._frames, self._steps, self._memory = [], [], 0
+        self.dense = self._initial_dense
 
     def _truncate(self, step: int) -> None:
         k = bisect.bisect_right(self._steps, step)
@@ -277,7 +288,7 @@ class Capture:
         self._layout: Layout = ()
         self._trainer: Trainer | None = None
         self._order: np.ndarray | None = None
-        self._shuffle: Mapping[str, Any] = {}
+        self._shuffle: tuple[str, int, int, int, int] = ("", 0, 0, 0, 0)
 
     def take(self, trainer: Trainer) -> Frame:
         c = trainer.compiled
@@ -285,14 +296,31 @@ class Capture:
             self._plan, self._layout = c, layout_of(c)
         order = trainer._order
         if order is not self._order or trainer is not self._trainer:
-            self._trainer, self._order, self._shuffle = trainer, order, trainer._rng.bit_generator.state
+            self._trainer, self._order, self._shuffle = trainer, order, _shuffle_tuple(trainer._rng.bit_generator.state)
         m = trainer._meter
         state = Progress(trainer.step_count, trainer.epoch, trainer.optimizer.t, trainer._best, trainer._stale,
                          self._shuffle, order, trainer._cursor, (m.n, m.loss_sum, m.correct, m.t_sum, m.t_sq, m.res_sq))
-        buffers = c.buffers.copy()
-        moments = {name: arr.copy() for name, arr in c.state.items()} if c.state else {}
-        nbytes = FRAME_OVERHEAD + buffers.nbytes + sum(arr.nbytes for arr in moments.values())
-        return Frame(trainer.step_count, self._layout, buffers, moments, state, trainer._last_idx, nbytes)
+        moments = c.state
+        if moments:
+            data = np.concatenate((c.buffers, *moments.values()))
+            names = tuple(moments)
+        else:
+            data, names = c.buffers.copy(), ()
+        return Frame(trainer.step_count, self._layout, data, names, state, trainer._last_idx,
+                     FRAME_OVERHEAD + data.nbytes)
+
+
+def _shuffle_tuple(state: Mapping[str, Any]) -> tuple[str, int, int, int, int]:
+    """The RNG state as an immutable tuple, since frames share it (a dict could be changed through any of them)."""
+    inner = state["state"]
+    return (state["bit_generator"], int(inner["state"]), int(inner["inc"]), int(state["has_uint32"]),
+            int(state["uinteger"]))
+
+
+def _shuffle_dict(shuffle: tuple[str, int, int, int, int]) -> dict[str, Any]:
+    name, state, inc, has_uint32, uinteger = shuffle
+    return {"bit_generator": name, "state": {"state": state, "inc": inc}, "has_uint32": has_uint32,
+            "uinteger": uinteger}
 
 
 def capture(trainer: Trainer) -> Frame:

@@ -66,11 +66,17 @@ def final_metrics(epochs: np.ndarray, metric: str) -> dict[str, float | None]:
 
 
 # ------------------------------------------------------------------------------------------------ differences
+# when a run stops, not how it learns: F5 extends the epoch budget of a used-up run, which is no difference to show
+STOP_SETTINGS = ("epochs", "target_loss", "patience", "min_delta", "blowup_factor", "pause_on_blowup")
+
+
 def _flat_settings(run: Run) -> dict[str, Any]:
-    """The settings a learner varies, flattened: optimiser parameters by their own names ("lr", "momentum")."""
-    s = dict(run.settings)
+    """The settings that shape a run's curve, flattened, the optimiser and its parameters (by their own names, "lr")
+    first: a legend reads "lr 0.1, batch_size 16"."""
+    s = {name: value for name, value in run.settings.items() if name not in STOP_SETTINGS}
     params = s.pop("optimizer_params", {}) or {}
-    flat = {**s, **params, "net": run.architecture, "init seed": run.network_seed}
+    flat = {"optimizer": s.pop("optimizer", None), **params, **s, "net": run.architecture,
+            "init seed": run.network_seed}
     data = run.data
     flat["data"] = data.get("name", "?")
     for name, value in (data.get("params") or {}).items():

@@ -91,9 +91,9 @@ class Document:
         """Show another project. The caller makes sure no run is in progress (a run must be shut down first)."""
         if self._run_state is RunState.RUNNING:
             raise TrainingError("stop training before replacing the project")
+        self.view_live()
         self._project.network.events.disconnect(self._network_edited)
         project.network.events.connect(self._network_edited)
-        self.view_live()
         self._project, self._title = project, title
         self._watched = tuple(project.history.watched)
         self.recorder.clear()
@@ -292,10 +292,11 @@ class Document:
             self.events.watched_changed.emit(kept)
 
     def reset_weights(self) -> None:
-        """Fresh initial weights, a fresh optimiser and a new curve (idle only)."""
+        """Fresh initial weights, a fresh optimiser and a new curve (idle only); from a recorded step too, like Stop:
+        the run so far is kept in `runs` first."""
         if not self.idle:
             raise TrainingError("stop training before resetting the weights")
-        self._refuse_in_past()
+        self.view_live()
         self._end_run()
         self.recorder.clear()
         project = self._project

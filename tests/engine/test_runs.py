@@ -100,7 +100,13 @@ def test_restoring_a_run_of_another_network_is_refused():
 
 def test_the_legend_names_what_differs():
     doc = two_runs()
-    a, b = doc.runs
+    doc.edit_settings(epochs=500)  # a budget is when a run stops, not how it learns: not named
+    doc.edit_settings(batch_size=8)
+    train(doc, 3)
+    stop(doc)
+    a, b, c = doc.runs
+    assert differences(b, c) == "batch_size 16 vs 8"
+    assert legend_labels([a, b, c]) == ["lr 0.05, batch_size 16", "lr 0.01, batch_size 16", "lr 0.01, batch_size 8"]
     assert differences(a, b) == "lr 0.05 vs 0.01"
     assert legend_labels([a, b]) == ["lr 0.05", "lr 0.01"]
     assert legend_labels([a, a]) == ["Run 1", "Run 1"] and differences(a, a) == "same settings"

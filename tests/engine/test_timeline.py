@@ -8,13 +8,14 @@ import pytest
 from training_runs import buffers, project, train
 
 from engine import TrainingError, compiled
-from engine.recording import keeps
+from engine.recording import DEFAULT_DENSE, dense_for, keeps
 from engine.studio import Document, RunState
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_continue_from_a_step_trains_on_bit_identically_to_the_uninterrupted_run(optimizer):
-    k, later, more = 7, 23, 15  # step 7 is mid-epoch (72 samples, batches of 16): the position in it matters
+@pytest.mark.parametrize("k", [5, 7])  # 72 samples in batches of 16: step 5 ends an epoch, step 7 is in the middle
+def test_continue_from_a_step_trains_on_bit_identically_to_the_uninterrupted_run(optimizer, k):
+    later, more = 23, 15
     reference = Document(project(optimizer))
     train(reference, k + more)
     doc = Document(project(optimizer))
@@ -125,3 +126,49 @@ def test_a_change_of_the_networks_shape_starts_the_timeline_again():
     doc.refresh()
     train(doc, 2)
     assert doc.recorder.steps() == [7, 8]
+    assert doc.view_step(7) == 7 and doc.snapshot is not None and doc.snapshot.step == 7
+
+
+def test_editing_while_viewing_the_past_is_refused_with_a_reason_and_changes_nothing():
+    doc = Document(project())
+    train(doc, 8)
+    doc.view_step(3)
+    shown = buffers(doc)
+    settings = repr(doc.project.settings)
+    assert doc.edit_refusal is not None and doc.edit_refusal.startswith("Showing step 3 of the recorded run")
+    for edit in (lambda: doc.edit_settings(lr=0.5), lambda: doc.set_data(doc.project.data)):
+        with pytest.raises(TrainingError, match="press End to return to the live state"):
+            edit()
+    assert np.array_equal(buffers(doc), shown) and repr(doc.project.settings) == settings and doc.viewing == 3
+    doc.view_live()
+    assert doc.edit_refusal is None
+
+
+def test_reset_weights_from_a_recorded_step_returns_to_the_live_state_and_keeps_the_run():
+    doc = Document(project())
+    train(doc, 8)
+    doc.view_step(3)
+    doc.reset_weights()  # the GUI's Reset, which the controller does not guard
+    assert doc.viewing is None and [(r.start_step, r.end_step) for r in doc.runs] == [(0, 8)]
+    assert doc.run(1).weights is not None and doc.recorder.steps() == [0]
+
+
+def test_a_large_network_starts_thinned_so_it_copies_no_more_than_its_budget_keeps():
+    budget = 200 * 2**20
+    assert dense_for(6_000, budget) == DEFAULT_DENSE  # the 2-8-8-1 starter: every early step
+    assert dense_for(26 * 2**20, budget) == 1  # 784-512-512-10 with Adam: powers of two only
+    for frame_bytes in (6_000, 180_000, 3_400_000):
+        dense = dense_for(frame_bytes, budget)
+        kept = sum(1 for s in range(2**16) if keeps(s, dense))  # a run of 65,536 steps
+        assert kept * frame_bytes <= budget
+
+
+def test_a_new_project_starts_a_new_timeline_and_shows_its_runs():
+    doc = Document(project())
+    train(doc, 6)
+    doc.view_step(2)
+    seen = []
+    doc.events.time_changed.connect(seen.append)
+    doc.events.runs_changed.connect(seen.append)
+    doc.replace(project(), "Other")
+    assert seen == [None, ()] and doc.viewing is None and doc.recorder.steps() == [0]
