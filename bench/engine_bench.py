@@ -60,6 +60,47 @@ def paired(rates: dict[str, list[float]], a: str, b: str) -> float:
     return statistics.median(x / y for x, y in zip(rates[a], rates[b], strict=True))
 
 
+def numpy_floor(sizes, batch, dtype):
+    """The floor: a minimal hand-written NumPy MLP step (forward, loss, backward, SGD; nothing else), the same net,
+    batch, data and dtype. What the engine adds on top of this is the price of its generality (any DAG, any
+    activation and loss, masks, gradients kept for the views)."""
+    net = build(sizes, dtype)
+    ws = [c.weight.value.copy() for c in net.connections.values()]
+    bs = [layer.bias.value.copy() for layer in net.layers.values() if layer.kind != "input"]
+    x, y = data(sizes, batch)
+    x = x.astype(dtype)
+    t = encode_targets(get_loss(loss_name(sizes)), y, sizes[-1], dtype)
+    lr = 0.01
+    k = [0]
+
+    def step():
+        s = (k[0] % 16) * batch
+        k[0] += 1
+        xb, tb = x[s : s + batch], t[s : s + batch]
+        hs = [xb]
+        for w, b in zip(ws[:-1], bs[:-1], strict=True):
+            hs.append(np.maximum(hs[-1] @ w + b, 0))
+        a = hs[-1] @ ws[-1] + bs[-1]
+        if sizes[-1] > 1:  # softmax + cross-entropy from the logits
+            z = a - a.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            se = e.sum(axis=1, keepdims=True)
+            float(-((z - np.log(se)) * tb).sum() / batch)
+            d = (e / se - tb) / batch
+        else:  # sigmoid + binary cross-entropy from the logits
+            float(np.mean(np.maximum(a, 0) - a * tb + np.log1p(np.exp(-np.abs(a)))))
+            d = (1 / (1 + np.exp(-a)) - tb) / batch
+        for j in range(len(ws) - 1, -1, -1):
+            gw = hs[j].T @ d
+            gb = d.sum(axis=0)
+            if j:
+                d = (d @ ws[j].T) * (hs[j] > 0)
+            ws[j] -= lr * gw
+            bs[j] -= lr * gb
+
+    return step
+
+
 def engine_bare(sizes, batch, dtype):
     """Forward, backward and SGD update only: the floor the trainer's extras are measured against."""
     net = build(sizes, dtype)
