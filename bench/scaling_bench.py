@@ -6,7 +6,8 @@ Per network: training steps/s (the full `Trainer.step`, Adam, batch 32, float64 
 memory at its default bounds, project save and load time and file size, the editor's scene build and
 recolour + repaint (offscreen, as `editor_bench.py` measures them), the chain-rule explorer on one weight of the
 last connection and on a first-layer weight (as many paths as the later layers' widths multiply to), and the
-export time per format. Medians of `--repeats` runs (steps/s: of 0.5 s runs); prints markdown rows.
+export time per format. BLAS runs on every core but one, as in the app. Medians of `--repeats` runs (steps/s: of
+0.5 s runs); prints markdown rows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from engine import History, Trainer, TrainSettings, WeightRef, layered
 from engine.explain import explain_weight
 from engine.export import export_network
 from engine.project import DataSpec, Project, load_project, save_project
+from gui.app import blas_threads, reserve_gui_core
 
 # label -> layer sizes; the 1M net is deep enough that a first-layer weight has 400 · 250 · 10 = 10⁶ paths
 NETWORKS = {
@@ -107,11 +109,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", help="comma-separated labels, e.g. 1k,10k")
     args = parser.parse_args()
+    reserve_gui_core()  # as the app runs: BLAS on every core but one (threads waiting for a busy core dominate else)
     QApplication.instance() or QApplication([])
     labels = args.only.split(",") if args.only else list(NETWORKS)
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"{platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores, load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}; "
-          f"medians of {args.repeats}\n")
+          f"BLAS on {blas_threads()} of {os.cpu_count()} cores, load average {load}; medians of {args.repeats}\n")
     header = None
     with tempfile.TemporaryDirectory() as tmp:
         for label in labels:

@@ -8,6 +8,8 @@ them). Hyper-parameters are plain attributes and may change between steps.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .compile import Compiled
@@ -46,6 +48,13 @@ class Optimizer:
 
     def settings(self) -> dict[str, str | float | bool]:
         return {"name": self.name, **self.hyper}
+
+    def preview_copy(self) -> Optimizer:
+        """A copy with the same settings and step count for a preview step (the chain-rule explorer's update),
+        without the buffers kept for `undo`: a deep copy duplicated a 1M-weight net's moments to preview one weight."""
+        other = copy.copy(self)
+        other.hyper, other._undo = dict(self.hyper), {}
+        return other
 
     def compute(self, c: Compiled) -> None:
         """Fill `c.delta` with the update for the current gradients (moving the moments and the step count, which
