@@ -81,7 +81,7 @@ def main() -> None:
         big = Case("-".join(map(str, sizes)), sizes, "cross_entropy", "softmax", data)
         run = GuiRun(app, small, folder)
         window, document = run.window, run.document
-        window.explorer.dock.show()
+        window.explorer.explain_selection()  # the explorer dock shown, its explanation tab raised
         run.idle(1.0)
         ticks = Ticks()
         ticks.phase("idle, small project")
@@ -100,14 +100,18 @@ def main() -> None:
         run.wait(lambda: document.run_state is RunState.PAUSED and document.idle, 60)
         run.idle(1.0)
         conns = list(net.connections.values())
+        explained: list[str] = []
         for label, conn in (("explain a last-layer weight", conns[-1]), ("explain a first-layer weight", conns[0])):
             ticks.phase(label)
             document.select(Selection(weights=(WeightRef(conn.id, 5, 7),)))
             run.idle(3.0)
+            shown = window.explorer.panel.explanation
+            explained.append(f"{label}: {'nothing shown' if shown is None else f'{shown.paths.count:,} paths'}")
         ticks.phase("idle")
         run.idle(0.5)
         ticks.timer.stop()
         ticks.report()
+        print("\n" + "; ".join(explained))
         print(f"\nload average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         run.close()
 

@@ -31,7 +31,7 @@ def stepper(sizes: tuple[int, ...], batch: int, off: tuple[str, ...] = ()):
     if "history" in off:
         trainer.history.record_step = lambda *args: None  # type: ignore[method-assign]
     if "meter" in off:
-        trainer._meter.add = lambda *args: None  # type: ignore[method-assign]
+        trainer._count = lambda *args: None  # type: ignore[method-assign]
     if "finiteness check" in off:
         trainer._all_finite = lambda *args: True  # type: ignore[method-assign]
     if "blow-up watch" in off:

@@ -27,6 +27,7 @@ from .refs import ParamRef
 
 EVAL_BATCH = 4096
 DOT_CHUNK = 8192  # under OpenBLAS's threading threshold for dot products (see `_finite_squares`)
+METER_BATCHES = 256  # batches handed to the epoch meter together (see `Trainer._count`)
 BLOCK_BYTES = 1 << 20  # training rows gathered ahead of the steps that use them (see `Trainer._batch`)
 BLOWUP_SMOOTHING = 0.9  # the blow-up watch follows an exponential average of batch losses: one bad batch is no trend
 # Overflow in a diverging run is detected and reported by `_refuse_overflow`; numpy's own warnings would only be noise.
@@ -97,6 +98,7 @@ class Trainer:
         self._order = self._rng.permutation(len(self.x))
         self._cursor = 0
         self._meter = EpochMeter(self.loss)
+        self._uncounted: list[tuple[float, np.ndarray, np.ndarray]] = []  # batches not yet in the meter (`_count`)
         self._best = np.inf
         self._stale = 0
         self._watch_key: tuple[object, ...] = ()
@@ -146,7 +148,7 @@ class Trainer:
             self._refuse_overflow(c, trace, loss)
         self.optimizer.apply(c)
         self.step_count += 1
-        self._meter.add(loss, trace.h[c.output_pos], t)
+        self._count(loss, trace.h[c.output_pos], t)
         self.history.record_step(self.step_count, loss, c, self._watched_index(c))
         warning = self._watch_blowup(loss)
         self._cursor += bs
@@ -167,6 +169,17 @@ class Trainer:
             self._block_x, self._block_t = self.x[rows], self.t[rows]
             self._block_source, self._block_start, s = source, start, 0
         return self._block_x[s : s + bs], self._block_t[s : s + bs]
+
+    def _count(self, loss: float, h: np.ndarray, t: np.ndarray) -> None:
+        """Hand a batch to the epoch's meter, `METER_BATCHES` at a time (`EpochMeter.add_batches`: the same
+        figures); whoever reads the meter first calls `_flush_meter`."""
+        self._uncounted.append((loss, h, t))
+        if len(self._uncounted) >= METER_BATCHES:
+            self._flush_meter()
+
+    def _flush_meter(self) -> None:
+        self._meter.add_batches(self._uncounted)
+        self._uncounted = []
 
     def last_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, encoded targets) of the batch the last step used — the gradients the network holds are this batch's,
@@ -205,6 +218,7 @@ class Trainer:
     # ------------------------------------------------------------ saving and resuming (project files)
     def progress(self) -> dict[str, Any]:
         """Where the run stands, as plain values: enough to resume it bit-identically after a save and a load."""
+        self._flush_meter()
         m = self._meter
         meter = None
         if self._cursor:  # mid-epoch: the epoch's partial sums are part of the state
@@ -219,6 +233,7 @@ class Trainer:
 
     def restore_progress(self, progress: dict[str, Any]) -> None:
         """Continue a run saved with `progress()`. If the data changed size since, the next epoch starts afresh."""
+        self._uncounted = []  # batches of the run this one replaces
         self.step_count, self.epoch = int(progress["step"]), int(progress["epoch"])
         self.optimizer.t = int(progress["optimizer_steps"])
         self._best = np.inf if progress["best"] is None else float(progress["best"])
@@ -242,6 +257,7 @@ class Trainer:
     # ------------------------------------------------------------ internals
     def _end_epoch(self) -> dict[str, float]:
         self.epoch += 1
+        self._flush_meter()
         train_loss, train_metric = self._meter.result()
         x_val, t_val = self.x_val, self.t_val
         val_loss, val_metric = self.evaluate(x_val, t_val) if x_val is not None and t_val is not None else (np.nan,) * 2

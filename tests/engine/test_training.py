@@ -340,3 +340,23 @@ def test_the_finiteness_check_in_chunks_sees_every_number(size):
             poisoned[k] = bad
             with np.errstate(over="ignore", invalid="ignore"):  # as in `Trainer.step`
                 assert not _finite_squares(poisoned), (bad, k)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_the_epoch_meter_fed_batches_in_groups_gives_the_same_figures(monkeypatch, loss):
+    """The trainer hands batches to its epoch meter a few hundred at a time (`METER_BATCHES`); epoch figures and a
+    mid-epoch save must be exactly what a batch-by-batch meter gives, whenever the groups end."""
+    import engine.training
+
+    def run(group: int):
+        monkeypatch.setattr(engine.training, "METER_BATCHES", group)
+        t = trainer(loss=loss, optimizer="sgd", batch_size=7, epochs=3)
+        metrics = [r.epoch_metrics for r in t.run() if r.epoch_done]
+        for _ in range(5):
+            t.step()
+        return metrics, t.progress()["meter"]
+
+    one_by_one, meter = run(1)
+    assert meter["n"] == 35 and len(one_by_one) == 3
+    for group in (2, 5, 64):
+        assert run(group) == (one_by_one, meter)
