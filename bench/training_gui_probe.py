@@ -23,10 +23,11 @@ import numpy as np
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pyqtgraph as pg
-from training_gui_bench import GuiRun, cases
+from training_gui_bench import Case, GuiRun, cases, random_csv
 
 import gui.training.install as install
 import gui.training.worker as worker
+from engine.project import DataSpec
 from gui.app import create_app
 
 spans: list[tuple[str, float, float]] = []  # (what, start, end), perf_counter seconds, from both threads
@@ -94,9 +95,17 @@ def report(ticks: np.ndarray, t0: float, t1: float, worst: int) -> None:
                 print(f"  {what:40s} {1e3 * (s - a):7.1f} .. {1e3 * (e - a):7.1f}")
 
 
+def huge_case(folder: Path) -> Case:
+    """scaling_bench.py's 1M-weight network (860,260 weights) on 1,000 random samples."""
+    sizes = (784, 640, 400, 250, 10)
+    data = DataSpec("csv", str(random_csv(folder, 1000, sizes[0], sizes[-1])),
+                    {"target_column": -1, "task": "classification"})
+    return Case("784-640-400-250-10 (random, 1000 samples)", sizes, "cross_entropy", "softmax", data)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--net", choices=("small", "big"), default="small")
+    parser.add_argument("--net", choices=("small", "big", "1M"), default="small")
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--worst", type=int, default=5, help="how many of the longest gaps to take apart")
     args = parser.parse_args()
@@ -104,7 +113,8 @@ def main() -> None:
     app = create_app(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         small, big = cases(Path(tmp))
-        run = GuiRun(app, small if args.net == "small" else big, Path(tmp))
+        huge = huge_case(Path(tmp))
+        run = GuiRun(app, {"small": small, "big": big, "1M": huge}[args.net], Path(tmp))
         run.train_for(1.0, ticks=False)  # warm-up: first paints, the views' first ranges
         spans.clear()
         _, ticks = run.train_for(args.seconds, ticks=True)

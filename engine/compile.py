@@ -67,6 +67,7 @@ class Compiled:
         self.keys = [key for key, _ in params]
         sizes = [p.value.size for _, p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.starts = self.offsets[:-1]  # where each parameter array begins (the history's per-array reduceat)
         self.slices = {key: slice(self.offsets[k], self.offsets[k + 1]) for k, key in enumerate(self.keys)}
         self.shapes = {key: p.shape for key, p in params}
         # w, dL/dw and Δw of all parameters, back to back in one block: a watched weight's three numbers are one

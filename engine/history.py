@@ -69,6 +69,7 @@ class History:
         self._watch_ring = Ring(capacity, 1)
         self._norm_keys: list[ParamKey] = []
         self._norm_ring = Ring(capacity, 1)
+        self._squares = np.zeros(0)
 
     # ------------------------------------------------------------ watching
     def watch(self, ref: ParamRef) -> None:
@@ -112,7 +113,9 @@ class History:
     def record_step(self, step: int, loss: float, compiled: Compiled, watch_index: np.ndarray) -> None:
         """`watch_index`: `compiled.watch_index(self.watched)`, kept by the caller (building it costs more than
         the rest of this)."""
-        self.losses.append((step, loss))
+        row = self.losses.next_row()  # two scalar writes: appending a tuple converts it to an array first
+        row[0] = step
+        row[1] = loss
         if self.watched:
             row = self._watch_ring.next_row()
             row[0] = step
@@ -124,7 +127,9 @@ class History:
         row = self._norm_ring.next_row()
         row[0] = step
         if g.size:
-            np.add.reduceat(g * g, compiled.offsets[:-1], out=row[1:])
+            if self._squares.shape != g.shape or self._squares.dtype != g.dtype:
+                self._squares = np.empty_like(g)  # kept: a 1M-weight net would otherwise allocate 8 MB a step
+            np.add.reduceat(np.multiply(g, g, out=self._squares), compiled.starts, out=row[1:])
         if step % self.snapshot_every == 0:
             self.snapshots.append(
                 Snapshot(step, {key: compiled.value[sl].copy() for key, sl in compiled.slices.items()})

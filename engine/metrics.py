@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .losses import Loss
@@ -13,9 +15,11 @@ def metric_name(loss: Loss) -> str:
 
 def correct(loss: Loss, h: np.ndarray, t: np.ndarray) -> int:
     """How many rows are classified right: arg-max for softmax outputs, a 0.5 threshold per output otherwise."""
+    # count_nonzero, and no row-wise `all` for one output: this runs every training step
     if loss.name == "cross_entropy":
-        return int((h.argmax(axis=1) == t.argmax(axis=1)).sum())
-    return int(((h > 0.5) == (t > 0.5)).all(axis=1).sum())
+        return int(np.count_nonzero(h.argmax(axis=1) == t.argmax(axis=1)))
+    hit = (h > 0.5) == (t > 0.5)
+    return int(np.count_nonzero(hit if hit.shape[1] == 1 else hit.all(axis=1)))
 
 
 class EpochMeter:
@@ -32,15 +36,31 @@ class EpochMeter:
         self.t_sum = self.t_sq = self.res_sq = 0.0
 
     def add(self, loss_value: float, h: np.ndarray, t: np.ndarray) -> None:
-        n = len(t)
-        self.n += n
-        self.loss_sum += loss_value * n
+        self._add_loss(loss_value, len(t))
         if self.loss.task == "classification":
             self.correct += correct(self.loss, h, t)
         else:
             self.t_sum = self.t_sum + t.sum(axis=0)
             self.t_sq = self.t_sq + (t * t).sum(axis=0)
             self.res_sq = self.res_sq + ((h - t) ** 2).sum(axis=0)
+
+    def add_batches(self, batches: Sequence[tuple[float, np.ndarray, np.ndarray]]) -> None:
+        """`add` for each (loss, h, t) in turn, with the right answers of classification batches counted in one
+        pass over all of them: the same sums and the same count, without a few small array operations per batch
+        (a tenth of a small net's training step)."""
+        if self.loss.task != "classification":
+            for batch in batches:
+                self.add(*batch)
+            return
+        for loss_value, _, t in batches:
+            self._add_loss(loss_value, len(t))
+        if batches:
+            self.correct += correct(self.loss, np.concatenate([h for _, h, _ in batches]),
+                                    np.concatenate([t for _, _, t in batches]))
+
+    def _add_loss(self, loss_value: float, n: int) -> None:
+        self.n += n
+        self.loss_sum += loss_value * n
 
     def result(self) -> tuple[float, float]:
         if self.n == 0:

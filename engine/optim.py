@@ -8,6 +8,8 @@ them). Hyper-parameters are plain attributes and may change between steps.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .compile import Compiled
@@ -46,6 +48,13 @@ class Optimizer:
 
     def settings(self) -> dict[str, str | float | bool]:
         return {"name": self.name, **self.hyper}
+
+    def preview_copy(self) -> Optimizer:
+        """A copy with the same settings and step count for a preview step (the chain-rule explorer's update),
+        without the buffers kept for `undo`: a deep copy duplicated a 1M-weight net's moments to preview one weight."""
+        other = copy.copy(self)
+        other.hyper, other._undo = dict(self.hyper), {}
+        return other
 
     def compute(self, c: Compiled) -> None:
         """Fill `c.delta` with the update for the current gradients (moving the moments and the step count, which
@@ -142,16 +151,24 @@ class Adam(Optimizer):
     state_names = ("exp_avg", "exp_avg_sq")
     defaults = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
 
+    _tmp = np.zeros(0)
+
     def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         b1, b2, eps, lr = (self.hyper[k] for k in ("beta1", "beta2", "eps", "lr"))
         m, v = s["exp_avg"], s["exp_avg_sq"]
+        # every product into one kept buffer: four temporaries of the parameters' size a step were a fifth of a
+        # 100k-weight step's time (the same operations in the same order: the same numbers, bit for bit)
+        tmp = self._tmp if self._tmp.shape == g.shape and self._tmp.dtype == g.dtype else np.empty_like(g)
+        self._tmp = tmp
         m *= b1
-        m += (1.0 - b1) * g
+        m += np.multiply(g, 1.0 - b1, out=tmp)
         v *= b2
-        v += (1.0 - b2) * g * g
+        np.multiply(g, 1.0 - b2, out=tmp)
+        tmp *= g
+        v += tmp
         bc1 = 1.0 - b1**self.t
         bc2 = 1.0 - b2**self.t
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, out=tmp)
         denom /= np.sqrt(bc2)
         denom += eps
         np.divide(m, denom, out=c.delta)

@@ -1,8 +1,8 @@
 """The update a weight would get: the optimiser's own step, previewed on copies.
 
-The step is never re-derived here: a deep copy of the trainer's optimiser runs its own `compute` and `apply` on a
-copy of the compiled plan's buffers and moments. So what the explorer shows is, by construction, what the next
-training step on the same batch applies.
+The step is never re-derived here: a copy of the trainer's optimiser (`Optimizer.preview_copy`) runs its own
+`compute` and `apply` on a copy of the compiled plan's buffers and moments. So what the explorer shows is, by
+construction, what the next training step on the same batch applies.
 """
 
 from __future__ import annotations
@@ -73,14 +73,21 @@ def preview_step(plan: Compiled, optimizer: Optimizer, grad: np.ndarray, part: s
     element by element, so previewing one weight (`part` = slice(k, k + 1)) gives the very numbers a full step
     gives it, without a full step's cost.
     """
-    opt = copy.deepcopy(optimizer)
+    opt = optimizer.preview_copy()
     scratch = copy.copy(plan)
     scratch.value, scratch.grad = plan.value[part].copy(), grad[part].copy()
     scratch.delta = np.zeros_like(scratch.value)
     scratch.trainable = None if plan.trainable is None else plan.trainable[part]
+    # only the parameter arrays `part` overlaps: one weight of a 1M-weight net reads one array's moments, not all
+    lo, hi, stride = part.indices(plan.value.size)
+    assert stride == 1, "a preview takes a contiguous part"
+    bounds = zip(plan.offsets[:-1].tolist(), plan.offsets[1:].tolist(), strict=True)
     params = [p for _, p in plan.network.parameters()]
+    overlap = [(p, max(lo - start, 0), min(hi, end) - start)
+               for p, (start, end) in zip(params, bounds, strict=True) if start < hi and end > lo]
     scratch.state = {
-        name: np.concatenate([p.state.get(name, np.zeros(p.shape)).ravel() for p in params], dtype=plan.dtype)[part]
+        name: np.concatenate([p.state.get(name, np.zeros(p.shape)).ravel()[a:b] for p, a, b in overlap],
+                             dtype=plan.dtype)
         for name in opt.state_names
     }
     before = {name: arr.copy() for name, arr in scratch.state.items()}

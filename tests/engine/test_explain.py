@@ -213,3 +213,32 @@ def test_bad_requests_say_what_is_wrong():
         explain_weight(net, ref, x, [0, 0, 0], "cross_entropy")
     with pytest.raises(BackpropError, match="max_paths"):
         explain_weight(net, ref, x, y, "mse", max_paths=-1)
+
+
+@pytest.mark.parametrize(("name", "params"), OPTIMIZERS)
+def test_previewing_one_weight_gives_the_full_previews_numbers_and_leaves_the_optimiser_alone(name, params):
+    """`preview_step` on one position reads only the parameter array holding it (and copies no undo buffers); each
+    position, the first and last of every array included, must still get exactly the full preview's numbers."""
+    from engine import compiled
+    from engine.explain.update import preview_step
+
+    net, _, _ = chain([2, 3, 2, 1], seed=4)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    trainer = Trainer(net, x, y, TrainSettings(loss="mse", optimizer=name, optimizer_params=params, batch_size=8))
+    for _ in range(3):
+        trainer.step()
+    plan = compiled(net)
+    undo = {k: v.copy() for k, v in trainer.optimizer._undo.items()}
+    state = {k: v.copy() for k, v in plan.state.items()}
+    full = preview_step(plan, trainer.optimizer, plan.grad)
+    for k in range(plan.value.size):
+        one = preview_step(plan, trainer.optimizer, plan.grad, slice(k, k + 1))
+        for field in ("value", "grad", "delta", "new_value"):
+            assert getattr(one, field).tolist() == getattr(full, field)[k : k + 1].tolist(), (field, k)
+        for moments in ("state_before", "state_after"):
+            assert {n: a.tolist() for n, a in getattr(one, moments).items()} == \
+                {n: a[k : k + 1].tolist() for n, a in getattr(full, moments).items()}, (moments, k)
+    assert trainer.optimizer.t == 3
+    assert all(np.array_equal(trainer.optimizer._undo[k], v) for k, v in undo.items())
+    assert all(np.array_equal(plan.state[k], v) for k, v in state.items())

@@ -121,3 +121,30 @@ def test_enumeration_limit_is_where_the_method_switches():
                        check=False)
     assert e.paths.count == 8 * 8 * 4 <= ENUMERATE_LIMIT and e.paths.remainder_method == "enumerated"
     assert close(e.paths.remainder, e.gradient, abs(e.gradient))
+
+
+def test_a_weight_with_a_million_paths_lists_a_bounded_few_and_an_exact_remainder():
+    """3-40-100-100-100-1 (ReLU): a first-layer weight reaches the loss along 100³ = 10⁶ paths. The explanation
+    lists 50 of them and sums the rest by branches (no path-by-path enumeration); listed + remainder is the
+    gradient, which central differences confirm."""
+    net = Network(seed=7)
+    layers = [net.add_layer(3, "input"), net.add_layer(40, activation="relu"),
+              *(net.add_layer(100, activation="relu") for _ in range(3)), net.add_layer(1, "output", "identity")]
+    conns = [net.connect(a.id, b.id) for a, b in itertools.pairwise(layers)]
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    e = explain_weight(net, WeightRef(conns[0].id, 1, 5), x, y, "mse")
+    assert e.paths.count == 100**3
+    assert len(e.paths.paths) == 50 and e.paths.remainder_count == 100**3 - 50
+    assert e.paths.remainder_method == "branch sums"
+    assert close(e.paths.listed + e.paths.remainder, e.gradient, abs(e.gradient))
+    assert e.check.rel_error < 1e-6
+
+
+@given(st.integers(1, 40), st.sampled_from([np.float32, np.float64]), st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_the_search_keys_are_np_means_to_the_bit(n, dtype, seed):
+    """`PathSearch._queue` averages over samples with np.add.reduce / n instead of np.mean (its wrapper cost a third
+    of the search); the keys, which order the listed paths, must be the same numbers in either dtype."""
+    x = np.random.default_rng(seed).normal(size=(n, 7)).astype(dtype) * 10.0 ** np.arange(-3, 4)
+    assert (np.add.reduce(x, axis=0) / n).tobytes() == x.mean(axis=0).tobytes()

@@ -301,3 +301,62 @@ def test_last_batch_is_the_batch_whose_gradients_the_network_holds():
     trace = c.forward(x)
     c.backward(trace, target, t.loss)
     np.testing.assert_array_equal(c.grad, held)
+
+
+def test_every_step_trains_on_the_rows_of_its_shuffled_batch_across_gathered_blocks(monkeypatch):
+    """The trainer gathers a block of shuffled rows ahead of its steps (`Trainer._batch`); each step must still see
+    exactly x[order[cursor : cursor + batch]], through block boundaries, batch-size changes, new epochs and data."""
+    import engine.training
+
+    monkeypatch.setattr(engine.training, "BLOCK_BYTES", 7 * 24)  # 7 rows of 2 features + 1 target, in float64
+    t = trainer(optimizer="sgd", batch_size=3)
+    c = t.compiled
+    seen = []
+    forward = c.forward
+    monkeypatch.setattr(c, "forward", lambda x: seen.append(x.copy()) or forward(x))
+    for k in range(200):
+        if k == 20:
+            t.set_batch_size(5)
+        if k == 90:
+            t.x = t.x + 1.0  # new data mid-epoch
+        expected = t.x[t._order[t._cursor : t._cursor + t.settings.batch_size]]
+        t.step()
+        np.testing.assert_array_equal(seen[-1], expected)
+        np.testing.assert_array_equal(t.last_batch()[0], expected)
+    assert t.epoch >= 4
+
+
+@pytest.mark.parametrize("size", [100, 8192, 8193, 30_000])
+def test_the_finiteness_check_in_chunks_sees_every_number(size):
+    """`_finite_squares` sums squares in chunks (a long dot product waits for every core): any non-finite number,
+    in any chunk, and any square that overflows, must still fail it."""
+    from engine.training import _finite_squares
+
+    flat = np.ones(size)
+    assert _finite_squares(flat)
+    for bad in (np.nan, np.inf, -np.inf, 1e160):
+        for k in (0, size // 2, size - 1):
+            poisoned = flat.copy()
+            poisoned[k] = bad
+            with np.errstate(over="ignore", invalid="ignore"):  # as in `Trainer.step`
+                assert not _finite_squares(poisoned), (bad, k)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_the_epoch_meter_fed_batches_in_groups_gives_the_same_figures(monkeypatch, loss):
+    """The trainer hands batches to its epoch meter a few hundred at a time (`METER_BATCHES`); epoch figures and a
+    mid-epoch save must be exactly what a batch-by-batch meter gives, whenever the groups end."""
+    import engine.training
+
+    def run(group: int):
+        monkeypatch.setattr(engine.training, "METER_BATCHES", group)
+        t = trainer(loss=loss, optimizer="sgd", batch_size=7, epochs=3)
+        metrics = [r.epoch_metrics for r in t.run() if r.epoch_done]
+        for _ in range(5):
+            t.step()
+        return metrics, t.progress()["meter"]
+
+    one_by_one, meter = run(1)
+    assert meter["n"] == 35 and len(one_by_one) == 3
+    for group in (2, 5, 64):
+        assert run(group) == (one_by_one, meter)
