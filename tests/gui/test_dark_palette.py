@@ -15,7 +15,7 @@ from coloraide import Color
 from conftest import destroy
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from engine.studio import Selection
 from gui.main_window import MainWindow
@@ -103,6 +103,7 @@ def texts(win: MainWindow) -> dict[str, QRect]:
 
 def test_every_text_reads_at_wcag_aa_under_light_and_dark_palettes(themed_window, qtbot):
     win = themed_window
+    win.findChild(QDockWidget, "inspector").show()  # beside the Train workspace's docks, as View → Panels does
     h1 = win.network.layer_by_name("h1").id
     win.document.select(Selection(layers=(h1,)))  # the inspector shows its form of labels
     win.training.controller.step()  # the plots and the colour bar get data
