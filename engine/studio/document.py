@@ -38,7 +38,6 @@ class DocumentEvents:
         self.run_reset: Signal[Project] = Signal()  # Reset weights: curves and plot ranges start over
         self.data_loaded: Signal[LoadedData] = Signal()  # the data set was (re)loaded
         self.settings_changed: Signal[TrainSettings] = Signal()  # loss, optimiser, learning rate, budget, ...
-        self.data_spec_changed: Signal[DataSpec] = Signal()
         self.watched_changed: Signal[tuple[ParamRef, ...]] = Signal()
         self.status_changed: Signal[Status] = Signal()
         self.modified_changed: Signal[bool] = Signal()  # changes made outside the undo stack (training, settings)
@@ -212,13 +211,16 @@ class Document:
         self.events.settings_changed.emit(settings)
 
     def set_data(self, spec: DataSpec) -> None:
-        """Train on another data set (the panel has loaded it once to preview it)."""
+        """Train on another data set. It is loaded here first, so a recipe that cannot be loaded (the engine's error
+        says what and where) changes nothing; the loaded sets then serve the trainer and every view."""
         if not self.idle:
             raise TrainingError("the data set changes only when training is paused")
+        train, val, _ = spec.load(self._project.base_dir)
         self._project.data = spec
         self.session.invalidate(data=True)
+        self.session.adopt(train, val)
         self.mark_modified()
-        self.events.data_spec_changed.emit(spec)
+        self.refresh()
 
     def extend_budget(self) -> int | None:
         """When the run has used its epoch budget, add the same budget again (F5 then trains on instead of doing

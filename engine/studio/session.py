@@ -31,10 +31,16 @@ class Session:
         """(training, validation) sets, loaded once per data change (validation is empty when nothing is held out)."""
         if self._data is None:
             train, val, _ = self.project.data.load(self.project.base_dir)
-            self._data = train, val
-            self.data_version += 1
-            self._grid = BoundaryGrid(train.X) if train.n_features == 2 else None
+            self.adopt(train, val)
+        assert self._data is not None
         return self._data
+
+    def adopt(self, train: Dataset, val: Dataset) -> None:
+        """Use data the caller has loaded already (it checked a new recipe by loading it): loaded once, not twice."""
+        self._trainer = None
+        self._data = train, val
+        self.data_version += 1
+        self._grid = BoundaryGrid(train.X) if train.n_features == 2 else None
 
     def grid(self) -> BoundaryGrid | None:
         """The decision-boundary grid, for data sets with two inputs, while the network can run on the data."""

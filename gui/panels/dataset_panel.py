@@ -256,17 +256,11 @@ class DatasetPanel(QWidget):
             self.error.setText("Choose a CSV file.")
             return False
         try:
-            train, val, _ = spec.load(self.base_dir)
+            self.document.set_data(spec)  # the preview follows `data_loaded`
         except BackpropError as exc:
             self.error.setText(str(exc))
             return False
         self.error.setText("")
-        try:
-            self.document.set_data(spec)
-        except BackpropError as exc:
-            self.error.setText(str(exc))
-            return False
-        self._show_preview(train, val)
         return True
 
     def choose_csv(self) -> None:

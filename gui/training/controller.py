@@ -49,7 +49,6 @@ class TrainingController(QObject):
         events = document.events
         follow(self, events.project_replaced, self._project_replaced)
         follow(self, events.settings_changed, self._settings_changed)
-        follow(self, events.data_spec_changed, lambda _spec: self.schedule_refresh())
         follow(self, events.watched_changed, self._watched_changed)
 
     @property

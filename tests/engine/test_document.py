@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import TrainingError, WeightRef, compiled, gradient_check, layered
+from engine import DataError, TrainingError, WeightRef, compiled, gradient_check, layered
 from engine.explain import StepThrough, explain_weight
 from engine.project import DataSpec, Project, empty_project, open_example
 from engine.studio import Document, RunState, Selection
@@ -172,3 +172,18 @@ def test_a_private_copy_is_seen_by_nobody_else():
     assert not np.any(plan.value == 7.0)
     assert not any(np.shares_memory(p.value, mine.buffers) for _, p in net.parameters())
     assert np.shares_memory(mine.plans[0].incoming[0][1], mine.buffers)
+
+
+def test_a_new_data_set_is_loaded_once_and_a_broken_one_changes_nothing(tmp_path):
+    doc = Document(circles())
+    doc.refresh()
+    before, version = doc.project.data, doc.session.data_version
+    (tmp_path / "bad.csv").write_text("x1,x2,y\n1,2,0\n3,oops,1\n")
+    with pytest.raises(DataError, match="line 3"):
+        doc.set_data(DataSpec("csv", str(tmp_path / "bad.csv")))
+    assert doc.project.data is before and doc.session.data_version == version
+    seen = recorder(doc)
+    doc.set_data(DataSpec("generator", "moons", {"n_samples": 60}))
+    assert [name for name, _ in seen].count("data_loaded") == 1
+    assert doc.session.data_version == version + 1  # the recipe's check was the load the trainer uses
+    assert doc.trainer().x.shape[0] + len(doc.session.data()[1].X) == 60
