@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
             widget = area_widget
         dock.setWidget(widget)
         self.addDockWidget(spec.area, dock)
+        dock.hide()  # until a workspace shows it: every dock at once would set the window's minimum size
         if spec.tab_with is not None:
             self.tabifyDockWidget(self._docks[spec.tab_with], dock)
         self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place

@@ -51,13 +51,16 @@ LEFT, RIGHT, BOTTOM = Area.LeftDockWidgetArea, Area.RightDockWidgetArea, Area.Bo
 WORKSPACES = (
     Workspace("build", "Build", "Ctrl+1", "Build the network: the palette and the inspector beside the canvas",
               (Place("palette", LEFT), Place("inspector", RIGHT))),
+    # the settings in a column of tabs (the training form alone fills a laptop's column); under the canvas the
+    # loss and the boundary side by side, the first things to watch, the gradients and the surface behind them
     Workspace("train", "Train", "Ctrl+2",
               "Train it: the training and data settings, the loss, the gradients and the decision boundary",
-              (Place("training", RIGHT), Place("boundary", under="training"), Place("dataset", tab_with="training"),
-               Place("edge_colours", tab_with="dataset"), Place("surface", tab_with="boundary"),
-               Place("loss", BOTTOM), Place("gradients", beside="loss"))),
+              (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
+               Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
+               Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"))),
+    # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
-              (Place("explorer", RIGHT), Place("gradients", BOTTOM), Place("surface", beside="gradients"))),
+              (Place("explorer", RIGHT), Place("surface", under="explorer"), Place("gradients", BOTTOM))),
 )
 
 
@@ -169,12 +172,16 @@ class Workspaces(QObject):
                 docks[place.dock].raise_()
 
     def _fit(self, space: Workspace) -> None:
-        """Each side column as wide as its widest content, the upper dock of a column as high as its content;
-        the bottom row as high as its tallest content (or a share of a tall window), each of its docks getting
-        width in proportion to what it needs. The canvas has the rest."""
+        """Each side column as wide as its widest content; in a column split in two, the lower dock as high as its
+        content and the upper one the rest; the bottom row as high as its tallest content (or a share of a tall
+        window), its docks side by side as wide as their content. A tab group needs what its largest tab does.
+        The canvas has the rest."""
         window, docks = self.window, self.docks
-        need = {p.dock: needed_size(docks[p.dock]) for p in space.places}
-        area = {p.dock: window.dockWidgetArea(docks[p.dock]) for p in space.places}
+        need: dict[str, QSize] = {}
+        for place in space.places:
+            head = self._tabbed_with(space, place.dock)
+            need[head] = need.get(head, QSize(0, 0)).expandedTo(needed_size(docks[place.dock]))
+        area = {name: window.dockWidgetArea(docks[name]) for name in need}
         for side in (LEFT, RIGHT):
             names = [n for n in need if area[n] == side]
             if names:
@@ -182,11 +189,10 @@ class Workspaces(QObject):
                                    Qt.Orientation.Horizontal)
         for place in space.places:
             if place.under is not None:
-                upper = [n for n in need if n == place.under or self._tabbed_with(space, n) == place.under]
-                window.resizeDocks([docks[place.under], docks[place.dock]],
-                                   [max(need[n].height() for n in upper), need[place.dock].height()],
+                upper, lower = docks[place.under], docks[place.dock]
+                window.resizeDocks([upper, lower], [window.height(), need[place.dock].height()],
                                    Qt.Orientation.Vertical)
-        row = [p.dock for p in space.places if area[p.dock] == BOTTOM and p.tab_with is None]
+        row = [n for n in need if area[n] == BOTTOM]
         if row:
             height = max(max(need[n].height() for n in row), int(window.height() * BOTTOM_SHARE))
             window.resizeDocks([docks[row[0]]], [height], Qt.Orientation.Vertical)
