@@ -55,6 +55,7 @@ def test_every_dock_of_every_workspace_has_the_room_its_content_needs(window, si
         window.workspaces.reset()  # the default arrangement at this window size
         QApplication.processEvents()
         assert shown(window) == space.docks
+        assert window.size().toTuple() == size, f"{space.title}'s docks need a larger window than {size}"
         problems = [p for name in sorted(space.docks) for p in short_of_room(window, name)]
         # the issue's other half of this check, that no plot legend covers its data in this arrangement, is the
         # plots' (gui/plots): it joins `problems` here, per workspace and window size
