@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
+from engine import WeightRef
 from gui.main_window import MainWindow
 from gui.workspaces import WORKSPACES, content
 
@@ -112,3 +113,16 @@ def test_no_other_action_takes_the_workspace_keys(window):
     from gui.shortcuts import shortcuts
     taken = [row for row in shortcuts(window) if {"Ctrl+1", "Ctrl+2", "Ctrl+3"} & set(row.keys.split(", "))]
     assert sorted(row.text for row in taken) == ["Build", "Explain", "Train"]
+
+
+@pytest.mark.parametrize("modifiers", [Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier])
+def test_asking_for_an_explanation_brings_up_the_explain_workspace(qtbot, window, canvas, modifiers):
+    """E (explain the selected weight) and Shift+E (step through a sample) from any workspace: the chain rule
+    dock they fill is Explain's."""
+    press(window, "build")
+    conn = next(iter(window.network.connections.values()))
+    canvas.click(canvas.weight(WeightRef(conn.id, 0, 0)))
+    canvas.key(Qt.Key.Key_E, modifiers)
+    assert window.workspaces.current.name == "explain"
+    assert shown(window) == window.workspaces.workspace("explain").docks
+    qtbot.waitUntil(lambda: window.explorer.on_screen)
