@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         dock.hide()  # until a workspace shows it: every dock at once would set the window's minimum size
         if spec.tab_with is not None:
             self.tabifyDockWidget(self._docks[spec.tab_with], dock)
-        self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place
         toggle = dock.toggleViewAction()
         toggle.setStatusTip(f"Show or hide the {spec.title} panel")
         number = len(self.panels_menu.actions()) + 1
