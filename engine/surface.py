@@ -24,6 +24,7 @@ import numpy as np
 from .compile import Compiled, compiled
 from .errors import GraphError
 from .graph.model import Network
+from .graph.validate import validate
 from .losses import Loss, encode_targets, get_loss
 from .refs import ParamKey, ParamRef
 
@@ -189,6 +190,8 @@ class _Batch:
 
 
 def _batch(network: Network, x: np.ndarray, y: np.ndarray, loss: str) -> _Batch:
+    # a batch kept from before an edit (the input layer resized) gets the sentence the trainer would give
+    validate(network, loss, n_features=np.shape(x)[1])
     c = compiled(network).private_copy()  # never the buffers that train
     lossfn = get_loss(loss)
     t = encode_targets(lossfn, y, network.output_layer.size, network.dtype)

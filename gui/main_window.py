@@ -30,6 +30,7 @@ from .shortcuts import ShortcutsDialog
 from .status_bar import StatusBar
 from .surface import SurfaceFeature
 from .training import TrainingFeature
+from .workspaces import Workspaces
 
 APP_NAME = "Backprop Studio"
 STATUS_MS = 8000
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.training = TrainingFeature(self.document, self.scene, self.view)
         self.explorer = ExplorerFeature(self.document, self.scene)
         self.surface = SurfaceFeature(self.document, self.scene)
+        self.workspaces = Workspaces(self, self._docks, self.settings)  # arranges the docks placed below
         self._build_menus()
         self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
@@ -61,13 +63,10 @@ class MainWindow(QMainWindow):
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
         self.surface.attach(self.place(self.surface.dock_spec))
-        for name in ("training", "boundary"):  # in front of Data and Chain rule, and of Loss surface
-            self._docks[name].raise_()
         self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
         fit_to_screen(self)
-        self._default_dock_sizes()
         self.statusBar().showMessage("Drag from the palette to add layers, from a port to connect them. "
                                      "F1: the editor guide.")
         self._arrange_if_overlapping(self.document.network)
@@ -98,9 +97,9 @@ class MainWindow(QMainWindow):
             widget = area_widget
         dock.setWidget(widget)
         self.addDockWidget(spec.area, dock)
+        dock.hide()  # until a workspace shows it: every dock at once would set the window's minimum size
         if spec.tab_with is not None:
             self.tabifyDockWidget(self._docks[spec.tab_with], dock)
-        self.restoreDockWidget(dock)  # a dock added after the saved layout was restored still gets its place
         toggle = dock.toggleViewAction()
         toggle.setStatusTip(f"Show or hide the {spec.title} panel")
         number = len(self.panels_menu.actions()) + 1
@@ -117,20 +116,14 @@ class MainWindow(QMainWindow):
         self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
         return menu
 
-    def _default_dock_sizes(self) -> None:
-        """The canvas gets most of a first-time window; a returning user's own layout is restored over this."""
-        docks = self._docks
-        self.resizeDocks([docks["palette"], docks["inspector"]], [220, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["inspector"], docks["training"]], [220, 560], Qt.Orientation.Vertical)
-        self.resizeDocks([docks["loss"]], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([docks["palette"], docks["edge_colours"]], [170, 300], Qt.Orientation.Vertical)
-
     def _wire(self) -> None:
         # bound methods, not lambdas: Qt drops those connections when the window goes, while its children may
         # still signal as they are destroyed after it (the undo stack does)
         self.scene.edit_refused.connect(self._refused)
         self.palette_panel.entry_activated.connect(self.view.add_entry_at_center)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.workspaces.switched.connect(self._workspace_switched)
+        self.explorer.raise_requested.connect(self._explain_workspace)
         events = self.document.events
         follow(self, events.status_changed, self._show_status)
         follow(self, events.run_state_changed, self._run_state_changed)
@@ -160,6 +153,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(status.text, STATUS_MS)
         else:
             self.statusBar().clearMessage()
+
+    def _explain_workspace(self) -> None:
+        self.workspaces.switch("explain")
+
+    def _workspace_switched(self, name: str) -> None:
+        if name == "explain":  # the Gradients dock's Watched weights tab is the one this workspace is for
+            self.training.gradients.setCurrentWidget(self.training.weights)
 
     def _run_state_changed(self, state: RunState) -> None:
         locked = state is RunState.RUNNING
@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         menu.addActions([self.view.action(name) for name in ("zoom_in", "zoom_out", "fit", "arrange")])
         menu.addSeparator()
         self.panels_menu = menu.addMenu("&Panels")
+        menu.addSeparator()
+        menu.addActions([*self.workspaces.actions.values(), self.workspaces.reset_action])
 
         self._help_menu = menu = bar.addMenu("&Help")
         self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
@@ -241,6 +243,10 @@ class MainWindow(QMainWindow):
         tools.addActions([self._undo, self._redo])
         tools.addSeparator()
         tools.addActions([self.view.action("fit"), self.view.action("arrange")])
+        tools = self.addToolBar("Workspaces")
+        tools.setObjectName("workspace_toolbar")
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        tools.addActions(list(self.workspaces.actions.values()))
 
     def _show_guide(self) -> None:
         QMessageBox.information(self, "Editor guide", GUIDE)
@@ -313,15 +319,13 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.workspaces.save()
         event.accept()
 
     def _restore_window_state(self) -> None:
-        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
-        if geometry is not None:
+        if (geometry := self.settings.value("window/geometry")) is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        self.workspaces.start()  # the docks as the user left them in the workspace they left open
 
 
 class StackAction(QAction):

@@ -10,7 +10,7 @@ and the panel says so until the next pause.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
@@ -70,6 +70,8 @@ def frame_refs(network: Network, frame: Frame) -> list[ParamRef]:
 
 
 class ExplorerFeature(QObject):
+    raise_requested = Signal()  # Explain Selection or Step Through: the dock should come up
+
     def __init__(self, document: Document, scene: EditorScene):
         super().__init__(scene)
         self.document = document
@@ -146,6 +148,7 @@ class ExplorerFeature(QObject):
         self._raise_tab(1)
 
     def _raise_tab(self, index: int) -> None:
+        self.raise_requested.emit()  # the window brings up the workspace this dock belongs to
         if self.dock is not None:
             self.dock.show()
             self.dock.raise_()

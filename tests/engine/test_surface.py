@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from random_nets import networks
 
 from engine import BiasRef, GraphError, Trainer, TrainSettings, WeightRef, compiled, encode_targets, layered
+from engine.errors import ValidationError
 from engine.gradcheck import all_refs
 from engine.losses import get_loss
 from engine.surface import default_span, gradient_slice, loss_surface
@@ -116,3 +117,18 @@ def test_bad_requests_say_what_is_wrong(refs, message):
     refs = [WeightRef(conn.id, 0, 0) for _ in refs]
     with pytest.raises(GraphError, match=message):
         loss_surface(net, trainer.x, trainer.t.argmax(axis=1), "cross_entropy", refs)
+
+
+@pytest.mark.parametrize("along", ["surface", "slice"])
+def test_data_that_no_longer_fits_the_input_layer_is_named_not_a_numpy_error(along):
+    """The loss surface dock computes on the trainer's last batch; an input layer resized since (the data has 2
+    columns, the layer now 3) must give the one sentence the trainer and the explorer give."""
+    net, trainer = trained_net()
+    conn = next(iter(net.connections.values()))
+    net.resize_layer(net.input_layer.id, net.input_layer.size + 1)
+    x, y = trainer.x, trainer.t.argmax(axis=1)
+    with pytest.raises(ValidationError, match=f"the data has {x.shape[1]} input columns but the input layer"):
+        if along == "surface":
+            loss_surface(net, x, y, "cross_entropy", [WeightRef(conn.id, 0, 0)])
+        else:
+            gradient_slice(net, x, y, "cross_entropy", 0.5)

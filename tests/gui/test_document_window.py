@@ -199,6 +199,7 @@ def test_the_inspector_and_the_explorer_say_which_gradient_each_shows(qtbot, win
     assert inspector.grad_label.text() == f"{c.weight.grad[0, 0]:.4g}"  # the last step's own gradient
     assert "before its update" in inspector.grad_label.toolTip()
     explorer = window.explorer
+    window.workspaces.switch("explain")
     explorer.dock.raise_()
     qtbot.waitUntil(lambda: explorer.panel.explanation is not None and explorer.panel.explanation.ref == ref,
                     timeout=WAIT)

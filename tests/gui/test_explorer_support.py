@@ -69,6 +69,7 @@ def open_explorer(qtbot, window, proj: Project | None = None):
     if proj is not None:
         window.set_project(proj)
     ui = window.explorer
+    window.workspaces.switch("explain")  # the Chain rule dock's workspace
     ui.dock.raise_()
     qtbot.waitUntil(lambda: ui.on_screen, timeout=WAIT)
     return ui

@@ -258,12 +258,14 @@ def test_file_actions_wait_while_training_runs(window, canvas, dialogs, tmp_path
 
 
 def test_the_window_layout_is_remembered_in_the_settings(qtbot, window, settings):
+    window.workspaces.switch("build")
     window.findChild(QDockWidget, "palette").toggleViewAction().trigger()
     assert window.close()
     again = MainWindow(settings=settings)
     again.show()
     qtbot.waitExposed(again)
     try:
+        assert again.workspaces.current.name == "build"  # the workspace it was closed in, as it was left
         assert not again.findChild(QDockWidget, "palette").isVisible()
         assert again.findChild(QDockWidget, "inspector").isVisible()
     finally:

@@ -133,6 +133,7 @@ def test_a_value_that_is_not_a_number_changes_nothing(window, canvas, fingerprin
 
 
 def test_the_inspector_and_palette_are_read_only_while_training_runs(window, canvas):
+    window.workspaces.switch("build")  # where the inspector and the palette are
     ins = window.inspector
     canvas.click(canvas.header(canvas.layer("h1")))
     window.document.set_run_state(RunState.RUNNING)  # what the training controller does when a run starts

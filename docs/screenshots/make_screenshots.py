@@ -1,0 +1,135 @@
+"""Regenerate the README's screenshot and the docs' workspace pictures from the real window, offscreen.
+
+Pictures drawn by hand go stale with the first change to a dock; these are grabbed from `MainWindow` itself, on the
+starter project trained part way, so `make screenshots` brings them up to date after any change. The window's
+settings go to a throwaway file: the user's arrangement never shows up in the docs, nor is it changed.
+
+    make screenshots        # or: QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, when run as a script
+
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from engine import WeightRef
+from engine.studio import RunState, Selection
+from gui.app import create_app
+from gui.main_window import MainWindow
+
+IMAGES = Path(__file__).resolve().parents[1] / "images"
+README_SIZE = (1440, 900)  # the opening picture: room for the plots to read at a README's width
+DOCS_SIZE = (1280, 800)  # the workspaces at the laptop size they are arranged for
+EPOCHS = 8  # of the starter's 100: the circle half found, the loss still falling
+BUDGET_KB = 200  # well under the 300 kB a README picture should weigh
+
+
+def wait(until: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
+    """Run the event loop until `until()` holds; a run that never gets there is an error, not a picture."""
+    end = time.monotonic() + seconds
+    while not until():
+        if time.monotonic() > end:
+            raise SystemExit(f"make_screenshots: timed out waiting for {what}")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(window: MainWindow, seconds: float = 0.3) -> None:
+    """Let deferred work land (the explorer's refresh, the plots' repaint) before a grab."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    window.repaint()
+
+
+def save(window: MainWindow, name: str, out: Path) -> Path:
+    """The window as a PNG of 256 colours (median cut, no dithering): a third of the full-colour file's size, and a
+    window's flat panels, text and plots lose nothing visible."""
+    path = out / f"{name}.png"
+    grab = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    image = Image.frombytes("RGB", (grab.width(), grab.height()), bytes(grab.constBits()), "raw", "RGB",
+                            grab.bytesPerLine())
+    image.quantize(256, Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    size = path.stat().st_size // 1024
+    print(f"{path} ({size} kB)")
+    if size > BUDGET_KB:
+        raise SystemExit(f"make_screenshots: {path} is {size} kB, over the {BUDGET_KB} kB a docs picture may take")
+    return path
+
+
+def show(window: MainWindow, size: tuple[int, int], workspace: str) -> None:
+    window.resize(*size)
+    window.workspaces.switch(workspace)
+    window.workspaces.reset()  # the default arrangement at this size, whatever the last switch left
+    window.view.fit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNG files (default: docs/images)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    create_app(sys.argv[:1])  # the app as `python -m gui` sets it up
+    with tempfile.TemporaryDirectory(prefix="bps-shots-") as folder:
+        window = MainWindow(settings=QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.show()
+        try:
+            grab_all(window, args.out)
+        finally:
+            window.training.shutdown()
+            window.mark_saved()
+            window.close()
+    return 0
+
+
+def grab_all(window: MainWindow, out: Path) -> None:
+    """The starter (circles, 2-8-8-1) trained a few epochs, three of its weights watched, in each workspace."""
+    document, network = window.document, window.network
+    h1, h2 = network.layer_by_name("h1").id, network.layer_by_name("h2").id
+    into_h2 = next(c.id for c in network.connections.values() if c.target == h2)
+    watched = [WeightRef(into_h2, i, 0) for i in range(3)]  # three weights into one neuron, for Watched weights
+    document.set_watched(watched)
+
+    show(window, README_SIZE, "train")
+    controller = window.training.controller
+    for epoch in range(1, EPOCHS + 1):  # epoch by epoch (Shift+F10): the whole run takes about a second
+        controller.step_epoch()
+        wait(lambda e=epoch: document.run_state is RunState.PAUSED and document.snapshot is not None
+             and document.snapshot.epoch >= e, f"epoch {epoch}")
+    settle(window)
+    save(window, "readme-training", out)  # the loss so far, the boundary, the edges by |dL/dw|
+
+    show(window, DOCS_SIZE, "train")
+    settle(window)
+    save(window, "workspace-train", out)
+
+    show(window, DOCS_SIZE, "build")
+    document.select(Selection(layers=(h1,)))  # the inspector's form for a layer
+    settle(window)
+    save(window, "workspace-build", out)
+
+    show(window, DOCS_SIZE, "explain")
+    document.select(Selection(weights=(watched[0],)))
+    window.explorer.explain_selection()  # E on the canvas: the chain rule for the selected weight
+    wait(lambda: (e := window.explorer.panel.explanation) is not None and e.ref == watched[0], "the explanation")
+    settle(window)
+    save(window, "workspace-explain", out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Workspaces: each one fits a laptop screen unscrolled, Ctrl+1/2/3 switch, and each keeps the user's arrangement."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import destroy
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractItemView, QApplication
+
+from engine import WeightRef
+from gui.main_window import MainWindow
+from gui.workspaces import WORKSPACES, content
+
+Area = Qt.DockWidgetArea
+KEYS = {"build": Qt.Key.Key_1, "train": Qt.Key.Key_2, "explain": Qt.Key.Key_3}
+
+
+def shown(window) -> set[str]:
+    """The docks View → Panels says are shown (a tab behind another counts: one click brings it forward)."""
+    return {name for name, dock in window._docks.items() if dock.toggleViewAction().isChecked()}
+
+
+def press(window, name: str) -> None:
+    window.view.setFocus()
+    QTest.keyClick(window.view.viewport(), KEYS[name], Qt.KeyboardModifier.ControlModifier)
+    QApplication.processEvents()
+
+
+def short_of_room(window, name: str) -> list[str]:
+    """What of the dock `name` cannot be read without scrolling: smaller than its content's minimum size hint (the
+    form's, for a form in a scroll area), or a list (the palette) whose rows do not all show."""
+    dock = window._docks[name]
+    dock.raise_()  # a tab behind another is checked in front
+    QApplication.processEvents()
+    assert not dock.visibleRegion().isEmpty(), f"{name} is not on screen"
+    have, need = dock.widget().size(), content(dock).minimumSizeHint()
+    problems = []
+    if have.width() < need.width() or have.height() < need.height():
+        problems.append(f"{name}: {have.toTuple()} < {need.toTuple()}")
+    if isinstance(area := dock.widget(), QAbstractItemView):
+        for bar in (area.horizontalScrollBar(), area.verticalScrollBar()):
+            if bar.maximum() > 0:
+                problems.append(f"{name}: scrolls {bar.orientation().name} by {bar.maximum()} px")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_every_dock_of_every_workspace_has_the_room_its_content_needs(window, size):
+    window.showNormal()
+    window.resize(*size)
+    QApplication.processEvents()
+    assert window.size().toTuple() == size
+    for space in WORKSPACES:
+        window.workspaces.switch(space.name)
+        window.workspaces.reset()  # the default arrangement at this window size
+        QApplication.processEvents()
+        assert shown(window) == space.docks
+        assert window.size().toTuple() == size, f"{space.title}'s docks need a larger window than {size}"
+        problems = [p for name in sorted(space.docks) for p in short_of_room(window, name)]
+        # the issue's other half of this check, that no plot legend covers its data in this arrangement, is the
+        # plots' (gui/plots): it joins `problems` here, per workspace and window size
+        assert not problems, f"{space.title} at {size}: {problems}"
+
+
+def test_ctrl_1_2_3_show_exactly_the_workspace_s_docks(window):
+    assert window.workspaces.current.name == "train"  # a first start: the app opens on an example to train
+    for name in ("build", "explain", "train", "explain"):
+        press(window, name)
+        space = window.workspaces.workspace(name)
+        assert window.workspaces.current is space
+        assert window.workspaces.actions[name].isChecked()
+        assert shown(window) == space.docks
+    assert shown(window) == {"explorer", "gradients", "surface"}
+    assert window.training.gradients.currentWidget() is window.training.weights  # what Explain is for
+
+
+def test_a_rearrangement_is_kept_across_switches_and_windows_and_reset_restores_the_default(qtbot, window, settings):
+    docks = window._docks
+    press(window, "train")
+    window.addDockWidget(Area.LeftDockWidgetArea, docks["loss"])
+    docks["boundary"].close()
+    press(window, "build")
+    assert window.dockWidgetArea(docks["palette"]) == Area.LeftDockWidgetArea and shown(window) == {"palette",
+                                                                                                     "inspector"}
+    press(window, "train")
+    assert window.dockWidgetArea(docks["loss"]) == Area.LeftDockWidgetArea
+    assert "boundary" not in shown(window)
+
+    window.close()  # it keeps the current workspace's arrangement, and which one it was
+    again = MainWindow(settings=settings)
+    again.show()
+    qtbot.waitExposed(again)
+    try:
+        assert again.workspaces.current.name == "train"
+        assert again.dockWidgetArea(again._docks["loss"]) == Area.LeftDockWidgetArea
+        assert shown(again) == window.workspaces.workspace("train").docks - {"boundary"}
+
+        again.workspaces.reset_action.trigger()
+        assert again.dockWidgetArea(again._docks["loss"]) == Area.BottomDockWidgetArea
+        assert shown(again) == again.workspaces.workspace("train").docks
+        press(again, "build")
+        press(again, "train")  # the default is what Train now keeps
+        assert again.dockWidgetArea(again._docks["loss"]) == Area.BottomDockWidgetArea
+        assert "boundary" in shown(again)
+    finally:
+        again.mark_saved()
+        again.close()
+        destroy(again)
+
+
+def test_no_other_action_takes_the_workspace_keys(window):
+    from gui.shortcuts import shortcuts
+    taken = [row for row in shortcuts(window) if {"Ctrl+1", "Ctrl+2", "Ctrl+3"} & set(row.keys.split(", "))]
+    assert sorted(row.text for row in taken) == ["Build", "Explain", "Train"]
+
+
+@pytest.mark.parametrize("modifiers", [Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier])
+def test_asking_for_an_explanation_brings_up_the_explain_workspace(qtbot, window, canvas, modifiers):
+    """E (explain the selected weight) and Shift+E (step through a sample) from any workspace: the chain rule
+    dock they fill is Explain's."""
+    press(window, "build")
+    conn = next(iter(window.network.connections.values()))
+    canvas.click(canvas.weight(WeightRef(conn.id, 0, 0)))
+    canvas.key(Qt.Key.Key_E, modifiers)
+    assert window.workspaces.current.name == "explain"
+    assert shown(window) == window.workspaces.workspace("explain").docks
+    qtbot.waitUntil(lambda: window.explorer.on_screen)
