@@ -1,4 +1,5 @@
-"""Regenerate the README's screenshot and the docs' workspace pictures from the real window, offscreen.
+"""Regenerate the README's screenshot and the docs' pictures (workspaces, timeline, runs, loss surface) from the real
+window, offscreen.
 
 Pictures drawn by hand go stale with the first change to a dock; these are grabbed from `MainWindow` itself, on the
 starter project trained part way, so `make screenshots` brings them up to date after any change. The window's
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, 
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine import WeightRef
 from engine.studio import RunState, Selection
@@ -56,11 +57,11 @@ def settle(window: MainWindow, seconds: float = 0.3) -> None:
     window.repaint()
 
 
-def save(window: MainWindow, name: str, out: Path) -> Path:
-    """The window as a PNG of 256 colours (median cut, no dithering): a third of the full-colour file's size, and a
+def save(widget: QWidget, name: str, out: Path) -> Path:
+    """The widget as a PNG of 256 colours (median cut, no dithering): a third of the full-colour file's size, and a
     window's flat panels, text and plots lose nothing visible."""
     path = out / f"{name}.png"
-    grab = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    grab = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     image = Image.frombytes("RGB", (grab.width(), grab.height()), bytes(grab.constBits()), "raw", "RGB",
                             grab.bytesPerLine())
     image.quantize(256, Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
@@ -90,11 +91,33 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         try:
             grab_all(window, args.out)
+            grab_time_travel(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
             window.close()
     return 0
+
+
+def train_epochs(window: MainWindow, epochs: int) -> None:
+    """Epoch by epoch (Shift+F10): a straight run of the starter takes about a second, too fast to grab."""
+    document = window.document
+    for _ in range(epochs):
+        epoch = document.trainer().epoch
+        window.training.controller.step_epoch()
+        wait(lambda e=epoch: document.run_state is RunState.PAUSED and document.trainer().epoch > e,
+             f"epoch {epoch + 1}")
+
+
+def grab_dock(window: MainWindow, name: str, size: tuple[int, int], out: Path, image: str) -> None:
+    """A bottom dock shares the window's width with its neighbours: floated, it gets the size of a picture."""
+    dock = window._docks[name]
+    dock.show()
+    dock.setFloating(True)
+    dock.resize(*size)
+    settle(window)
+    save(dock, image, out)
+    dock.setFloating(False)
 
 
 def grab_all(window: MainWindow, out: Path) -> None:
@@ -106,11 +129,7 @@ def grab_all(window: MainWindow, out: Path) -> None:
     document.set_watched(watched)
 
     show(window, README_SIZE, "train")
-    controller = window.training.controller
-    for epoch in range(1, EPOCHS + 1):  # epoch by epoch (Shift+F10): the whole run takes about a second
-        controller.step_epoch()
-        wait(lambda e=epoch: document.run_state is RunState.PAUSED and document.snapshot is not None
-             and document.snapshot.epoch >= e, f"epoch {epoch}")
+    train_epochs(window, EPOCHS)
     settle(window)
     save(window, "readme-training", out)  # the loss so far, the boundary, the edges by |dL/dw|
 
@@ -129,6 +148,31 @@ def grab_all(window: MainWindow, out: Path) -> None:
     wait(lambda: (e := window.explorer.panel.explanation) is not None and e.ref == watched[0], "the explanation")
     settle(window)
     save(window, "workspace-explain", out)
+
+
+def grab_time_travel(window: MainWindow, out: Path) -> None:
+    """docs/training.md's Timeline, Runs and Loss surface: the run so far, then a second run at a larger learning
+    rate from fresh weights, both overlaid, and the timeline on a recorded step of the second."""
+    document, ui = window.document, window.training
+    show(window, DOCS_SIZE, "train")
+    ui.controller.stop()
+    document.edit_settings(lr=0.3)
+    ui.controller.reset_weights()
+    train_epochs(window, EPOCHS)
+    ui.controller.stop()
+    for run in document.runs:
+        ui.runs.table.item(ui.runs.row_of(run.id), 0).setCheckState(Qt.CheckState.Checked)
+    steps = document.recorder.steps()
+    ui.timeline.slider.setValue(steps[len(steps) // 3])
+    wait(lambda: document.viewing is not None, "a recorded step")
+    grab_dock(window, "loss", (900, 360), out, "timeline")
+    grab_dock(window, "runs", (820, 260), out, "runs")
+    ui.timeline.go_live()
+
+    first = next(iter(document.network.connections.values()))
+    document.select(Selection(weights=(WeightRef(first.id, 0, 0), WeightRef(first.id, 1, 0))))
+    window.surface.open()
+    grab_dock(window, "surface", (560, 480), out, "loss-surface")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from PySide6.QtGui import QImage
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "docs" / "screenshots" / "make_screenshots.py"
 SIZES = {"readme-training": (1440, 900), "workspace-train": (1280, 800), "workspace-build": (1280, 800),
-         "workspace-explain": (1280, 800)}
+         "workspace-explain": (1280, 800), "timeline": (900, 360), "runs": (820, 260), "loss-surface": (560, 480)}
 
 
-def test_the_screenshot_script_grabs_the_readme_and_each_workspace(tmp_path):
+def test_the_screenshot_script_grabs_the_readme_each_workspace_and_the_time_travel_docks(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], capture_output=True, text=True,
                          timeout=300, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
@@ -28,4 +28,4 @@ def test_the_screenshot_script_grabs_the_readme_and_each_workspace(tmp_path):
         assert path.stat().st_size < 200 * 1024, name
         rgb = image.convertToFormat(QImage.Format.Format_RGB32)
         pixels = np.frombuffer(rgb.constBits(), np.uint32, count=rgb.width() * rgb.height())
-        assert len(np.unique(pixels)) > 64, f"{name} is nearly blank"  # a window of panels, plots and the canvas
+        assert len(np.unique(pixels)) > 32, f"{name} is nearly blank"  # a window of panels, plots and the canvas
