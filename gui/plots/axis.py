@@ -28,7 +28,7 @@ def next_nice(interval: float) -> float:
     return 10.0 ** (exponent + 1)
 
 
-class ReadableAxis(pg.AxisItem):
+class ReadableAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no types: its classes are Any
     def __init__(self, orientation: str, **kwargs):
         # set before pyqtgraph's constructor, which already sizes the axis
         self.width_group: list[ReadableAxis] = [self]  # vertical axes that keep one width (stacked plots)

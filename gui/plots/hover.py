@@ -50,7 +50,8 @@ class HoverReadout(QObject):
         for item in (self.label, self.marker):
             item.setZValue(1000)
             item.setVisible(False)
-            self.plot.vb.addItem(item, ignoreBounds=True)  # on the view box: not one of the plot's data items
+        self.plot.vb.addItem(self.marker, ignoreBounds=True)  # on the view box: not one of the plot's data items
+        self.label.setParentItem(self.plot)  # not clipped to the view box: a narrow plot has no room for it there
         # the viewport's own events: the scene's sigMouseMoved drops moves closer than 20 ms apart, so the label
         # could stay at a point the mouse had already left
         self.widget = widget
@@ -81,13 +82,14 @@ class HoverReadout(QObject):
             self.hide()
             return
         item, (vx, vy), (x, y) = found
-        name = item.name() if hasattr(item, "name") and item.name() else self.plot.getAxis("left").labelText
-        bottom = self.plot.getAxis("bottom").labelText or "x"
-        self.label.setText(f"{name}\n{bottom} {number(x)}\n{self.plot.getAxis('left').labelText or 'y'} {number(y)}")
-        (x_lo, x_hi), (y_lo, y_hi) = box.viewRange()
-        # beside the point, on the side with more room, so the label stays in the plot
-        self.label.setAnchor((1.0 if vx > (x_lo + x_hi) / 2 else 0.0, 0.0 if vy > (y_lo + y_hi) / 2 else 1.0))
-        self.label.setPos(vx, vy)
+        name = item.name() if hasattr(item, "name") else None  # a scatter has none
+        left, bottom = self.plot.getAxis("left").labelText or "y", self.plot.getAxis("bottom").labelText or "x"
+        self.label.setText("\n".join([*([name] if name else []), f"{bottom} {number(x)}", f"{left} {number(y)}"]))
+        # above and right of the point, or wherever the plot has room for it
+        at, size, room = box.mapViewToScene(QPointF(vx, vy)), self.label.boundingRect(), self.plot.sceneBoundingRect()
+        self.label.setAnchor((1.0 if at.x() + size.width() > room.right() else 0.0,
+                              0.0 if at.y() - size.height() < room.top() else 1.0))
+        self.label.setPos(self.plot.mapFromScene(at))
         self.marker.setData([vx], [vy], brush=pg.mkBrush(self._color(item)))
         self.label.setVisible(True)
         self.marker.setVisible(True)

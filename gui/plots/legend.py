@@ -21,7 +21,7 @@ SPACING = 14  # pixels between entries
 GAP = 4  # pixels between an entry's line and its name
 
 
-class OutsideLegend(pg.LegendItem):
+class OutsideLegend(pg.LegendItem):  # type: ignore[misc]  # pyqtgraph ships no types: its classes are Any
     def __init__(self, plot: pg.PlotItem):
         super().__init__(offset=None, labelTextColor=INK, verSpacing=0)
         self.plot = plot

@@ -208,15 +208,15 @@ def test_hovering_reads_the_exact_point_on_every_curve(qtbot):
     b = int(np.argmax(histogram.counts))
     centre = (histogram.edges[b] + histogram.edges[b + 1]) / 2
     assert hover(histogram.plot, centre, histogram.counts[b]) == (
-        f"weights\nlog10 |dL/dw| {centre:.6g}\nweights {histogram.counts[b]}")
+        f"log10 |dL/dw| {centre:.6g}\nweights {histogram.counts[b]}")
 
     boundary = shown(qtbot, boundary_view, 700, 400)
     x1, x2 = POINTS[5]
-    assert hover(boundary.plot, x1, x2) == f"x2\nx1 {x1:.6g}\nx2 {x2:.6g}"
+    assert hover(boundary.plot, x1, x2) == f"x1 {x1:.6g}\nx2 {x2:.6g}"
 
     surface = shown(qtbot, surface_panel, 800, 400)
     assert hover(surface.along, ALONG[4], 0.3 + ALONG[4] ** 2) == (
-        f"loss\nh1[0] → out[0] {ALONG[4]:.6g}\nloss {0.3 + ALONG[4] ** 2:.6g}")
+        f"h1[0] → out[0] {ALONG[4]:.6g}\nloss {0.3 + ALONG[4] ** 2:.6g}")
 
 
 @pytest.mark.parametrize("size", [(600, 260), (600, 480), (320, 700)])
@@ -229,3 +229,4 @@ def test_the_watched_weight_plots_share_the_room_fairly(qtbot, size):
     lefts = [plot.mapTo(view, plot.mapFromScene(box.sceneBoundingRect().topLeft())).x()
              for plot, box in zip(view.plots, boxes, strict=True)]
     assert max(lefts) - min(lefts) <= 1, f"the plots start at x = {lefts}: their steps do not line up"
+
