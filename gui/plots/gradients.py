@@ -68,8 +68,7 @@ class WatchedWeightsView(QWidget):
                 self._colors[ref] = next(k for k in range(len(used) + 1) if k not in used)
                 color = series_color(self._colors[ref])
                 # named in all three (the hover read-out says whose), listed once: only the w plot has a legend
-                self.curves[ref] = [curve(plot.getPlotItem(), color, name)
-                                    for plot in self.plots]
+                self.curves[ref] = [curve(plot.getPlotItem(), color, name) for plot in self.plots]
                 self.names[ref] = name
             for q, item in enumerate(self.curves[ref]):
                 set_curve(item, rows[:, 0], rows[:, q + 1])

@@ -56,7 +56,7 @@ class OutsideLegend(pg.LegendItem):  # type: ignore[misc]  # pyqtgraph ships no 
         pass
 
     def flow(self, *_) -> None:
-        """As many columns as the view box's width holds, and the title row as tall as the rows they need."""
+        """As many columns as the plot's width holds, and the title row as tall as the rows they need."""
         if not self.items:
             self.plot.layout.setRowFixedHeight(ROW, 0)
             self.setVisible(False)

@@ -25,9 +25,8 @@ class PlotStack(QWidget):
         for plot in plots:
             plot.setParent(self)
             plot.setMinimumSize(0, 0)
-        left = [plot.getPlotItem().getAxis("left") for plot in plots]
-        if all(isinstance(axis, ReadableAxis) for axis in left):
-            left[0].share_width(left)
+        left: list[ReadableAxis] = [plot.getPlotItem().getAxis("left") for plot in plots]  # style.plot_widget's
+        left[0].share_width(left)
         for plot in plots:  # an axis or a legend that changes height changes the room left for the data
             plot.getPlotItem().vb.sigResized.connect(self.place)
 
