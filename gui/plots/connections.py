@@ -10,9 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.colors import INK, TRAIN, series_color
+from gui.colors import TRAIN, series_color
 
-from .style import StableRange, curve, plot_widget, set_curve
+from .style import StableRange, add_legend, curve, plot_widget, set_curve
 
 HISTOGRAM_BINS = 40
 
@@ -24,7 +24,7 @@ class GradNormView(QWidget):
         super().__init__(parent)
         self.plot = plot_widget(left="‖dL/dW‖")
         item = self.plot.getPlotItem()
-        item.addLegend(offset=(-10, 10), labelTextColor=INK)
+        add_legend(item)
         item.setLogMode(x=False, y=True)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.range = StableRange(item)

@@ -13,9 +13,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine import ParamRef
-from gui.colors import INK, series_color
+from gui.colors import series_color
 
-from .style import StableRange, curve, plot_widget, set_curve
+from .stack import PlotStack
+from .style import StableRange, add_legend, curve, plot_widget, set_curve
 
 QUANTITIES = ("w", "dL/dw", "Δw")  # columns 1, 2, 3 of History.weight_series rows
 
@@ -26,14 +27,15 @@ class WatchedWeightsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        # three stacked plots: small minimums, so the dock still fits a laptop screen
-        self.plots = [plot_widget(left=name, bottom="step" if k == 2 else "", min_height=60)
-                      for k, name in enumerate(QUANTITIES)]
-        self.plots[0].getPlotItem().addLegend(offset=(-10, 10), labelTextColor=INK)
+        # three stacked plots with the same room for their curves: small minimums, so the dock fits a laptop screen
+        self.plots = [plot_widget(left=name, min_height=60) for name in QUANTITIES]
+        add_legend(self.plots[0].getPlotItem())
         for plot in self.plots[1:]:
             plot.getPlotItem().setXLink(self.plots[0].getPlotItem())
         for plot in self.plots[:-1]:  # x-linked: the bottom plot's step values serve all three
-            plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)  # (and their text was the slow part)
+            axis = plot.getPlotItem().getAxis("bottom")
+            axis.setStyle(showValues=False)  # (and their text was the slow part)
+            axis.showLabel(False)  # named "step" still, for the hover read-out
         self.ranges = [StableRange(plot.getPlotItem()) for plot in self.plots]
         self.curves: dict[ParamRef, list[pg.PlotDataItem]] = {}
         self.names: dict[ParamRef, str] = {}
@@ -52,8 +54,7 @@ class WatchedWeightsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
-        for plot in self.plots:
-            layout.addWidget(plot, 1)
+        layout.addWidget(PlotStack(self.plots), 1)
 
     def set_series(self, series: list[tuple[ParamRef, str, np.ndarray]]) -> None:
         """(ref, name, rows of step, w, dL/dw, Δw) per watched weight; weights no longer listed disappear."""
@@ -66,8 +67,8 @@ class WatchedWeightsView(QWidget):
                 used = set(self._colors.values())
                 self._colors[ref] = next(k for k in range(len(used) + 1) if k not in used)
                 color = series_color(self._colors[ref])
-                self.curves[ref] = [curve(plot.getPlotItem(), color, name if q == 0 else None)
-                                    for q, plot in enumerate(self.plots)]
+                # named in all three (the hover read-out says whose), listed once: only the w plot has a legend
+                self.curves[ref] = [curve(plot.getPlotItem(), color, name) for plot in self.plots]
                 self.names[ref] = name
             for q, item in enumerate(self.curves[ref]):
                 set_curve(item, rows[:, 0], rows[:, q + 1])

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from gui.colors import BATCH, INK, TRAIN, VALIDATION
 
-from .style import StableRange, curve, plot_widget, set_curve, side_by_side
+from .style import StableRange, add_legend, curve, plot_widget, set_curve, side_by_side
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 # columns of History.epochs (engine.history.EPOCH_COLUMNS)
@@ -26,13 +26,13 @@ class LossView(QWidget):
         super().__init__(parent)
         self.loss_plot = plot_widget(left="loss")
         loss = self.loss_plot.getPlotItem()
-        loss.addLegend(offset=(-10, 10), labelTextColor=INK)
+        add_legend(loss)
         self.batch_curve = curve(loss, BATCH, "batch")
         self.train_curve = curve(loss, TRAIN, "train (epoch)")
         self.val_curve = curve(loss, VALIDATION, "validation (epoch)")
         self.metric_plot = plot_widget(left="accuracy")
         metric = self.metric_plot.getPlotItem()
-        metric.addLegend(offset=(-10, -10), labelTextColor=INK)
+        add_legend(metric)
         metric.setXLink(loss)
         self.train_metric_curve = curve(metric, TRAIN, "train")
         self.val_metric_curve = curve(metric, VALIDATION, "validation")

@@ -14,6 +14,10 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 from gui.colors import INK
 
+from .axis import ReadableAxis
+from .hover import HoverReadout
+from .legend import OutsideLegend
+
 MAX_POINTS = 600  # per curve on screen: a plot is a few hundred pixels wide
 
 
@@ -33,12 +37,18 @@ def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "step") -> pg
     return plot
 
 
-def plot_widget(*, left: str = "", bottom: str = "step", title: str | None = None,
-                min_height: int = 120) -> pg.PlotWidget:
-    widget = pg.PlotWidget(background="w", title=title)
+def plot_widget(*, left: str = "", bottom: str = "step", min_height: int = 120) -> pg.PlotWidget:
+    """A plot with axes whose labels never collide and a read-out of the point under the mouse (`.hover`)."""
+    widget = pg.PlotWidget(background="w", axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
     style_plot(widget.getPlotItem(), left=left, bottom=bottom)
     widget.setMinimumSize(160, min_height)
+    widget.hover = HoverReadout(widget)
     return widget
+
+
+def add_legend(plot: pg.PlotItem) -> pg.LegendItem:
+    """The plot's legend, above its data (legend.py); curves added with a name join it."""
+    return plot.legend if isinstance(plot.legend, OutsideLegend) else OutsideLegend(plot)
 
 
 def side_by_side(main: QWidget, beside: QWidget) -> QSplitter:
