@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle, QWidget
 
 from engine import Network
-from engine.project import Project, new_project
-from engine.studio import Document, RunState, Status
+from engine.project import Project, new_project, opening_selection
+from engine.studio import Document, RunState, Selection, Status
 
 from .docks import DockSpec
 from .editor import EditorScene, EditorView, Palette
@@ -23,6 +23,7 @@ from .explorer import ExplorerFeature
 from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
+from .lessons import LessonsFeature
 from .panels.inspector import Inspector
 from .screen_fit import fit_to_screen
 from .shortcuts import ShortcutsDialog
@@ -52,6 +53,8 @@ class MainWindow(QMainWindow):
         self.training = TrainingFeature(self.document, self.scene, self.view)
         self.explorer = ExplorerFeature(self.document, self.scene)
         self.surface = SurfaceFeature(self.document, self.scene)
+        self.lessons = LessonsFeature(self.document, self.scene, self.set_project, self.training.controller,
+                                      self.settings, self._lesson_panels())
         self._build_menus()
         self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
@@ -59,6 +62,7 @@ class MainWindow(QMainWindow):
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
         self.surface.attach(self.place(self.surface.dock_spec))
+        self.lessons.attach(self.place(self.lessons.dock_spec))
         for name in ("training", "boundary"):  # in front of Data and Chain rule, and of Loss surface
             self._docks[name].raise_()
         self.setStatusBar(StatusBar())
@@ -223,6 +227,7 @@ class MainWindow(QMainWindow):
         self._help_menu = menu = bar.addMenu("&Help")
         self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
         self.add_menu("E&xplore", [*self.explorer.actions, *self.surface.actions])
+        menu.addAction(self.lessons.action)
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
                      "The canvas's mouse gestures")
         self._action(menu, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/",
@@ -236,6 +241,19 @@ class MainWindow(QMainWindow):
         tools.addActions([self._undo, self._redo])
         tools.addSeparator()
         tools.addActions([self.view.action("fit"), self.view.action("arrange")])
+
+    def _raise_dock(self, name: str) -> None:
+        self._docks[name].show()
+        self._docks[name].raise_()
+
+    def _lesson_panels(self) -> dict:
+        """What a lesson step may bring forward (`show = "…"`)."""
+        return {"explain": lambda: self._raise_dock("explorer"), "loss": lambda: self._raise_dock("loss"),
+                "training": lambda: self._raise_dock("training"), "norms": self._show_norms}
+
+    def _show_norms(self) -> None:
+        self._raise_dock("gradients")
+        self.training.gradients.setCurrentWidget(self.training.norms)
 
     def _show_guide(self) -> None:
         QMessageBox.information(self, "Editor guide", GUIDE)
@@ -260,6 +278,10 @@ class MainWindow(QMainWindow):
         self._arrange_if_overlapping(project.network)
         self.undo_stack.clear()
         self.document.replace(project, title)
+        opening = Selection(*opening_selection(project.network, project.ui))
+        if opening.count:  # the project opens with something explained (the notes' two-path example)
+            self.document.select(opening)
+            self._raise_dock("explorer")
         self._restore_view_state()
         self.update_title()
 

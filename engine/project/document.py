@@ -27,6 +27,7 @@ from .data import KINDS, DataSpec
 from .fields import Field
 from .migrate import FORMAT, VERSION
 from .network_codec import MAX_SEED, decode_network, encode_network
+from .opening import opening_selection
 from .project import Project
 
 # bounds on the memory a (possibly hostile) file can make us allocate
@@ -229,6 +230,7 @@ def decode_document(doc: Field, path: Path | None) -> Project:
     history = doc.get("history", None)
     progress = doc.get("progress", None).optional()
     ui = check_ui(doc.get("ui", {}).value)
+    opening_selection(network, ui)  # its ids must name what the network has
     return Project(network, _settings(doc["settings"]), _data(doc["data"]),
                    History() if history.value is None else _history(history),
                    optimizer_t=doc.get("optimizer_t", 0).int(0, MAX_STEPS), ui=ui, path=path,
