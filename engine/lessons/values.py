@@ -69,8 +69,8 @@ class Answer:
 
 
 def question(p: Prediction) -> str:
-    """What the learner is asked for, in words."""
-    of, at = p.of or "", f"for sample {p.sample}"
+    """What the learner is asked for, in words (names with the app's arrow, as the canvas and explorer write them)."""
+    of, at = (p.of or "").replace("->", "→"), f"for sample {p.sample}"
     return {
         "activation": f"the activation h of {of} {at}",
         "preactivation": f"the pre-activation a of {of} {at}",

@@ -13,9 +13,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from engine import BackpropError
 from engine.lessons import Entry, Lesson, Problem, Step, catalogue, compute, open_project, project_refs, question
@@ -29,6 +29,7 @@ from gui.follow import Follower, follow
 from .marks import LessonMarks
 from .panel import LessonsPanel
 
+LESSON_SHARE = 0.6  # of the right column's height, which the dock asks for when Help → Lessons opens it
 BUSY_NOTE = "Training is running: wait until it pauses, then check."
 MINUS = str.maketrans({"−": "-", ",": "."})  # a typed minus sign or decimal comma still reads as a number
 
@@ -68,7 +69,7 @@ class LessonsFeature(QObject):
 
     @property
     def dock_spec(self) -> DockSpec:
-        return DockSpec(self.panel, "Lessons", Area.RightDockWidgetArea, "lessons", tab_with="inspector")
+        return DockSpec(self.panel, "Lessons", Area.RightDockWidgetArea, "lessons", tab_with="inspector", scroll=True)
 
     def attach(self, dock: QDockWidget) -> None:
         """Hidden until Help → Lessons (a returning learner's saved layout may show it again)."""
@@ -91,10 +92,17 @@ class LessonsFeature(QObject):
         if self.dock is not None:
             self.dock.show()
             self.dock.raise_()
+            QTimer.singleShot(0, self._make_room)  # once the dock is laid out
         if self.current is None and self.entries:
             stems = [e.path.stem for e in self.entries]
             last = str(self._settings.value("lessons/current", ""))
             self.start(stems.index(last) if last in stems else 0)
+
+    def _make_room(self) -> None:
+        """A lesson needs height: the dock takes most of the right column, which it shares with the explorer."""
+        window = None if self.dock is None else self.dock.parentWidget()
+        if isinstance(window, QMainWindow) and self.dock is not None:
+            window.resizeDocks([self.dock], [int(window.height() * LESSON_SHARE)], Qt.Orientation.Vertical)
 
     def start(self, number: int) -> None:
         """Lesson `number` of the list, at the step the learner reached last time."""

@@ -17,7 +17,7 @@ from gui.editor.painting import guarded_paint
 from gui.editor.scene import EditorScene
 
 COLOR = QColor(240, 150, 0, 170)  # amber: apart from the selection's blue and the explorer's highlight
-HALO = 5.0  # pixels around a marked neuron or layer
+HALO = 4.0  # pixels around a marked neuron or layer
 STROKE = 7.0  # width of a marked weight's stroke
 
 
@@ -25,7 +25,7 @@ class LessonMarks(QGraphicsItem):
     def __init__(self, scene: EditorScene):
         super().__init__()
         self._scene = scene
-        self.setZValue(0.5)  # under the layers (z 1), so a weight's stroke runs beneath its neurons
+        self.setZValue(1.5)  # above the layers (z 1): a halo around a neuron shows over its layer's column
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._items = Items()
         self._rings: list[QRectF] = []  # neurons
@@ -50,10 +50,14 @@ class LessonMarks(QGraphicsItem):
                            for lid in items.layers]
             self._rings = [self._neuron_rect(lid, j).adjusted(-HALO, -HALO, HALO, HALO) for lid, j in items.neurons]
             self._lines = []
-            for ref in items.weights:
+            for ref in items.weights:  # from rim to rim, so the stroke never covers a neuron
                 conn = scene.network.connection(ref.conn)
-                self._lines.append(QLineF(self._neuron_rect(conn.source, ref.i).center(),
-                                          self._neuron_rect(conn.target, ref.j).center()))
+                a, b = self._neuron_rect(conn.source, ref.i), self._neuron_rect(conn.target, ref.j)
+                line = QLineF(a.center(), b.center())
+                if line.length() > a.width() / 2 + b.width() / 2:
+                    start = line.pointAt(a.width() / 2 / line.length())
+                    end = line.pointAt(1 - b.width() / 2 / line.length())
+                    self._lines.append(QLineF(start, end))
         except (KeyError, IndexError):  # the network changed under the step: its names no longer resolve
             self._boxes, self._rings, self._lines = [], [], []
         rect = QRectF()
@@ -61,7 +65,7 @@ class LessonMarks(QGraphicsItem):
             rect = rect.united(box)
         for line in self._lines:
             rect = rect.united(QRectF(line.p1(), line.p2()).normalized())
-        self._rect = rect.adjusted(-STROKE, -STROKE, STROKE, STROKE)
+        self._rect = QRectF() if rect.isNull() else rect.adjusted(-STROKE, -STROKE, STROKE, STROKE)
         self.update()
 
     def _neuron_rect(self, lid: int, j: int) -> QRectF:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -37,8 +36,11 @@ class LessonsPanel(QWidget):
         self.lessons.setToolTip("The lessons in resources/lessons/; one that cannot be used says why")
         self.lessons.activated.connect(self.lesson_chosen)
         self.progress = QLabel()
-        self.text = QTextBrowser()
+        self.text = QLabel(wordWrap=True)  # grows with its text: the dock scrolls as a whole, nothing is cut off
+        self.text.setTextFormat(Qt.TextFormat.MarkdownText)
         self.text.setOpenExternalLinks(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.question = QLabel(wordWrap=True)
         self.question.setTextFormat(Qt.TextFormat.PlainText)
         self.guess = QLineEdit(placeholderText="your prediction, e.g. 0.25")
@@ -84,9 +86,10 @@ class LessonsPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.lessons)
         layout.addWidget(self.progress)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.text)
         layout.addWidget(self.prediction)
         layout.addLayout(buttons)
+        layout.addStretch(1)
 
     # ------------------------------------------------------------------ shown by the feature
     def set_lessons(self, titles: list[str], errors: list[str | None]) -> None:
@@ -99,7 +102,8 @@ class LessonsPanel(QWidget):
     def show_step(self, lesson: int, index: int, count: int, markdown: str, question: str | None) -> None:
         self.lessons.setCurrentIndex(lesson)
         self.progress.setText(f"Step {index + 1} of {count}")
-        self.text.setMarkdown(markdown)
+        self.text.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.text.setText(markdown)
         self.prediction.setVisible(question is not None)
         self.question.setText(f"What is {question}?" if question else "")
         self.guess.clear()
@@ -114,8 +118,9 @@ class LessonsPanel(QWidget):
         """A lesson that cannot be used: its error, where the steps would be."""
         self.lessons.setCurrentIndex(lesson)
         self.progress.setText("This lesson cannot be used")
-        self.text.setPlainText(f"{error}\n\nFix the file (docs/lessons.md describes the format) and open the "
-                               "Lessons panel again.")
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setText(f"{error}\n\nFix the file (docs/lessons.md describes the format) and open the Lessons "
+                          "panel again.")
         self.prediction.hide()
         for button in (self.back, self.next, self.restart):
             button.setEnabled(False)

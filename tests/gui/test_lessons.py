@@ -38,12 +38,14 @@ def test_a_lesson_runs_start_to_finish(window, qtbot, number):
         qtbot.waitUntil(lambda: idle(window), timeout=20_000)  # a step's action (a step, an epoch) has ended
         assert lessons.index == k
         assert lessons.panel.progress.text() == f"Step {k + 1} of {len(lesson.steps)}"
-        assert step.title in lessons.panel.text.toPlainText()
+        assert step.title in lessons.panel.text.text()
         if refs[k] in EXAMPLES:
             assert window.document.title == f"{refs[k]} (lesson)"
         network = window.document.network
         wanted = resolve(network, (*step.select, *step.highlight))
         assert lessons.marks.marked() == wanted  # the canvas shows what the step points at
+        assert lessons.marks.scene() is window.scene
+        assert lessons.marks.boundingRect().isEmpty() == (wanted == resolve(network, ()))
         if step.select:
             chosen = resolve(network, step.select)
             assert window.document.selection == Selection(chosen.layers, chosen.neurons, chosen.weights)
@@ -115,3 +117,21 @@ def test_the_two_path_example_opens_with_its_weight_explained(window, qtbot):
     qtbot.waitUntil(lambda: window.explorer.panel.explanation is not None)
     explanation = window.explorer.panel.explanation
     assert explanation.ref == weights[0] and explanation.paths.count == 2
+
+
+def test_a_broken_lesson_is_listed_with_its_error(qtbot, settings, tmp_path, monkeypatch):
+    (tmp_path / "1-good.md").write_text("# Good\n## One\n```toml\nproject = 'XOR'\n```\n", encoding="utf-8")
+    (tmp_path / "2-bad.md").write_text("# Bad\n## One\n```toml\nproject = 'XOR'\naction = 'fly'\n```\n",
+                                       encoding="utf-8")
+    monkeypatch.setattr("gui.lessons.install.catalogue", lambda: catalogue(tmp_path))
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    panel = window.lessons.panel
+    assert [panel.lessons.itemText(k) for k in range(panel.lessons.count())] == ["Good",
+                                                                                 "⚠ 2-bad (cannot be used)"]
+    panel.lessons.activated.emit(1)  # the learner picks it
+    assert panel.text.text().startswith("2-bad.md, line 5: action must be one of step, epoch, reset, not 'fly'")
+    assert not panel.next.isEnabled() and panel.prediction.isHidden()
+    window.training.shutdown()
+    window.mark_saved()
+    window.close()
