@@ -161,3 +161,20 @@ def test_steps_per_epoch_is_what_a_trainer_takes(lecture):
 def test_a_sample_outside_the_training_set_is_refused(lecture):
     with pytest.raises(BackpropError, match=f"sample 999 is outside the training set of {len(lecture.x)} rows"):
         compute(Prediction("activation", "h1[0]", sample=999), lecture)
+
+
+def test_the_outputs_derivative_with_respect_to_a_weight_matches_central_differences():
+    p = problem("Two paths (notes)")
+    ref = WeightRef(3, 1, 0)  # in[1] → h1[0]: two paths to the output, no loss
+
+    def y() -> float:
+        return float(compiled(p.network).predict(p.x[2:3])[0, 0])
+
+    w = float(p.network.param(ref.key).value[ref.index])
+    p.network.set_value(ref, w + H)
+    up = y()
+    p.network.set_value(ref, w - H)
+    down = y()
+    p.network.set_value(ref, w)
+    answer = compute(Prediction("derivative", "in[1] -> h1[0]", sample=2), p)
+    assert answer.value == pytest.approx((up - down) / (2 * H), rel=1e-6)

@@ -135,3 +135,24 @@ def test_a_broken_lesson_is_listed_with_its_error(qtbot, settings, tmp_path, mon
     window.training.shutdown()
     window.mark_saved()
     window.close()
+
+
+def test_a_reset_step_gives_fresh_weights(qtbot, settings, tmp_path, monkeypatch):
+    (tmp_path / "1-reset.md").write_text(
+        "# Reset\n## Train\n```toml\nproject = 'XOR'\naction = 'epoch'\n```\n"
+        "## Again\n```toml\naction = 'reset'\n```\n",
+        encoding="utf-8")
+    monkeypatch.setattr("gui.lessons.install.catalogue", lambda: catalogue(tmp_path))
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    assert not window.lessons.dock.isVisible() and not window.lessons.dock.toggleViewAction().isChecked()
+    window.lessons.open()
+    qtbot.waitUntil(lambda: idle(window) and window.project.history.epochs.data().shape[0] == 1, timeout=20_000)
+    trained = window.network.connections[3].weight.value.copy()
+    window.lessons.panel.next.click()
+    qtbot.waitUntil(lambda: idle(window) and len(window.project.history.losses.data()) == 0, timeout=20_000)
+    fresh = window.network.connections[3].weight.value
+    assert not (fresh == trained).all()
+    window.training.shutdown()
+    window.mark_saved()
+    window.close()
