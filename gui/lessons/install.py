@@ -54,7 +54,8 @@ class LessonsFeature(QObject):
         self.panel = LessonsPanel()
         self.marks = LessonMarks(scene)
         self.dock: QDockWidget | None = None
-        self.entries: list[Entry] = catalogue()
+        self.entries: list[Entry] = []  # read when the dock first opens: checking them opens their projects
+        self._listed = False
         self.current: int | None = None  # index in `entries`
         self.index = 0  # the step shown
         self._project: Project | None = None  # the project this lesson opened last, while it is the document's
@@ -78,7 +79,6 @@ class LessonsFeature(QObject):
 
     def _wire(self) -> None:
         p = self.panel
-        p.set_lessons([e.title for e in self.entries], [e.error for e in self.entries])
         p.lesson_chosen.connect(self.start)
         p.next_clicked.connect(lambda: self.go(self.index + 1))
         p.back_clicked.connect(lambda: self.go(self.index - 1))
@@ -89,6 +89,7 @@ class LessonsFeature(QObject):
     # ------------------------------------------------------------------ the way through
     def open(self) -> None:
         """Help → Lessons: the dock comes up on the lesson the learner left, at the step they left it."""
+        self.list_lessons()
         if self.dock is not None:
             self.dock.show()
             self.dock.raise_()
@@ -104,8 +105,16 @@ class LessonsFeature(QObject):
         if isinstance(window, QMainWindow) and self.dock is not None:
             window.resizeDocks([self.dock], [int(window.height() * LESSON_SHARE)], Qt.Orientation.Vertical)
 
+    def list_lessons(self) -> None:
+        """Read and check the lessons folder, once (about 0.1 s: every lesson's projects are opened to check it)."""
+        if not self._listed:
+            self._listed = True
+            self.entries = catalogue()
+            self.panel.set_lessons([e.title for e in self.entries], [e.error for e in self.entries])
+
     def start(self, number: int) -> None:
         """Lesson `number` of the list, at the step the learner reached last time."""
+        self.list_lessons()
         self.current = number
         entry = self.entries[number]
         if entry.lesson is None:

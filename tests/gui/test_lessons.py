@@ -126,6 +126,7 @@ def test_a_broken_lesson_is_listed_with_its_error(qtbot, settings, tmp_path, mon
     monkeypatch.setattr("gui.lessons.install.catalogue", lambda: catalogue(tmp_path))
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
+    window.lessons.open()
     panel = window.lessons.panel
     assert [panel.lessons.itemText(k) for k in range(panel.lessons.count())] == ["Good",
                                                                                  "⚠ 2-bad (cannot be used)"]
