@@ -18,7 +18,18 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from engine import BackpropError
-from engine.lessons import Entry, Lesson, Problem, Step, catalogue, compute, open_project, project_refs, question
+from engine.lessons import (
+    Answer,
+    Entry,
+    Lesson,
+    Problem,
+    Step,
+    catalogue,
+    compute,
+    open_project,
+    project_refs,
+    question,
+)
 from engine.lessons import resolve as resolve_items
 from engine.project import Project
 from engine.studio import Document, Selection
@@ -174,7 +185,7 @@ class LessonsFeature(QObject):
             self.marks.show_items(resolve_items(project.network, ()))
 
     # ------------------------------------------------------------------ predictions
-    def answer(self):
+    def answer(self) -> Answer:
         """The engine's value for the current step's prediction, from the network and data as they are now."""
         step = self.step
         assert step is not None and step.predict is not None
@@ -219,7 +230,7 @@ class LessonsFeature(QObject):
             self.panel.show_verdict(f"The value is {answer.value:.6g}.", None)
             self.panel.show_working(answer.working)
 
-    def _answer_or_say(self):
+    def _answer_or_say(self) -> Answer | None:
         if not self.document.idle:
             self.panel.show_verdict(BUSY_NOTE, None)
             return None
