@@ -8,6 +8,7 @@ others still load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def check_lesson(lesson: Lesson) -> Lesson:
 
 
 def _check_step(lesson: Lesson, step: Step, network: Network) -> None:
-    def checked(key: str, check) -> None:  # type: ignore[no-untyped-def]
+    def checked(key: str, check: Callable[[], object]) -> None:
         try:
             check()
         except BackpropError as exc:

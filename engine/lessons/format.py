@@ -246,7 +246,7 @@ def _prediction(predict: Any, fail: Any) -> Prediction:
         raise fail("predict.value", f"predict.value must be one of {', '.join(KINDS)}, not {kind!r}")
     of, needs = predict.get("of"), KINDS[kind]
     if needs and not isinstance(of, str):
-        raise fail("predict.of" if "predict.of" in predict else "predict",
+        raise fail("predict.of" if "of" in predict else "predict",
                    f"a {kind!r} prediction needs of = \"…\" naming {needs}")
     if not needs and of is not None:
         raise fail("predict.of", f"a {kind!r} prediction is about the whole network: it takes no of = \"…\"")

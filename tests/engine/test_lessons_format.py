@@ -86,6 +86,7 @@ def broken(tmp_path: Path, old: str, new: str) -> str:
     ('action = "step"', 'action = "train"', "lesson.md, line 25: action must be one of step, epoch, reset"),
     ('value = "path"', 'value = "weight"', "lesson.md, line 28: predict.value must be one of activation,"),
     ('of = "in[0] -> h1[0]"\nthrough', 'through', "lesson.md, line 27: a 'path' prediction needs of = \"…\""),
+    ('of = "in[0] -> h1[0]"', "of = 3", "lesson.md, line 29: a 'path' prediction needs of = \"…\""),
     ("sample = 3", "sample = -1", "lesson.md, line 31: predict.sample must be a whole number ≥ 0, not -1"),
     ("relative = 0.1", 'relative = "10%"', "lesson.md, line 32: predict.relative must be a number ≥ 0"),
     ("absolute = 0.01", "samples = 2", "lesson.md, line 33: unknown setting predict.samples"),
