@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from engine import BackpropError
+from engine import BackpropError, NetworkEvent
 from engine.lessons import (
     Answer,
     Entry,
@@ -75,7 +75,7 @@ class LessonsFeature(QObject):
         self.action.setToolTip("Guided lessons on backpropagation, from the lecture notes")
         self.action.setStatusTip(self.action.toolTip())
         self.action.triggered.connect(self.open)
-        self._network = Follower(self, lambda _event: self.marks.relayout(), document.network.events)
+        self._network = Follower(self, self._network_changed, document.network.events)
         follow(self, document.events.project_replaced, self._project_replaced)
         self._wire()
 
@@ -87,28 +87,46 @@ class LessonsFeature(QObject):
         """Hidden until Help → Lessons (a returning learner's saved layout may show it again)."""
         self.dock = dock
         dock.hide()
+        dock.visibilityChanged.connect(self._visibility_changed)
 
     def _wire(self) -> None:
         p = self.panel
         p.lesson_chosen.connect(self.start)
-        p.next_clicked.connect(lambda: self.go(self.index + 1))
-        p.back_clicked.connect(lambda: self.go(self.index - 1))
-        p.restart_clicked.connect(lambda: self.go(0))
+        p.next_clicked.connect(self.next_step)
+        p.back_clicked.connect(self.previous_step)
+        p.restart_clicked.connect(self.restart)
         p.check_requested.connect(self.check)
         p.reveal_requested.connect(self.reveal)
 
     # ------------------------------------------------------------------ the way through
     def open(self) -> None:
         """Help → Lessons: the dock comes up on the lesson the learner left, at the step they left it."""
-        self.list_lessons()
         if self.dock is not None:
             self.dock.show()
             self.dock.raise_()
             QTimer.singleShot(0, self._make_room)  # once the dock is laid out
+        self._resume()
+
+    def _visibility_changed(self, visible: bool) -> None:
+        """Shown another way (View → Panels, a restored layout): it still shows where the learner was."""
+        if visible:
+            self._resume()
+
+    def _resume(self) -> None:
+        self.list_lessons()
         if self.current is None and self.entries:
             stems = [e.path.stem for e in self.entries]
             last = str(self._settings.value("lessons/current", ""))
             self.start(stems.index(last) if last in stems else 0)
+
+    def next_step(self) -> None:
+        self.go(self.index + 1)
+
+    def previous_step(self) -> None:
+        self.go(self.index - 1)
+
+    def restart(self) -> None:
+        self.go(0)
 
     def _make_room(self) -> None:
         """A lesson needs height: the dock takes most of the right column, which it shares with the explorer."""
@@ -178,6 +196,9 @@ class LessonsFeature(QObject):
                 return
             {"step": self._training.step, "epoch": self._training.step_epoch,
              "reset": self._training.reset_weights}[step.action]()
+
+    def _network_changed(self, _event: NetworkEvent) -> None:
+        self.marks.relayout()  # a layer moved or was resized: the marks follow its neurons
 
     def _project_replaced(self, project: Project) -> None:
         self._network.follow(project.network.events)
