@@ -162,7 +162,8 @@ def test_a_reset_step_gives_fresh_weights(qtbot, settings, tmp_path, monkeypatch
 def test_the_dock_shown_from_view_panels_resumes_the_lesson(window, qtbot):
     window.settings.setValue("lessons/current", ENTRIES[1].path.stem)
     window.settings.setValue(f"lessons/{ENTRIES[1].lesson.key}/step", 2)
-    window.lessons.dock.toggleViewAction().trigger()  # View → Panels → Lessons
+    window.lessons.dock.toggleViewAction().trigger()  # View → Panels → Lessons: a tab behind the inspector's
+    window.lessons.dock.raise_()  # the learner clicks the tab
     qtbot.waitUntil(lambda: window.lessons.current is not None)
     assert (window.lessons.current, window.lessons.index) == (1, 2)
     assert window.document.title == f"{project_refs(ENTRIES[1].lesson)[2]} (lesson)"
