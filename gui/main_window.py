@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle, QWidget
 
 from engine import Network
-from engine.project import Project, new_project
-from engine.studio import Document, RunState, Status
+from engine.project import Project, new_project, opening_selection
+from engine.studio import Document, RunState, Selection, Status
 
 from .docks import DockSpec
 from .editor import EditorScene, EditorView, Palette
@@ -23,6 +23,7 @@ from .explorer import ExplorerFeature
 from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
+from .lessons import LessonsFeature
 from .panels.inspector import Inspector
 from .preferences import PreferencesDialog, apply_saved
 from .screen_fit import fit_to_screen
@@ -56,6 +57,8 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerFeature(self.document, self.scene)
         self.surface = SurfaceFeature(self.document, self.scene)
         self.workspaces = Workspaces(self, self._docks, self.settings)  # arranges the docks placed below
+        self.lessons = LessonsFeature(self.document, self.scene, self.set_project, self.training.controller,
+                                      self.settings, self._lesson_panels())
         self._build_menus()
         self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))
@@ -63,6 +66,7 @@ class MainWindow(QMainWindow):
             self.place(spec)
         self.explorer.attach(self.place(self.explorer.dock_spec))
         self.surface.attach(self.place(self.surface.dock_spec))
+        self.lessons.attach(self.place(self.lessons.dock_spec))
         self.setStatusBar(StatusBar())
         self.statusBar().addPermanentWidget(self.training.status)
         self._wire()
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.workspaces.switched.connect(self._workspace_switched)
         self.explorer.raise_requested.connect(self._explain_workspace)
+        self.lessons.raise_requested.connect(lambda: self.workspaces.switch("learn"))
         events = self.document.events
         follow(self, events.status_changed, self._show_status)
         follow(self, events.run_state_changed, self._run_state_changed)
@@ -155,7 +160,9 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _explain_workspace(self) -> None:
-        self.workspaces.switch("explain")
+        """The chain rule comes up in Explain, unless the workspace shown has it (Learn: a lesson explains)."""
+        if "explorer" not in self.workspaces.current.docks:
+            self.workspaces.switch("explain")
 
     def _workspace_switched(self, name: str) -> None:
         if name == "explain":  # the Gradients dock's Watched weights tab is the one this workspace is for
@@ -230,6 +237,7 @@ class MainWindow(QMainWindow):
         self._help_menu = menu = bar.addMenu("&Help")
         self.add_menu("&Training", self.training.actions)  # the shortcuts work wherever the focus is
         self.add_menu("E&xplore", [*self.explorer.actions, *self.surface.actions])
+        menu.addAction(self.lessons.action)
         self._action(menu, "Editor &Guide", self._show_guide, QKeySequence.StandardKey.HelpContents,
                      "The canvas's mouse gestures")
         self._action(menu, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/",
@@ -247,6 +255,19 @@ class MainWindow(QMainWindow):
         tools.setObjectName("workspace_toolbar")
         tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         tools.addActions(list(self.workspaces.actions.values()))
+
+    def _raise_dock(self, name: str) -> None:
+        self._docks[name].show()
+        self._docks[name].raise_()
+
+    def _lesson_panels(self) -> dict:
+        """What a lesson step may bring forward (`show = "…"`)."""
+        return {"explain": lambda: self._raise_dock("explorer"), "loss": lambda: self._raise_dock("loss"),
+                "training": lambda: self._raise_dock("training"), "norms": self._show_norms}
+
+    def _show_norms(self) -> None:
+        self._raise_dock("gradients")
+        self.training.gradients.setCurrentWidget(self.training.norms)
 
     def _show_guide(self) -> None:
         QMessageBox.information(self, "Editor guide", GUIDE)
@@ -277,6 +298,10 @@ class MainWindow(QMainWindow):
         self._arrange_if_overlapping(project.network)
         self.undo_stack.clear()
         self.document.replace(project, title)
+        opening = Selection(*opening_selection(project.network, project.ui))
+        if opening.count:  # the project opens with something explained (the notes' two-path example)
+            self.document.select(opening)
+            self._raise_dock("explorer")
         self._restore_view_state()
         self.update_title()
 

@@ -1,4 +1,4 @@
-"""Workspaces: Build, Train and Explain, three arrangements of the window's docks around the canvas.
+"""Workspaces: Build, Train, Explain and Learn, four arrangements of the window's docks around the canvas.
 
 One arrangement of every dock did not fit a laptop: at 1280×800 the inspector showed two rows and the chain rule
 the top of its first section. Each workspace shows only the docks its task needs, sized from what their content
@@ -54,8 +54,8 @@ WORKSPACES = (
     # the settings in a column of tabs (the training form alone fills a laptop's column); under the canvas the
     # loss and the boundary side by side, the first things to watch, the gradients and the surface behind them
     Workspace("train", "Train", "Ctrl+2",
-              "Train it: the training and data settings, the loss and its timeline, the gradients, the decision boundary "
-              "and the runs",
+              "Train it: the training and data settings, the loss and its timeline, the gradients, the decision "
+              "boundary and the runs",
               (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
                Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
                Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"),
@@ -63,6 +63,10 @@ WORKSPACES = (
     # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
               (Place("explorer", RIGHT), Place("surface", under="explorer"), Place("gradients", BOTTOM))),
+    # a lesson beside the canvas it marks, the chain rule it explains with, and the plots its steps bring forward
+    Workspace("learn", "Learn", "Ctrl+4", "Learn backpropagation: a lesson from the notes, the chain rule, the plots",
+              (Place("lessons", LEFT), Place("explorer", RIGHT), Place("loss", BOTTOM),
+               Place("gradients", tab_with="loss"))),
 )
 
 
@@ -91,7 +95,7 @@ FIRST = "train"
 
 
 class Workspaces(QObject):
-    """The workspace actions (View → Workspace, the toolbar, Ctrl+1/2/3) and the arrangement of each."""
+    """The workspace actions (View → Workspace, the toolbar, Ctrl+1/2/3/4) and the arrangement of each."""
 
     switched = Signal(str)  # the workspace's name, once its arrangement is in place
 

@@ -27,6 +27,7 @@ from .data import KINDS, DataSpec
 from .fields import Field
 from .migrate import FORMAT, VERSION
 from .network_codec import MAX_SEED, decode_network, encode_network
+from .opening import opening_selection
 from .project import Project
 from .runs_codec import decode_runs, encode_runs
 
@@ -234,6 +235,7 @@ def decode_document(doc: Field, path: Path | None) -> Project:
     ui = check_ui(doc.get("ui", {}).value)
     runs = decode_runs(doc.get("runs", []), decode_settings, decode_data)
     made = doc.get("runs_made", 0).int(max((run.id for run in runs), default=0), MAX_STEPS)  # ids are never reused
+    opening_selection(network, ui)  # its ids must name what the network has
     return Project(network, decode_settings(doc["settings"]), decode_data(doc["data"]),
                    History() if history.value is None else _history(history),
                    optimizer_t=doc.get("optimizer_t", 0).int(0, MAX_STEPS), ui=ui, path=path,

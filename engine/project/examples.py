@@ -21,6 +21,9 @@ EXAMPLES: dict[str, Path] = {
         ("Lecture notes 4-3-2-1 (Iris)", "lecture_4321.bps.json"),
         ("Scalar chain (notes)", "scalar_chain.bps.json"),
         ("Two paths (notes)", "two_paths.bps.json"),
+        ("Deep sigmoid chain", "deep_sigmoid.bps.json"),
+        ("Deep ReLU chain", "deep_relu.bps.json"),
+        ("Skip chain", "skip_chain.bps.json"),
     )
 }
 NEW_PROJECT_EXAMPLE = "Circles"

@@ -86,9 +86,25 @@ class EditorScene(QGraphicsScene):
         self.selection_changed.connect(self._publish_selection)
         self.set_network(document.network)
         follow(self, document.events.project_replaced, self._project_replaced)
+        follow(self, document.events.selection_changed, self._show_selection)
 
     def _project_replaced(self, project: Project) -> None:
         self.set_network(project.network)
+
+    def _show_selection(self, selection: Selection) -> None:
+        """A selection the document got from elsewhere (a lesson, a project's opening selection), on the canvas."""
+        layers, neurons, weights = self.selection()
+        if (set(layers), set(neurons), set(weights)) == (set(selection.layers), set(selection.neurons),
+                                                         set(selection.weights)):
+            return  # the canvas made it (or already shows it)
+        with _blocked(self):
+            self.clearSelection()
+            for lid in selection.layers:
+                self._items[lid].setSelected(True)
+            for lid, j in selection.neurons:
+                self._items[lid].neurons[j].setSelected(True)
+            self._weights = np.unique(_keys(list(selection.weights)), axis=0)
+        self._remark()
 
     def _publish_selection(self) -> None:
         """The document owns the selection; the canvas is where it is made."""

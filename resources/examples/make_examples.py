@@ -105,7 +105,44 @@ def two_paths() -> Project:
     data = DataSpec("generator", "xor", {"n_samples": 200, "noise": 0.0, "seed": 0})
     sgd = TrainSettings(loss="bce", optimizer="sgd", optimizer_params={"lr": LECTURE_LR}, batch_size=16,
                         epochs=200)
+    # opened with the notes' weight selected and explained: in[0] → h1[0], whose two paths run through h2[0], h2[1]
+    first = net.find_connection(net.input_layer.id, net.layer_by_name("h1").id)
+    assert first is not None
+    return Project(net, sgd, data, ui={"selection": {"weights": [[first.id, 0, 0]]}})
+
+
+def _deep_chain(activation: str, init: str) -> Project:
+    """Six hidden layers of six neurons on the moons: one network for the vanishing-gradients lesson, built twice
+    with the same seed so only the activation (and its matching initialiser) differs."""
+    net = layered([2, 6, 6, 6, 6, 6, 6, 1], activation, "sigmoid", seed=9)
+    for cid in net.connections:
+        net.set_init(cid, init)
+    net.reinitialize()
+    data = DataSpec("generator", "moons", {"n_samples": 300, "noise": 0.1, "seed": 0})
+    sgd = TrainSettings(loss="bce", optimizer="sgd", optimizer_params={"lr": 0.1}, batch_size=16, epochs=100)
     return Project(net, sgd, data)
+
+
+def deep_sigmoid() -> Project:
+    """Every sigmoid's slope is at most 1/4, so the gradient of an early weight, a product of one slope per layer,
+    shrinks layer by layer: the per-connection norm plot shows the first layers' ‖dL/dW‖ far below the last's."""
+    return _deep_chain("sigmoid", "glorot_uniform")
+
+
+def deep_relu() -> Project:
+    """The same chain with ReLU (slope 1 where active) and He initialisation: the norms stay of one size."""
+    return _deep_chain("relu", "he_uniform")
+
+
+def skip_chain() -> Project:
+    """One neuron per layer, in → h1 → h2 → out, plus a skip h1 → out: the weight in → h1 now reaches the output
+    two ways, through h2 and straight, and its gradient is the sum of the two chain products."""
+    net = layered([1, 1, 1, 1], "sigmoid", "identity", seed=10)
+    h1, out = net.layer_by_name("h1").id, net.output_layer.id
+    net.move_layer(out, (3 * LAYER_SPACING, Y_STEP / 2))
+    net.connect(h1, out)
+    data = DataSpec("generator", "sine", {"n_samples": 100, "noise": 0.05, "seed": 0})
+    return Project(net, _adam("mse", 0.02, 100), data)
 
 
 def write_scalar_chain(path: Path) -> None:
@@ -126,7 +163,8 @@ def write_iris_two_classes(path: Path) -> None:
 BUILDERS: dict[str, Callable[[], Project]] = {
     "XOR": xor, "Circles": circles, "Spiral (3 arms)": spiral, "Sine regression": sine,
     "Skip connection": skip, "Lecture notes 4-3-2-1 (Iris)": lecture_4321, "Scalar chain (notes)": scalar_chain,
-    "Two paths (notes)": two_paths,
+    "Two paths (notes)": two_paths, "Deep sigmoid chain": deep_sigmoid, "Deep ReLU chain": deep_relu,
+    "Skip chain": skip_chain,
 }
 
 

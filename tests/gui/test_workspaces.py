@@ -1,4 +1,4 @@
-"""Workspaces: each one fits a laptop screen unscrolled, Ctrl+1/2/3 switch, and each keeps the user's arrangement."""
+"""Workspaces: each one fits a laptop screen unscrolled, Ctrl+1/2/3/4 switch, and each keeps the user's arrangement."""
 
 from __future__ import annotations
 
@@ -111,8 +111,8 @@ def test_a_rearrangement_is_kept_across_switches_and_windows_and_reset_restores_
 
 def test_no_other_action_takes_the_workspace_keys(window):
     from gui.shortcuts import shortcuts
-    taken = [row for row in shortcuts(window) if {"Ctrl+1", "Ctrl+2", "Ctrl+3"} & set(row.keys.split(", "))]
-    assert sorted(row.text for row in taken) == ["Build", "Explain", "Train"]
+    taken = [row for row in shortcuts(window) if {"Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"} & set(row.keys.split(", "))]
+    assert sorted(row.text for row in taken) == ["Build", "Explain", "Learn", "Train"]
 
 
 @pytest.mark.parametrize("modifiers", [Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier])
