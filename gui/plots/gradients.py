@@ -47,6 +47,7 @@ class WatchedWeightsView(QWidget):
         unwatch = QPushButton("Stop watching")
         unwatch.clicked.connect(self.unwatch_requested)
         self.hint = QLabel("Select weights (edges) on the canvas, then Watch.")
+        self.hint.setWordWrap(True)  # unwrapped, this sentence set the dock's minimum width to 582 px
         bar = QHBoxLayout()
         bar.addWidget(watch)
         bar.addWidget(unwatch)
