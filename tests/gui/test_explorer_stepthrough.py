@@ -67,7 +67,7 @@ def forward_backward(x: np.ndarray, t: np.ndarray) -> dict:
 def skip(qtbot, window, tmp_path):
     net, keys = skip_net()
     data = csv_data(tmp_path, [(0.5, -1.0, 1), (1.5, 0.25, 0)], "classification")
-    ui = open_explorer(qtbot, window, project(net, data, "bce", lr=LR, batch_size=2))
+    ui = open_explorer(qtbot, window, project(net, data, "bce", lr=LR, batch_size=2), batch_mean=True)
     x, t = ui.document.trainer().last_batch()  # the batch, in the trainer's shuffled order
     return SimpleNamespace(ui=ui, canvas=Canvas(window), net=net, keys=keys, x=x, t=t)
 

@@ -6,6 +6,7 @@ Holds no test itself. Every expected number in the explorer tests comes from the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +53,20 @@ def hover(widget: QWidget, pos: QPoint) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def plain(label: QLabel) -> str:
-    """What a rich-text label reads as on screen."""
+def plain(label: QLabel | str) -> str:
+    """What a rich-text label (or a rich text) reads as on screen: no-break spaces as spaces, no word joiners."""
     doc = QTextDocument()
-    doc.setHtml(label.text())
-    return doc.toPlainText()
+    doc.setHtml(label if isinstance(label, str) else label.text())
+    return doc.toPlainText().replace("\u00a0", " ").replace("\u2060", "")
+
+
+def samples_table(label: QLabel) -> list[list[str]]:
+    """The cells of the batch's samples table in the label's rich text, row by row (the header first)."""
+    html = label.text()
+    start = html.index('<table class="samples"')
+    table = html[start : html.index("</table>", start)]
+    return [[plain(cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table)]
 
 
 def flat(label: QLabel) -> str:
@@ -64,13 +74,16 @@ def flat(label: QLabel) -> str:
     return " ".join(plain(label).split())
 
 
-def open_explorer(qtbot, window, proj: Project | None = None):
-    """The window on `proj`, with the explorer's tab up."""
+def open_explorer(qtbot, window, proj: Project | None = None, *, batch_mean: bool = False):
+    """The window on `proj`, with the explorer's tab up, explaining the batch mean if asked (else sample 0)."""
     if proj is not None:
         window.set_project(proj)
     ui = window.explorer
     ui.dock.raise_()
     qtbot.waitUntil(lambda: ui.on_screen, timeout=WAIT)
+    if batch_mean:
+        qtbot.waitUntil(lambda: ui.panel.samples.count() > 1 and not ui.pending, timeout=WAIT)
+        ui.panel.samples.setCurrentIndex(0)
     return ui
 
 
