@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,7 +61,12 @@ class _BarDelegate(QStyledItemDelegate):
 class _RichDelegate(QStyledItemDelegate):
     """Draws the cell's text as rich text, wrapped to the column's width; its height follows."""
 
-    def _document(self, option: QStyleOptionViewItem, index: QModelIndex, width: int) -> QTextDocument:
+    def __init__(self, tree: QTreeWidget):
+        super().__init__(tree)
+        self.tree = tree
+
+    def _document(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex,
+                  width: int) -> QTextDocument:
         doc = QTextDocument()
         doc.setDocumentMargin(PAD)
         doc.setDefaultFont(option.font)
@@ -85,10 +90,10 @@ class _RichDelegate(QStyledItemDelegate):
         doc.documentLayout().draw(painter, context)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        width = self.parent().columnWidth(index.column())
+        width = self.tree.columnWidth(index.column())
         return QSize(width, math.ceil(self._document(opt, index, width).size().height()))
 
 
@@ -148,8 +153,7 @@ class PathList(QTreeWidget):
         ink = text_ink(self.palette())
         for k in range(self.topLevelItemCount()):
             item = self.topLevelItem(k)
-            value = item.data(0, Qt.ItemDataRole.UserRole)
-            if value is not None:
+            if item is not None and (value := item.data(0, Qt.ItemDataRole.UserRole)) is not None:
                 item.setForeground(0, QColor(ink.positive if value >= 0 else ink.negative))
 
     def fit(self) -> None:

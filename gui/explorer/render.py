@@ -142,9 +142,8 @@ def local_form(e: Explanation, ink: TextInk) -> str:
     loc = e.local
     w = "b" if is_bias(e) else "w"
     batch = e.n_samples > 1
-    parts = [equation(derivative("L", w), "&nbsp;=&nbsp;", derivative("a_j", w),
-                      f"&nbsp;· δ<sub>j</sub>{', averaged over the batch' if batch else ''}, for neuron "
-                      f"j = <b>{escape(loc.delta.where)}</b>")]
+    parts = [equation(derivative("L", w), "&nbsp;=&nbsp;", derivative("a_j", w), "&nbsp;· δ<sub>j</sub>")
+             + f"{'averaged over the batch, ' if batch else ''}for neuron j = <b>{escape(loc.delta.where)}</b>"]
     if not batch:
         rows = [_row(f"∂a<sub>j</sub>/∂{w}", "1 (a bias is added to a<sub>j</sub> as it is)" if is_bias(e) else
                      f"h<sub>i</sub> = h[{escape(loc.source.where)}] = {fmt(loc.source.value)}"),

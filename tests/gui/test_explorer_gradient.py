@@ -103,7 +103,7 @@ def test_clicking_an_edge_shows_the_hand_computed_local_form_paths_and_update(qt
     assert flat(panel.heading).startswith("∂L ∂w for in[0] → h[0] = 3.9 ")
     assert "the mean over the batch of 2 samples" in plain(panel.heading)
     local = flat(panel.local)
-    for line in ("∂L ∂w = ∂aj ∂w · δj, averaged over the batch, for neuron j = h[0]", "h[0] → out[0] 1 2.85 2.85",
+    for line in ("∂L ∂w = ∂aj ∂w · δj averaged over the batch, for neuron j = h[0]", "h[0] → out[0] 1 2.85 2.85",
                  "∂L/∂w = mean(h · δ) = 3.9", "mean(h) · mean(δ) = 4.275 is not the gradient"):
         assert line in local, (line, local)
     # per sample: h_i = x0, relu'(a) = 1, Σ w·δ = 1 · δ_out, δ_j, and h_i · δ_j (A: 1 · 3.6, B: 2 · 2.1)
@@ -139,7 +139,7 @@ def test_a_neurons_bias_and_one_sample_alone(qtbot, hand):
     canvas.click(canvas.neuron(canvas.layer("h"), 0))
     wait_for(qtbot, ui, refs["b0"])
     assert flat(ui.panel.heading).startswith("∂L ∂b for b h[0] = 2.85 ")
-    assert "∂L ∂b = ∂aj ∂b · δj, averaged over the batch" in flat(ui.panel.local)
+    assert "∂L ∂b = ∂aj ∂b · δj averaged over the batch" in flat(ui.panel.local)
     header, *samples, _ = samples_table(ui.panel.local)  # no h_i: ∂a_j/∂b = 1, so the product is δ_j itself
     assert header == ["n", "f′(aj)", "Σ wδ", "δj"]
     assert sorted(row[1:] for row in samples) == [["1", "2.1", "2.1"], ["1", "3.6", "3.6"]]

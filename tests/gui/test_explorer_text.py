@@ -15,13 +15,14 @@ from coloraide import Color
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
-from test_dark_palette import AA, contrast, in_window, pixels, themed_window  # noqa: F401 (a fixture)
+from test_dark_palette import AA, contrast, dark_palette, in_window, pixels, themed_window  # noqa: F401 (a fixture)
 from test_explorer_support import WAIT, flat, open_explorer, plain, samples_table, wait_for
 
 from engine import WeightRef, gradient_check
 from engine.explain.text import number
 from engine.project import open_example
 from engine.studio import Selection
+from gui.colors import INK_ON_DARK, INK_ON_LIGHT
 from gui.explorer.install import RUNNING_NOTE
 
 NARROW = 360
@@ -145,3 +146,19 @@ def test_every_explorer_text_and_colour_reads_on_light_and_dark_palettes(themed_
         if (ratio := base.contrast(Color(colour), method="wcag21")) < AA:
             poor[f"path row {k}'s contribution {colour}"] = ratio
     assert not poor, f"hard to read (WCAG contrast < {AA}): {poor}"
+
+
+def test_a_palette_change_recolours_what_is_shown(qtbot, window):
+    ui, ref = two_paths(qtbot, window)
+    wait_for(qtbot, ui, ref, sample=0)
+    panel, app = ui.panel, QApplication.instance()
+    before = app.palette()
+    assert INK_ON_LIGHT.positive in panel.heading.text()
+    try:
+        app.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: INK_ON_DARK.positive in panel.heading.text(), timeout=WAIT)
+        shown = panel.heading.text() + panel.local.text() + panel.update_label.text()
+        assert not any(colour in shown for colour in (INK_ON_LIGHT.positive, INK_ON_LIGHT.muted))
+        assert panel.paths.topLevelItem(0).foreground(0).color().name() == INK_ON_DARK.positive
+    finally:
+        app.setPalette(before)
