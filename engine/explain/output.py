@@ -17,6 +17,7 @@ otherwise. Frozen unit weights are left out of the printed product: they multipl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,9 +59,14 @@ class NotesForm:
     factors: tuple[tuple[str, float], ...]  # (formula, value), e.g. ("e^h1", 2.718)
     product: float
 
-    def __str__(self) -> str:
-        symbols = " · ".join(s for s, _ in self.factors) or "1"
+    def sides(self, write: Callable[[str], str] = str) -> tuple[str, str]:
+        """The product of the formulas (each written by `write`, e.g. typeset) and the product of their numbers."""
+        symbols = " · ".join(write(s) for s, _ in self.factors) or "1"
         numbers = " · ".join(number(v, 4) for _, v in self.factors) or "1"
+        return symbols, numbers
+
+    def __str__(self) -> str:
+        symbols, numbers = self.sides()
         return f"{symbols} = {numbers} = {self.product:.6g}"
 
 

@@ -255,8 +255,7 @@ def output(e: OutputExplanation, ink: TextInk) -> str:
     parts = [title, muted(f"the output {escape(e.output)} itself, no loss; {samples}", ink), "",
              f"<b>Paths to the output</b>: {len(e.paths.paths)} of {e.paths.count} listed"]
     for n, (path, form) in enumerate(zip(e.paths.paths, e.forms, strict=True), 1):
-        symbols = " · ".join(typeset(s) for s, _ in form.factors) or "1"
-        numbers = " · ".join(number(v, 4) for _, v in form.factors) or "1"
+        symbols, numbers = form.sides(typeset)
         parts.append(f"{n}. {escape(path.name.removesuffix(' → L'))}:<br>"
                      f"&nbsp;&nbsp;{symbols} = {numbers} = {signed(form.product, ink)}")
     if e.paths.remainder_count:
