@@ -33,6 +33,7 @@ from engine.explain import Explanation, OutputExplanation
 from gui.colors import TextInk, error_color, text_ink
 
 from . import render
+from .batch_table import BatchTable
 from .path_list import PathList
 from .stepthrough import StepThroughView
 
@@ -135,6 +136,7 @@ class ExplorerPanel(QWidget):
         self.highlight_all.toggled.connect(self.highlight_all_toggled)
         self.check_label = _rich()
         self.local = _rich(links=True)
+        self.batch_table = BatchTable()
         self.paths = PathList()
         self.paths.hovered.connect(self.hovered)
         self.paths_caption = _rich()
@@ -151,7 +153,8 @@ class ExplorerPanel(QWidget):
         column.addWidget(self.heading)
         column.addLayout(buttons)
         column.addWidget(self.check_label)
-        for title, widgets in (("Local form", (self.local,)), ("Paths to the loss", (self.paths_caption, self.paths)),
+        for title, widgets in (("Local form", (self.local, self.batch_table)),
+                               ("Paths to the loss", (self.paths_caption, self.paths)),
                                ("Update", (self.update_label,))):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
@@ -222,6 +225,9 @@ class ExplorerPanel(QWidget):
         extra = "<br>" + render.muted(escape(note), ink) if note else ""
         self.heading.setText(render.heading(e, ink) + extra)
         self.local.setText(render.local_form(e, ink))
+        if e.n_samples > 1:
+            self.batch_table.show_batch(e)
+        self.batch_table.setHidden(e.n_samples == 1)
         pf = e.paths
         batch = "<br>" + render.muted(BATCH_NOTE, ink) if e.n_samples > 1 else ""
         self.paths_caption.setText(

@@ -22,7 +22,6 @@ from engine.explain.text import number
 from gui.colors import TextInk
 
 MAX_VECTOR = 4  # entries of a sample's x or t written out
-TABLE_DIGITS = 4  # significant digits of the samples table, whose factors visibly multiply to its products
 NO_BREAK_SLASH = "/\u2060"  # a slash followed by a word joiner: Qt would otherwise break a line after it
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _POWER = re.compile(r"\^(\w+|\([^()]*\))")  # e^h1, e^(a_y)
@@ -105,15 +104,13 @@ def _named(q: Quantity) -> str:
     return f"{typeset(q.symbol)}[{_where(q)}]"
 
 
-def _row(*cells: str, bold: bool = False, pad: int = 4) -> str:
+def _row(*cells: str, bold: bool = False) -> str:
     tag = "th" if bold else "td"
-    return "<tr>" + "".join(f'<{tag} style="padding: 1px {pad}px">{c}</{tag}>' for c in cells) + "</tr>"
+    return "<tr>" + "".join(f'<{tag} style="padding: 1px 4px">{c}</{tag}>' for c in cells) + "</tr>"
 
 
-def _table(rows: list[str], name: str = "", style: str = "") -> str:
-    named = f' class="{name}"' if name else ""
-    styled = f' style="{style}"' if style else ""
-    return f'<table{named}{styled} cellspacing="0">' + "".join(rows) + "</table>"
+def _table(rows: list[str]) -> str:
+    return '<table cellspacing="0">' + "".join(rows) + "</table>"
 
 
 def is_bias(e: Explanation) -> bool:
@@ -138,7 +135,7 @@ def heading(e: Explanation, ink: TextInk) -> str:
 
 def local_form(e: Explanation, ink: TextInk) -> str:
     """dL/dw = ∂a_j/∂w · δ_j, δ_j's own expansion (consumer terms, or the loss's factors), and the product; with a
-    batch, the samples' table, whose rows multiply out and whose mean is the gradient."""
+    batch, the sentence that introduces the samples' table (`batch_table.BatchTable`)."""
     loc = e.local
     w = "b" if is_bias(e) else "w"
     batch = e.n_samples > 1
@@ -165,7 +162,6 @@ def local_form(e: Explanation, ink: TextInk) -> str:
         parts.append(_table(terms))
     product = "δ" if is_bias(e) else "h · δ"
     if batch:
-        parts.append(samples_table(e, ink))
         product = f"mean({product})"
     else:
         parts.append(f"δ<sub>j</sub> = {fmt(loc.delta.value)}")
@@ -174,29 +170,11 @@ def local_form(e: Explanation, ink: TextInk) -> str:
     if batch and not is_bias(e) and not math.isclose(naive, loc.gradient, rel_tol=1e-9, abs_tol=1e-300):
         parts.append(muted(f"Products are taken per sample, then averaged: mean(h) · mean(δ) = {fmt(naive)} is not "
                            "the gradient.", ink))
+    if batch:
+        what = "δ<sub>j</sub>" if is_bias(e) else "h<sub>i</sub> · δ<sub>j</sub>"
+        parts.append(f"Sample by sample n, {what}: each row's factors multiply to its product, and the products' "
+                     "mean is the gradient:")  # the panel's `BatchTable` follows
     return "<br>".join(parts)
-
-
-def samples_table(e: Explanation, ink: TextInk) -> str:
-    """One row per sample: ∂a_j/∂w (h_i), δ_j's factors and δ_j, and their product; the last row the products'
-    mean, which is the gradient. Every row multiplies out as shown, which batch means never do."""
-    loc = e.local
-    columns = ([] if is_bias(e) else [("h<sub>i</sub>", loc.source)])
-    columns += [(_header(q.symbol), q) for q in loc.delta_factors]
-    columns += [("δ<sub>j</sub>", loc.product)] if is_bias(e) else [("δ<sub>j</sub>", loc.delta),
-                                                                     ("h<sub>i</sub>·δ<sub>j</sub>", loc.product)]
-    rows = [_row("n", *(name for name, _ in columns), bold=True, pad=3)]
-    rows += [_row(str(n), *(fmt(float(q.samples[n]), TABLE_DIGITS) for _, q in columns[:-1]),
-                  signed(float(loc.product.samples[n]), ink, TABLE_DIGITS), pad=3) for n in range(e.n_samples)]
-    rows.append(f'<tr><td style="padding: 1px 3px"><b>mean</b></td><td colspan="{len(columns)}" align="right" '
-                f'style="padding: 1px 3px">the products\' mean <b>{signed(loc.gradient, ink, 8)}</b></td></tr>')
-    what = "δ<sub>j</sub>" if is_bias(e) else "h<sub>i</sub> · δ<sub>j</sub>"
-    return (f"Sample by sample n, {what}: each row's factors multiply to its product, and the products' mean is "
-            "the gradient." + _table(rows, "samples", "font-size: small"))
-
-
-def _header(symbol: str) -> str:
-    return {"f'(a)": "f′(a<sub>j</sub>)", "Σ w·δ": "Σ wδ"}.get(symbol, typeset(symbol))
 
 
 def factor_chain(path: Path) -> str:

@@ -107,10 +107,10 @@ def test_clicking_an_edge_shows_the_hand_computed_local_form_paths_and_update(qt
                  "∂L/∂w = mean(h · δ) = 3.9", "mean(h) · mean(δ) = 4.275 is not the gradient"):
         assert line in local, (line, local)
     # per sample: h_i = x0, relu'(a) = 1, Σ w·δ = 1 · δ_out, δ_j, and h_i · δ_j (A: 1 · 3.6, B: 2 · 2.1)
-    header, *samples, mean = samples_table(panel.local)
-    assert header == ["n", "hi", "f′(aj)", "Σ wδ", "δj", "hi·δj"]
+    header, *samples, mean = samples_table(panel.batch_table)
+    assert header == ["n", "hᵢ", "f′(aⱼ)", "Σ wⱼₖδₖ", "δⱼ", "hᵢ·δⱼ"]
     assert sorted(row[1:] for row in samples) == [["1", "1", "3.6", "3.6", "3.6"], ["2", "1", "2.1", "2.1", "4.2"]]
-    assert mean == ["mean", "the products' mean 3.9"]
+    assert mean == ["mean", "", "", "", "3.9", ""]  # under the products, spanning two columns
     rows = [(panel.paths.topLevelItem(k).text(0), plain(panel.paths.topLevelItem(k).text(1)))
             for k in range(panel.paths.topLevelItemCount())]
     assert rows == [("3.9", "1. h[0] → out[0] → L\n∂L/∂ŷ 2.85 · ∂ŷ/∂a 1 · ∂a/∂h 1 · ∂h/∂a 1 · h 1.5"),
@@ -123,14 +123,14 @@ def test_a_weight_whose_neuron_is_dead_for_one_sample_and_an_output_weight(qtbot
     canvas.click(canvas.weight(refs["w11"]))
     wait_for(qtbot, ui, refs["w11"])  # mean(x1 · δ_h1) = mean(2·7.2, (−1)·0) = 7.2
     assert flat(ui.panel.heading).startswith("∂L ∂w for in[1] → h[1] = 7.2 ")
-    _, *samples, _ = samples_table(ui.panel.local)  # relu' is 1 for A and 0 for B
+    _, *samples, _ = samples_table(ui.panel.batch_table)  # relu' is 1 for A and 0 for B
     assert sorted(row[1:] for row in samples) == [["-1", "0", "4.2", "0", "0"], ["2", "1", "7.2", "7.2", "14.4"]]
     canvas.click(canvas.weight(refs["v10"]))
     wait_for(qtbot, ui, refs["v10"])
     local = flat(ui.panel.local)
     assert flat(ui.panel.heading).startswith("∂L ∂w for h[1] → out[0] = 1.35 ")
     assert "δj comes from the loss: ∂L/∂ŷ[out[0]] 2.85 · ∂ŷ/∂a[out[0]] 1" in local
-    _, *samples, _ = samples_table(ui.panel.local)  # h_i, ∂L/∂ŷ = 2(ŷ − t), ∂ŷ/∂a = 1, δ, h_i · δ
+    _, *samples, _ = samples_table(ui.panel.batch_table)  # h_i, ∂L/∂ŷ = 2(ŷ − t), ∂ŷ/∂a = 1, δ, h_i · δ
     assert sorted(row[1:] for row in samples) == [["0", "2.1", "1", "2.1", "0"], ["0.75", "3.6", "1", "3.6", "2.7"]]
 
 
@@ -140,8 +140,8 @@ def test_a_neurons_bias_and_one_sample_alone(qtbot, hand):
     wait_for(qtbot, ui, refs["b0"])
     assert flat(ui.panel.heading).startswith("∂L ∂b for b h[0] = 2.85 ")
     assert "∂L ∂b = ∂aj ∂b · δj averaged over the batch" in flat(ui.panel.local)
-    header, *samples, _ = samples_table(ui.panel.local)  # no h_i: ∂a_j/∂b = 1, so the product is δ_j itself
-    assert header == ["n", "f′(aj)", "Σ wδ", "δj"]
+    header, *samples, _ = samples_table(ui.panel.batch_table)  # no h_i: ∂a_j/∂b = 1, so the product is δ_j itself
+    assert header == ["n", "f′(aⱼ)", "Σ wⱼₖδₖ", "δⱼ"]
     assert sorted(row[1:] for row in samples) == [["1", "2.1", "2.1"], ["1", "3.6", "3.6"]]
     assert "∂L/∂b = mean(δ) = 2.85" in flat(ui.panel.local)
     canvas.click(canvas.weight(refs["w00"]))
@@ -156,7 +156,7 @@ def test_a_neurons_bias_and_one_sample_alone(qtbot, hand):
     assert f"sample {b - 1} alone" in plain(ui.panel.heading)
     assert "∂L/∂w = h · δ = 4.2" in plain(ui.panel.local) and "mean(h)" not in plain(ui.panel.local)
     assert "∂aj/∂w hi = h[in[0]] = 2 aj 0.85 f′(aj) 1" in flat(ui.panel.local)  # its own factors, no table
-    assert '<table class="samples"' not in ui.panel.local.text()
+    assert ui.panel.batch_table.isHidden()
 
 
 def test_the_check_button_compares_backprop_with_central_differences(qtbot, hand):

@@ -6,13 +6,12 @@ Holds no test itself. Every expected number in the explorer tests comes from the
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QTextDocument
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QWidget
 
 from engine import History, Network, TrainSettings
 from engine.project import DataSpec, Project
@@ -60,13 +59,11 @@ def plain(label: QLabel | str) -> str:
     return doc.toPlainText().replace("\u00a0", " ").replace("\u2060", "")
 
 
-def samples_table(label: QLabel) -> list[list[str]]:
-    """The cells of the batch's samples table in the label's rich text, row by row (the header first)."""
-    html = label.text()
-    start = html.index('<table class="samples"')
-    table = html[start : html.index("</table>", start)]
-    return [[plain(cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
-            for row in re.findall(r"<tr>(.*?)</tr>", table)]
+def samples_table(table: QTableWidget) -> list[list[str]]:
+    """The batch's samples table, row by row, the header first."""
+    header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return [header] + [[item.text() if (item := table.item(r, c)) else "" for c in range(table.columnCount())]
+                       for r in range(table.rowCount())]
 
 
 def flat(label: QLabel) -> str:

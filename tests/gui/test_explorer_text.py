@@ -100,15 +100,19 @@ def test_one_sample_by_default_whose_shown_factors_multiply_to_the_shown_gradien
 def test_the_batch_mean_is_a_table_of_samples_whose_products_average_to_the_gradient(qtbot, window):
     ui, ref = two_paths(qtbot, window, batch_mean=True)
     e = wait_for(qtbot, ui, ref)
-    header, *rows, mean = samples_table(ui.panel.local)
-    assert header == ["n", "hi", "f′(aj)", "Σ wδ", "δj", "hi·δj"]
+    table = ui.panel.batch_table
+    qtbot.waitUntil(lambda: ui.dock.width() == NARROW, timeout=WAIT)
+    assert table.horizontalScrollBar().maximum() == 0 and table.verticalScrollBar().maximum() == 0  # all in view
+    header, *rows, mean = samples_table(table)
+    assert header == ["n", "hᵢ", "f′(aⱼ)", "Σ wⱼₖδₖ", "δⱼ", "hᵢ·δⱼ"]
     assert [int(row[0]) for row in rows] == list(range(e.n_samples)) and e.n_samples == 16
     products = []
     for _, h, f_prime, terms, delta, product in (map(float, row) for row in rows):
         assert f_prime * terms == pytest.approx(delta, rel=3 * SHOWN)  # δ_j = f′(a_j) · Σ_k w_jk δ_k, as shown
         assert h * delta == pytest.approx(product, rel=3 * SHOWN)
         products.append(product)
-    shown = float(mean[1].split()[-1])
+    assert mean[:-2] == ["mean", "", "", ""] and mean[-1] == ""  # the gradient spans the last two columns
+    shown = float(mean[-2])
     assert abs(np.mean(products) - shown) <= SHOWN * max(map(abs, products))  # the products visibly average to it
     trainer = window.document.trainer()
     x, t = trainer.last_batch()
@@ -139,12 +143,17 @@ def test_every_explorer_text_and_colour_reads_on_light_and_dark_palettes(themed_
             if (ratio := background.contrast(Color(colour), method="wcag21")) < AA:
                 poor[f"{colour} in {name}"] = ratio
     base = Color(panel.paths.palette().base().color().name())
-    for k in range(panel.paths.topLevelItemCount()):
-        if (brush := panel.paths.topLevelItem(k).data(0, Qt.ItemDataRole.ForegroundRole)) is None:
+    table = panel.batch_table
+    cells = [(f"path row {k}'s contribution", panel.paths.topLevelItem(k).data(0, Qt.ItemDataRole.ForegroundRole))
+             for k in range(panel.paths.topLevelItemCount())]
+    cells += [(f"samples table cell ({r}, {c})", item.foreground()) for r in range(table.rowCount())
+              for c in range(table.columnCount()) if (item := table.item(r, c)) is not None]
+    assert len(cells) == 3 + 16 * 6 + 2
+    for name, brush in cells:
+        if brush is None or brush.style() == Qt.BrushStyle.NoBrush:
             continue  # the palette's text colour
-        colour = brush.color().name()
-        if (ratio := base.contrast(Color(colour), method="wcag21")) < AA:
-            poor[f"path row {k}'s contribution {colour}"] = ratio
+        if (ratio := base.contrast(Color(colour := brush.color().name()), method="wcag21")) < AA:
+            poor[f"{name} {colour}"] = ratio
     assert not poor, f"hard to read (WCAG contrast < {AA}): {poor}"
 
 
