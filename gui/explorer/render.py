@@ -62,6 +62,10 @@ def equation(*cells: str) -> str:
             + "".join(f'<td valign="middle">{c}</td>' for c in cells) + "</tr></table>")
 
 
+def _large(html: str) -> str:
+    return f'<span style="font-size: large">{html}</span>'
+
+
 def fmt(v: float, digits: int = 6) -> str:
     return f"{v + 0.0:.{digits}g}"  # + 0.0: a product like (−1) · 0 is 0, not "-0"
 
@@ -126,9 +130,8 @@ def scope(e: Explanation) -> str:
 
 
 def heading(e: Explanation, ink: TextInk) -> str:
-    title = equation(f'<span style="font-size: large">{derivative("L", "b" if is_bias(e) else "w")}</span>',
-                     f'<span style="font-size: large">&nbsp;for <b>{escape(e.name)}</b> = '
-                     f"<b>{signed(e.gradient, ink, 8)}</b></span>")
+    title = equation(_large(derivative("L", "b" if is_bias(e) else "w")),
+                     _large(f"&nbsp;for <b>{escape(e.name)}</b> = <b>{signed(e.gradient, ink, 8)}</b>"))
     return title + muted(f"{escape(LOSSES[e.loss].label)} loss · {scope(e)} of the last step · at the current "
                          "weights (after that step's update; the inspector's dL/dw is from before it)", ink)
 
@@ -224,11 +227,12 @@ def output(e: OutputExplanation, ink: TextInk) -> str:
     """dy/dx or ∂y/∂w with no loss: each path in the notes' form — the formulas, then their numbers, then the
     product — and the check."""
     if isinstance(e.target, int):
-        title = equation(derivative(e.output, e.name, partial=False), f"&nbsp;= <b>{signed(e.derivative, ink)}</b>")
+        title = equation(_large(derivative(e.output, e.name, partial=False)),
+                         _large(f"&nbsp;= <b>{signed(e.derivative, ink)}</b>"))
     else:
         by = "w" if isinstance(e.target, WeightRef) else "b"
-        title = equation(derivative(e.output, by),
-                         f"&nbsp;for <b>{escape(e.name)}</b> = <b>{signed(e.derivative, ink)}</b>")
+        title = equation(_large(derivative(e.output, by)),
+                         _large(f"&nbsp;for <b>{escape(e.name)}</b> = <b>{signed(e.derivative, ink)}</b>"))
     samples = "one sample" if e.n_samples == 1 else f"the mean over {e.n_samples} samples"
     parts = [title, muted(f"the output {escape(e.output)} itself, no loss; {samples}", ink), "",
              f"<b>Paths to the output</b>: {len(e.paths.paths)} of {e.paths.count} listed"]
