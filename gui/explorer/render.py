@@ -97,9 +97,9 @@ def parse_link(link: str) -> ParamRef | None:
     return WeightRef(*map(int, numbers)) if kind == "W" else BiasRef(*map(int, numbers))
 
 
-def _where(q: Quantity) -> str:
-    """Where the quantity belongs, a link when it is a weight."""
-    where = escape(q.where)
+def _where(q: Quantity, text: str | None = None) -> str:
+    """Where the quantity belongs (or `text`), a link when it is a weight."""
+    where = escape(q.where if text is None else text)
     return where if q.ref is None else f'<a href="{weight_link(q.ref)}">{where}</a>'
 
 
@@ -159,8 +159,9 @@ def local_form(e: Explanation, ink: TextInk) -> str:
         parts.append(f"δ<sub>j</sub> = f′(a<sub>j</sub>) · Σ<sub>k</sub> w<sub>jk</sub> · δ<sub>k</sub>, over the "
                      f"{n} neuron{'s' if n != 1 else ''} k that j feeds{' (δ as its batch mean)' if batch else ''}:")
         mean = "mean " if batch else ""
-        terms = [_row("weight", "w<sub>jk</sub>", f"{mean}δ<sub>k</sub>", "w·δ", bold=True)]
-        terms += [_row(_where(t.weight), fmt(t.weight.value), fmt(t.delta.value), signed(t.value, ink))
+        terms = [_row("k", "w<sub>jk</sub>", f"{mean}δ<sub>k</sub>", "w·δ", bold=True)]
+        # k alone names the weight j → k (j is named above), a link to it: a narrow dock keeps one line a row
+        terms += [_row(_where(t.weight, t.delta.where), fmt(t.weight.value), fmt(t.delta.value), signed(t.value, ink))
                   for t in loc.terms]
         parts.append(_table(terms))
     product = "δ" if is_bias(e) else "h · δ"

@@ -103,8 +103,9 @@ def test_clicking_an_edge_shows_the_hand_computed_local_form_paths_and_update(qt
     assert flat(panel.heading).startswith("∂L ∂w for in[0] → h[0] = 3.9 ")
     assert "the mean over the batch of 2 samples" in plain(panel.heading)
     local = flat(panel.local)
-    for line in ("∂L ∂w = ∂aj ∂w · δj averaged over the batch, for neuron j = h[0]", "h[0] → out[0] 1 2.85 2.85",
-                 "∂L/∂w = mean(h · δ) = 3.9", "mean(h) · mean(δ) = 4.275 is not the gradient"):
+    for line in ("∂L ∂w = ∂aj ∂w · δj averaged over the batch, for neuron j = h[0]",
+                 "k wjk mean δk w·δ out[0] 1 2.85 2.85", "∂L/∂w = mean(h · δ) = 3.9",
+                 "mean(h) · mean(δ) = 4.275 is not the gradient"):
         assert line in local, (line, local)
     # per sample: h_i = x0, relu'(a) = 1, Σ w·δ = 1 · δ_out, δ_j, and h_i · δ_j (A: 1 · 3.6, B: 2 · 2.1)
     header, *samples, mean = samples_table(panel.batch_table)

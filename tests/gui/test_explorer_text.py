@@ -89,7 +89,7 @@ def test_one_sample_by_default_whose_shown_factors_multiply_to_the_shown_gradien
     local = flat(ui.panel.local)
     h = float(re.search(r"hi = h\[in\[0\]\] = (\S+)", local)[1])
     f_prime = float(re.search(r"f′\(aj\) (\S+)", local)[1])
-    terms = [float(v) for v in re.findall(r"h1\[0\] → h2\[\d\] \S+ \S+ (\S+)", local)]
+    terms = [float(v) for v in re.findall(r"k wjk δk w·δ h2\[0\] \S+ \S+ (\S+) h2\[1\] \S+ \S+ (\S+)", local)[0]]
     delta = float(re.search(r"δj = (\S+) ∂L/∂w", local)[1])
     gradient = float(re.search(r"∂L/∂w = h · δ = (\S+)", local)[1])
     assert len(terms) == 2 and f_prime * sum(terms) == pytest.approx(delta, rel=2e-6)
