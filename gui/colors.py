@@ -7,6 +7,8 @@ binned into `N_BINS` colours so the edge layer can draw each bin with a single p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
@@ -30,8 +32,32 @@ _SIGNED_STOPS = ["#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b"]
 
 def error_color(palette: QPalette) -> str:
     """The error red that reads on this palette's window colour."""
-    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    return ERROR_ON_DARK if dark else ERROR_ON_LIGHT
+    return ERROR_ON_DARK if is_dark(palette) else ERROR_ON_LIGHT
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+@dataclass(frozen=True)
+class TextInk:
+    """Coloured text on the panels (the chain-rule explorer's signed numbers, notes and verdicts): one set per kind
+    of palette, each colour >= 4.5:1 WCAG contrast with that palette's window and base colours."""
+
+    positive: str  # blue > 0 and red < 0, as the canvas colours signed values
+    negative: str
+    muted: str
+    good: str
+    fair: str
+    bad: str
+
+
+INK_ON_LIGHT = TextInk("#1d5fa8", ERROR_ON_LIGHT, "#5f6b7a", "#1e7b34", "#8a5c00", ERROR_ON_LIGHT)
+INK_ON_DARK = TextInk("#7cb8f0", ERROR_ON_DARK, "#a9b1bb", "#7fd18b", "#e0b050", ERROR_ON_DARK)
+
+
+def text_ink(palette: QPalette) -> TextInk:
+    return INK_ON_DARK if is_dark(palette) else INK_ON_LIGHT
 
 
 def series_color(k: int) -> QColor:

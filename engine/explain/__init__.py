@@ -10,13 +10,14 @@ the network.
 from .batch import Quantity
 from .explanation import Explanation, explain_weight
 from .local import LocalForm, Term
-from .output import OutputExplanation, explain_output
+from .output import NotesForm, OutputExplanation, explain_output
 from .paths import ENUMERATE_LIMIT, Path, PathForm, PathSearch, path_form
 from .reach import path_union
 from .stepthrough import Frame, StepThrough
 from .update import Update
 
 __all__ = [
-    "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "OutputExplanation", "Path", "PathForm", "PathSearch",
-    "Quantity", "StepThrough", "Term", "Update", "explain_output", "explain_weight", "path_form", "path_union",
+    "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "NotesForm", "OutputExplanation", "Path", "PathForm",
+    "PathSearch", "Quantity", "StepThrough", "Term", "Update", "explain_output", "explain_weight", "path_form",
+    "path_union",
 ]

@@ -44,6 +44,19 @@ class LocalForm:
     def gradient(self) -> float:
         return float(np.mean(self.source.samples * self.delta.samples))
 
+    @property
+    def delta_factors(self) -> tuple[Quantity, ...]:
+        """δ_j's factors, whose product per sample is δ_j: f'(a_j) and Σ_k w_jk δ_k, or the loss's own factors."""
+        if self.f_prime is None:
+            return self.loss_factors
+        total = sum((t.weight.samples * t.delta.samples for t in self.terms), np.zeros_like(self.delta.samples))
+        return self.f_prime, Quantity("Σ w·δ", self.delta.where, total)
+
+    @property
+    def product(self) -> Quantity:
+        """∂a_j/∂w · δ_j per sample: its batch mean is the gradient."""
+        return Quantity("∂a/∂w · δ", self.delta.where, self.source.samples * self.delta.samples)
+
 
 def local_form(ps: PerSample, pos: int, j: int, source: Quantity) -> LocalForm:
     delta = ps.quantity("δ", pos, j, ps.delta)

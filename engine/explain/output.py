@@ -17,6 +17,7 @@ otherwise. Frozen unit weights are left out of the printed product: they multipl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,25 @@ def output_loss(k: int) -> Loss:
     return Loss("output", f"the output y[{k}] itself", "regression", value, grad_h)
 
 
+@dataclass(frozen=True)
+class NotesForm:
+    """One path as the notes write it: each factor's formula with its value, y's derivative first, and the product
+    (with several samples, each value is a batch mean and the product the mean of per-sample products)."""
+
+    factors: tuple[tuple[str, float], ...]  # (formula, value), e.g. ("e^h1", 2.718)
+    product: float
+
+    def sides(self, write: Callable[[str], str] = str) -> tuple[str, str]:
+        """The product of the formulas (each written by `write`, e.g. typeset) and the product of their numbers."""
+        symbols = " · ".join(write(s) for s, _ in self.factors) or "1"
+        numbers = " · ".join(number(v, 4) for _, v in self.factors) or "1"
+        return symbols, numbers
+
+    def __str__(self) -> str:
+        symbols, numbers = self.sides()
+        return f"{symbols} = {numbers} = {self.product:.6g}"
+
+
 @dataclass(frozen=True, eq=False)
 class OutputExplanation:
     target: Target
@@ -58,8 +78,12 @@ class OutputExplanation:
     n_samples: int
     derivative: float  # dy/dx or dy/dw, the mean over the samples
     paths: PathForm  # every path from the target to y
-    notes: tuple[str, ...]  # each listed path in the notes' form, with its numbers
+    forms: tuple[NotesForm, ...]  # each listed path in the notes' form, with its numbers
     check: CheckResult | None  # central differences, when asked for
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(map(str, self.forms))
 
     @property
     def heading(self) -> str:
@@ -106,9 +130,9 @@ def explain_output(network: Network, target: Target, x: npt.ArrayLike, output: i
         pos, j, start = _target(ps, target)
         name = network.ref_name(target)
     paths = path_form(ps, pos, j, start, max_paths)
-    notes = tuple(_notes_form(ps, path, target) for path in paths.paths)
+    forms = tuple(_notes_form(ps, path, target) for path in paths.paths)
     checked = _check(network, plan, target, name, x, zeros, loss, paths.total) if check else None
-    return OutputExplanation(target, name, _value_name(ps, ps.out, int(output)), ps.n, paths.total, paths, notes,
+    return OutputExplanation(target, name, _value_name(ps, ps.out, int(output)), ps.n, paths.total, paths, forms,
                              checked)
 
 
@@ -170,7 +194,7 @@ def _derivative(ps: PerSample, pos: int, k: int) -> str:
     return DERIVATIVES.get(activation, f"{activation}'({{u}})").format(u=u if u.isidentifier() else f"({u})", v=v)
 
 
-def _notes_form(ps: PerSample, path: Path, target: Target) -> str:
+def _notes_form(ps: PerSample, path: Path, target: Target) -> NotesForm:
     """The path as the notes write it: y's derivative first, back to the target, symbols then numbers."""
     chain = [(ps.plan.pos[lid], k) for lid, k in path.neurons]
     parts: list[tuple[str, float]] = []
@@ -186,9 +210,7 @@ def _notes_form(ps: PerSample, path: Path, target: Target) -> str:
     if isinstance(target, WeightRef):
         source = ps.plan.pos[ps.network.connection(target.conn).source]
         parts.append((_value_name(ps, source, target.i), float(np.mean(ps.h[source][:, target.i]))))
-    symbols = " · ".join(s for s, _ in parts) or "1"
-    numbers = " · ".join(number(v, 4) for _, v in parts) or "1"
-    return f"{symbols} = {numbers} = {path.contribution:.6g}"
+    return NotesForm(tuple(parts), path.contribution)
 
 
 def _link(ps: PerSample, source: int, target: int) -> int:

@@ -7,11 +7,12 @@ the heading, the local form, the paths and the update; the "Step-through" tab wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,17 +30,28 @@ from PySide6.QtWidgets import (
 
 from engine import CheckResult
 from engine.explain import Explanation, OutputExplanation
+from gui.colors import TextInk, error_color, text_ink
 
 from . import render
+from .batch_table import BatchTable
 from .path_list import PathList
 from .stepthrough import StepThroughView
 
 EMPTY = "Select a weight (edge) or a neuron's bias on the canvas to see why its gradient has its value."
-MAX_LIST_ROWS = 8  # the path list grows with its rows up to this many, then scrolls
-NOTICE_STYLE = ("QLabel#explorerNotice { background: #fff4d6; color: #5b3a00; border: 1px solid #e0b252;"
-                " border-radius: 4px; padding: 4px 6px; }")
-ERROR_STYLE = ("QLabel#explorerNotice { background: #fdecea; color: #8a1c14; border: 1px solid #e6a19a;"
-               " border-radius: 4px; padding: 4px 6px; }")
+BATCH_NOTE = ("With a batch, each factor shows its mean and each contribution is the mean of per-sample products, so "
+              "the factors need not multiply to it: the table above, or one sample, shows them do.")
+
+
+def notice_style(palette: QPalette, error: bool) -> str:
+    """A note in the palette's tooltip colours, an error in its error red: both read on light and dark palettes."""
+    role = QPalette.ColorRole
+    if error:
+        colours = palette.color(role.Base).name(), error_color(palette), error_color(palette)
+    else:
+        colours = (palette.color(role.ToolTipBase).name(), palette.color(role.ToolTipText).name(),
+                   palette.color(role.Mid).name())
+    return ("QLabel#explorerNotice {{ background: {}; color: {}; border: 1px solid {}; border-radius: 4px;"
+            " padding: 4px 6px; }}").format(*colours)
 
 
 def _rich(text: str = "", *, links: bool = False) -> QLabel:
@@ -51,6 +63,14 @@ def _rich(text: str = "", *, links: bool = False) -> QLabel:
     label.setTextInteractionFlags(flags)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 class ExplorerPanel(QWidget):
@@ -65,14 +85,17 @@ class ExplorerPanel(QWidget):
         super().__init__(parent)
         self.explanation: Explanation | None = None
         self.check_result: CheckResult | None = None
+        self._redraw: Callable[[], None] | None = None  # shows what is shown again, in a new palette's colours
+        self._notice_error = False
         self.notice = QLabel(wordWrap=True)
         self.notice.setObjectName("explorerNotice")
         self.notice.hide()
         self.samples = QComboBox()
-        self.samples.setToolTip("Explain the gradient of the batch the trainer last used (its mean), or "
-                                "of one of its samples alone")
+        self.samples.setToolTip("Explain one sample of the batch the trainer last used (first by default: every "
+                                "factor shown is that sample's, so they multiply out), or the batch's mean, with "
+                                "a table of its samples whose products average to the gradient")
         self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.samples.setMinimumContentsLength(18)
+        self.samples.setMinimumContentsLength(12)
         self.samples.currentIndexChanged.connect(self.sample_changed)
         self.output_mode = QCheckBox("Explain the output y itself")
         self.output_mode.setToolTip("No loss: explain dy/dx of the selected input neuron, or dy/dw of the selected "
@@ -81,7 +104,9 @@ class ExplorerPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._gradient_page(), "Gradient")
         self.step = StepThroughView()
-        self.tabs.addTab(self.step, "Step-through")
+        self.step_page = _scrolled(self.step)  # its row of controls is wider than a narrow dock: it scrolls sideways
+        self.step_page.setFocusProxy(self.step)  # its keys work while it has the focus
+        self.tabs.addTab(self.step_page, "Step-through")
         self.tabs.setTabToolTip(1, "One training step on one sample, neuron by neuron")
         self.tabs.currentChanged.connect(self.tab_changed)
         top = QHBoxLayout()
@@ -111,6 +136,7 @@ class ExplorerPanel(QWidget):
         self.highlight_all.toggled.connect(self.highlight_all_toggled)
         self.check_label = _rich()
         self.local = _rich(links=True)
+        self.batch_table = BatchTable()
         self.paths = PathList()
         self.paths.hovered.connect(self.hovered)
         self.paths_caption = _rich()
@@ -127,7 +153,8 @@ class ExplorerPanel(QWidget):
         column.addWidget(self.heading)
         column.addLayout(buttons)
         column.addWidget(self.check_label)
-        for title, widgets in (("Local form", (self.local,)), ("Paths to the loss", (self.paths_caption, self.paths)),
+        for title, widgets in (("Local form", (self.local, self.batch_table)),
+                               ("Paths to the loss", (self.paths_caption, self.paths)),
                                ("Update", (self.update_label,))):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
@@ -136,20 +163,12 @@ class ExplorerPanel(QWidget):
                 inner.addWidget(widget)
             column.addWidget(box)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        self.stack.addWidget(scroll)
-        self.content = scroll
+        self.content = _scrolled(body)
+        self.stack.addWidget(self.content)
         self.output_text = _rich()
         self.output_text.setContentsMargins(6, 6, 6, 6)
-        output_scroll = QScrollArea()
-        output_scroll.setWidgetResizable(True)
-        output_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        output_scroll.setWidget(self.output_text)
-        self.stack.addWidget(output_scroll)
-        self.output_page = output_scroll
+        self.output_page = _scrolled(self.output_text)
+        self.stack.addWidget(self.output_page)
         self.check_action = self._action("&Check Gradient", "C", "Backprop against central differences")
         self.check_action.triggered.connect(self.check_button.click)
         self.highlight_action = self._action("&Highlight All Paths", "A", "Mark every path to the loss on the canvas")
@@ -169,11 +188,22 @@ class ExplorerPanel(QWidget):
         return action
 
     # ------------------------------------------------------------------ what is shown
+    def ink(self) -> TextInk:
+        return text_ink(self.palette())
+
     def show_notice(self, text: str | None, *, error: bool = False) -> None:
         """A message above everything (training runs; the data cannot be explained), or none."""
+        self._notice_error = error
         self.notice.setText(text or "")
-        self.notice.setStyleSheet(ERROR_STYLE if error else NOTICE_STYLE)
+        self.notice.setStyleSheet(notice_style(self.palette(), error))
         self.notice.setVisible(bool(text))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.notice.setStyleSheet(notice_style(self.palette(), self._notice_error))
+            if self._redraw is not None:
+                self._redraw()
 
     def set_busy(self, busy: bool) -> None:
         """While training runs, the content stays visible but inert, until the next pause refreshes it."""
@@ -183,37 +213,46 @@ class ExplorerPanel(QWidget):
     def show_empty(self, text: str, *, error: bool = False) -> None:
         self.explanation = None
         self.show_check(None)
-        colour = "#8a1c14" if error else render.MUTED
-        self.message.setText(f'<span style="color:{colour}">{escape(text)}</span>')
+        ink = self.ink()
+        self._redraw = lambda: self.show_empty(text, error=error)
+        self.message.setText(f'<span style="color:{ink.bad if error else ink.muted}">{escape(text)}</span>')
         self.stack.setCurrentWidget(self.message)
 
     def show_explanation(self, e: Explanation, note: str = "") -> None:
         self.explanation = e
-        extra = f'<br><span style="color:{render.MUTED}">{escape(note)}</span>' if note else ""
-        self.heading.setText(render.heading(e) + extra)
-        self.local.setText(render.local_form(e))
+        ink = self.ink()
+        self._redraw = lambda: self._redraw_explanation(e, note)
+        extra = "<br>" + render.muted(escape(note), ink) if note else ""
+        self.heading.setText(render.heading(e, ink) + extra)
+        self.local.setText(render.local_form(e, ink))
+        if e.n_samples > 1:
+            self.batch_table.show_batch(e)
+        self.batch_table.setHidden(e.n_samples == 1)
         pf = e.paths
+        batch = "<br>" + render.muted(BATCH_NOTE, ink) if e.n_samples > 1 else ""
         self.paths_caption.setText(
             f"{len(pf.paths)} of {pf.count} path{'s' if pf.count != 1 else ''} listed, the largest |contribution| "
-            f"first; hover one to see it on the canvas")
+            f"first; hover one to see it on the canvas{batch}")
         self.paths.show_paths(e)
-        rows = self.paths.topLevelItemCount()
-        shown = min(rows, MAX_LIST_ROWS)
-        height = sum(self.paths.sizeHintForIndex(self.paths.model().index(k, 1)).height() for k in range(shown))
-        self.paths.setFixedHeight(height + self.paths.header().height() + 2 * self.paths.frameWidth() + 4)
-        self.update_label.setText(render.update(e.update))
+        self.update_label.setText(render.update(e.update, ink))
         self.stack.setCurrentWidget(self.content)
 
+    def _redraw_explanation(self, e: Explanation, note: str) -> None:
+        result = self.check_result
+        self.show_explanation(e, note)
+        self.show_check(result)
+
     def show_output(self, e: OutputExplanation) -> None:
-        """dy/dx or dy/dw with no loss: the paths in the notes' form and the check, as the engine writes them."""
+        """dy/dx or dy/dw with no loss: the paths in the notes' form and the check."""
         self.explanation = None  # Check and "Highlight all paths" belong to a loss's gradient
         self.show_check(None)
-        self.output_text.setText("<br>".join(escape(line) for line in e.as_text().splitlines()))
+        self._redraw = lambda: self.show_output(e)
+        self.output_text.setText(render.output(e, self.ink()))
         self.stack.setCurrentWidget(self.output_page)
 
     def show_check(self, result: CheckResult | None) -> None:
         self.check_result = result
-        self.check_label.setText("" if result is None else render.check(result))
+        self.check_label.setText("" if result is None else render.check(result, self.ink()))
         self.check_label.setVisible(result is not None)
 
     def set_samples(self, x: np.ndarray, t: np.ndarray) -> None:
@@ -227,7 +266,7 @@ class ExplorerPanel(QWidget):
         self.samples.clear()
         for k, label in enumerate(labels):
             self.samples.addItem(label, None if k == 0 else k - 1)
-        self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 0)
+        self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 1)  # sample 0: its factors multiply
         self.samples.blockSignals(False)
 
     def sample(self) -> int | None:
@@ -235,7 +274,7 @@ class ExplorerPanel(QWidget):
         return self.samples.currentData()
 
     def step_through_shown(self) -> bool:
-        return self.tabs.currentWidget() is self.step
+        return self.tabs.currentWidget() is self.step_page
 
     # ------------------------------------------------------------------ links in the formulas
     def _link_hovered(self, link: str) -> None:

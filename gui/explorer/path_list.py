@@ -3,23 +3,38 @@
 A row shows the path's neurons, its chain of factors with their values and its contribution, behind which a bar
 proportional to |contribution| is coloured by sign. Two closing rows give the sum of the paths not listed and of
 all paths (the gradient). Hovering a row asks for its weights to be highlighted on the canvas (`hovered`).
+
+The path column is rich text (`render.path_row`) drawn by `_RichDelegate`, wrapped to the column's width: a long
+chain of factors takes more lines in a narrow dock rather than being cut off with "…". The list is as tall as its
+first `max_rows` rows (then scrolls), refitted when its width changes the rows' heights.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem
+import math
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from engine import BiasRef, ParamRef, WeightRef
 from engine.explain import Explanation, Path
+from gui.colors import text_ink
 from gui.editor.painting import guarded_paint
 
-from .render import NEGATIVE, POSITIVE, factor_chain, factor_lines, fmt, remainder_text
+from .render import factor_lines, fmt, path_row, remainder_text
 
 BAR_ROLE = Qt.ItemDataRole.UserRole + 1  # contribution / max |contribution|, signed
 REFS_ROLE = Qt.ItemDataRole.UserRole + 2  # what hovering the row highlights
 ALL_PATHS = "all"  # REFS_ROLE of the "all paths" row: the union of every path, computed when asked for
+PAD = 3  # around a rich-text cell's text
 
 
 def path_refs(e: Explanation, path: Path) -> list[ParamRef]:
@@ -36,10 +51,50 @@ class _BarDelegate(QStyledItemDelegate):
         if share is not None:
             rect: QRect = option.rect.adjusted(2, 3, -2, -3)
             rect.setWidth(max(1, round(rect.width() * min(abs(share), 1.0))))
-            colour = QColor(POSITIVE if share >= 0 else NEGATIVE)
+            ink = text_ink(option.palette)
+            colour = QColor(ink.positive if share >= 0 else ink.negative)
             colour.setAlpha(48)
             painter.fillRect(rect, colour)
         super().paint(painter, option, index)
+
+
+class _RichDelegate(QStyledItemDelegate):
+    """Draws the cell's text as rich text, wrapped to the column's width; its height follows."""
+
+    def __init__(self, tree: QTreeWidget):
+        super().__init__(tree)
+        self.tree = tree
+
+    def _document(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex,
+                  width: int) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDocumentMargin(PAD)
+        doc.setDefaultFont(option.font)
+        doc.setHtml(index.data() or "")
+        doc.setTextWidth(max(width, 1))
+        return doc
+
+    @guarded_paint
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        doc = self._document(opt, index, opt.rect.width())
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(QPalette.ColorRole.Text))
+        painter.save()
+        painter.translate(opt.rect.topLeft())
+        painter.setClipRect(opt.rect.translated(-opt.rect.topLeft()))
+        doc.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = self.tree.columnWidth(index.column())
+        return QSize(width, math.ceil(self._document(opt, index, width).size().height()))
 
 
 class PathList(QTreeWidget):
@@ -56,7 +111,12 @@ class PathList(QTreeWidget):
         self.setMouseTracking(True)  # itemEntered while merely hovering
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setItemDelegateForColumn(0, _BarDelegate(self))
-        self.setColumnWidth(0, 96)
+        self.setItemDelegateForColumn(1, _RichDelegate(self))
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
+        self.setColumnWidth(0, 84)
+        self.max_rows = 8  # the list grows with its rows up to this many, then scrolls
+        self._fitted_width = -1
         self.setToolTip("Hover a path to highlight it on the canvas")
         self.itemEntered.connect(lambda item, _column: self.hovered.emit(item.data(0, REFS_ROLE)))
 
@@ -66,10 +126,10 @@ class PathList(QTreeWidget):
         biggest = max((abs(p.contribution) for p in pf.paths), default=0.0) or 1.0
         items = []
         for n, path in enumerate(pf.paths, 1):
-            item = QTreeWidgetItem([fmt(path.contribution), f"{n}. {path.name}\n{factor_chain(path)}"])
+            item = QTreeWidgetItem([fmt(path.contribution), path_row(n, path)])
             item.setData(0, BAR_ROLE, path.contribution / biggest)
             item.setData(0, REFS_ROLE, path_refs(e, path))
-            item.setForeground(0, QColor(POSITIVE if path.contribution >= 0 else NEGATIVE))
+            item.setData(0, Qt.ItemDataRole.UserRole, path.contribution)  # its sign colours the number
             item.setToolTip(1, factor_lines(path))
             items.append(item)
         if pf.remainder_count:
@@ -85,6 +145,34 @@ class PathList(QTreeWidget):
         _style(total, bold=True)
         items.append(total)
         self.addTopLevelItems(items)
+        self._colour_numbers()
+        self.fit()
+
+    def _colour_numbers(self) -> None:
+        """The contributions in the palette's blue or red, by sign."""
+        ink = text_ink(self.palette())
+        for k in range(self.topLevelItemCount()):
+            item = self.topLevelItem(k)
+            if item is not None and (value := item.data(0, Qt.ItemDataRole.UserRole)) is not None:
+                item.setForeground(0, QColor(ink.positive if value >= 0 else ink.negative))
+
+    def fit(self) -> None:
+        """As tall as the first `max_rows` rows at the current width."""
+        self._fitted_width = self.viewport().width()
+        self.doItemsLayout()  # the rows' heights depend on the width they wrap to
+        shown = min(self.topLevelItemCount(), self.max_rows)
+        height = sum(self.sizeHintForIndex(self.model().index(k, 1)).height() for k in range(shown))
+        self.setFixedHeight(height + self.header().height() + 2 * self.frameWidth() + 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.viewport().width() != self._fitted_width:
+            self.fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:
+            self._colour_numbers()
 
     def leaveEvent(self, event) -> None:
         self.hovered.emit(None)

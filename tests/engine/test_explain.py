@@ -67,6 +67,11 @@ def test_hand_computed_batch_is_the_mean_of_per_sample_products(hand):
     assert e.gradient == pytest.approx(1.905)
     assert e.local.source.value == pytest.approx((1.1 + 0.35) / 2)
     assert e.local.delta.value == pytest.approx((3.4 + 0.2) / 2)  # note 0.725 · 1.8 ≠ 1.905: products first
+    assert e.local.product.samples == pytest.approx([1.1 * 3.4, 0.35 * 0.2])  # one per sample, as the table shows
+    assert [q.symbol for q in e.local.delta_factors] == ["∂L/∂ŷ", "∂ŷ/∂a"]  # the output's δ: the loss's factors
+    hidden = explain_weight(net, WeightRef(c1.id, 0, 0), x, y, "mse").local  # δ = relu'(a) · w · δ_out per sample
+    f_prime, terms = hidden.delta_factors
+    assert (f_prime.samples.tolist(), terms.samples.tolist()) == ([1.0, 1.0], pytest.approx([2 * 3.4, 2 * 0.2]))
     assert e.update.new_value == pytest.approx(2.0 - 0.1 * 1.905)
     # a dead ReLU: h1[1] is 0 on sample 0 and f'(a) = 1 on sample 1, so only sample 1 counts:
     # dL/dW1[1,1] = mean(x1 · f'(a) · w · ∂ℓ/∂ŷ) = (2 · 0 · 3 · 3.4 + 1 · 1 · 3 · 0.2) / 2 = 0.3

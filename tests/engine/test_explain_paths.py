@@ -69,6 +69,11 @@ def test_local_form_rebuilds_delta_from_its_terms(problem):
             rebuilt = loc.f_prime.samples * sum((t.weight.samples * t.delta.samples for t in loc.terms), 0.0)
         scale = np.abs(loc.delta.samples).max() + sum(abs(t.value) for t in loc.terms)
         np.testing.assert_allclose(rebuilt, loc.delta.samples, rtol=0, atol=1e-12 * scale + 1e-300)
+        # the factors the samples table shows multiply to δ per sample, and its products average to the gradient
+        shown = np.prod([np.broadcast_to(f.samples, rebuilt.shape) for f in loc.delta_factors], axis=0)
+        np.testing.assert_allclose(shown, loc.delta.samples, rtol=0, atol=1e-12 * scale + 1e-300)
+        np.testing.assert_array_equal(loc.product.samples, loc.source.samples * loc.delta.samples)
+        assert loc.product.value == loc.gradient
 
 
 @settings(max_examples=60, deadline=None)

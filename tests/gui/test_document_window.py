@@ -201,8 +201,10 @@ def test_the_inspector_and_the_explorer_say_which_gradient_each_shows(qtbot, win
     explorer = window.explorer
     window.workspaces.switch("explain")
     explorer.dock.raise_()
-    qtbot.waitUntil(lambda: explorer.panel.explanation is not None and explorer.panel.explanation.ref == ref,
-                    timeout=WAIT)
+    qtbot.waitUntil(lambda: explorer.panel.samples.count() > 1, timeout=WAIT)
+    explorer.panel.samples.setCurrentIndex(0)  # the batch mean (the dock explains one sample by default)
+    qtbot.waitUntil(lambda: explorer.panel.explanation is not None and explorer.panel.explanation.ref == ref
+                    and explorer.panel.explanation.sample is None, timeout=WAIT)
     e = explorer.panel.explanation
     assert "current weights" in explorer.panel.heading.text()
     x, t = window.document.trainer().last_batch()

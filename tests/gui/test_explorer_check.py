@@ -4,13 +4,15 @@ their rounding, by the same rule as `python -m engine gradcheck` (`CheckResult.a
 from __future__ import annotations
 
 from engine import CheckResult, WeightRef
-from gui.explorer.render import BAD, FAIR, GOOD, check
+from gui.colors import INK_ON_LIGHT
+from gui.explorer.render import check
 
 REF = WeightRef(1, 0, 0)
+GOOD, FAIR, BAD = INK_ON_LIGHT.good, INK_ON_LIGHT.fair, INK_ON_LIGHT.bad
 
 
 def colour(backprop: float, numeric: float) -> str:
-    html = check(CheckResult(REF, "w", backprop, numeric))
+    html = check(CheckResult(REF, "w", backprop, numeric), INK_ON_LIGHT)
     return next(c for c in (GOOD, FAIR, BAD) if f"color:{c}" in html)
 
 

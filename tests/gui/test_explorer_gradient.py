@@ -22,7 +22,18 @@ import pytest
 from conftest import Canvas
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_explorer_support import WAIT, along, csv_data, flat, open_explorer, plain, project, set_params, wait_for
+from test_explorer_support import (
+    WAIT,
+    along,
+    csv_data,
+    flat,
+    open_explorer,
+    plain,
+    project,
+    samples_table,
+    set_params,
+    wait_for,
+)
 from test_inspector import type_into
 
 from engine import BiasRef, Network, WeightRef
@@ -60,7 +71,7 @@ def hand(qtbot, window, tmp_path):
     """The window on the hand-computed project, the explorer up; returns (ui, canvas, refs by name)."""
     net = hand_net()
     proj = project(net, csv_data(tmp_path, [(1, 2, 1), (2, -1, 0)], "regression"), "mse", lr=0.1, batch_size=2)
-    ui = open_explorer(qtbot, window, proj)
+    ui = open_explorer(qtbot, window, proj, batch_mean=True)
     (c1, c2), h = net.connections.values(), net.layer_by_name("h").id
     refs = {"w00": WeightRef(c1.id, 0, 0), "w11": WeightRef(c1.id, 1, 1), "v10": WeightRef(c2.id, 1, 0),
             "b0": BiasRef(h, 0)}
@@ -89,13 +100,19 @@ def test_clicking_an_edge_shows_the_hand_computed_local_form_paths_and_update(qt
     canvas.click(canvas.weight(refs["w00"]))
     wait_for(qtbot, ui, refs["w00"])
     panel = ui.panel
-    assert plain(panel.heading).startswith("∂L/∂w for in[0] → h[0] = 3.9\n")
+    assert flat(panel.heading).startswith("∂L ∂w for in[0] → h[0] = 3.9 ")
     assert "the mean over the batch of 2 samples" in plain(panel.heading)
     local = flat(panel.local)
-    for line in ("∂aj/∂w hi = h[in[0]] = 1.5 aj 0.975 f′(aj) 1", "h[0] → out[0] 1 2.85 2.85", "δj = 2.85",
-                 "∂L/∂w = mean(h · δ) = 3.9", "mean(h) · mean(δ) = 4.275 is not the gradient"):
+    for line in ("∂L ∂w = ∂aj ∂w · δj averaged over the batch, for neuron j = h[0]",
+                 "k wjk mean δk w·δ out[0] 1 2.85 2.85", "∂L/∂w = mean(h · δ) = 3.9",
+                 "mean(h) · mean(δ) = 4.275 is not the gradient"):
         assert line in local, (line, local)
-    rows = [(panel.paths.topLevelItem(k).text(0), panel.paths.topLevelItem(k).text(1))
+    # per sample: h_i = x0, relu'(a) = 1, Σ w·δ = 1 · δ_out, δ_j, and h_i · δ_j (A: 1 · 3.6, B: 2 · 2.1)
+    header, *samples, mean = samples_table(panel.batch_table)
+    assert header == ["n", "hᵢ", "f′(aⱼ)", "Σ wⱼₖδₖ", "δⱼ", "hᵢ·δⱼ"]
+    assert sorted(row[1:] for row in samples) == [["1", "1", "3.6", "3.6", "3.6"], ["2", "1", "2.1", "2.1", "4.2"]]
+    assert mean == ["mean", "", "", "", "3.9", ""]  # under the products, spanning two columns
+    rows = [(panel.paths.topLevelItem(k).text(0), plain(panel.paths.topLevelItem(k).text(1)))
             for k in range(panel.paths.topLevelItemCount())]
     assert rows == [("3.9", "1. h[0] → out[0] → L\n∂L/∂ŷ 2.85 · ∂ŷ/∂a 1 · ∂a/∂h 1 · ∂h/∂a 1 · h 1.5"),
                     ("3.9", "all 1 path together: ∂L/∂w")]
@@ -106,22 +123,27 @@ def test_a_weight_whose_neuron_is_dead_for_one_sample_and_an_output_weight(qtbot
     ui, canvas, refs = hand
     canvas.click(canvas.weight(refs["w11"]))
     wait_for(qtbot, ui, refs["w11"])  # mean(x1 · δ_h1) = mean(2·7.2, (−1)·0) = 7.2
-    assert plain(ui.panel.heading).startswith("∂L/∂w for in[1] → h[1] = 7.2\n")
-    assert "f′(aj) 0.5" in flat(ui.panel.local)  # relu' is 1 for A and 0 for B
+    assert flat(ui.panel.heading).startswith("∂L ∂w for in[1] → h[1] = 7.2 ")
+    _, *samples, _ = samples_table(ui.panel.batch_table)  # relu' is 1 for A and 0 for B
+    assert sorted(row[1:] for row in samples) == [["-1", "0", "4.2", "0", "0"], ["2", "1", "7.2", "7.2", "14.4"]]
     canvas.click(canvas.weight(refs["v10"]))
     wait_for(qtbot, ui, refs["v10"])
     local = flat(ui.panel.local)
-    assert plain(ui.panel.heading).startswith("∂L/∂w for h[1] → out[0] = 1.35\n")
+    assert flat(ui.panel.heading).startswith("∂L ∂w for h[1] → out[0] = 1.35 ")
     assert "δj comes from the loss: ∂L/∂ŷ[out[0]] 2.85 · ∂ŷ/∂a[out[0]] 1" in local
-    assert "h[h[1]] = 0.375" in local  # mean(0.75, 0)
+    _, *samples, _ = samples_table(ui.panel.batch_table)  # h_i, ∂L/∂ŷ = 2(ŷ − t), ∂ŷ/∂a = 1, δ, h_i · δ
+    assert sorted(row[1:] for row in samples) == [["0", "2.1", "1", "2.1", "0"], ["0.75", "3.6", "1", "3.6", "2.7"]]
 
 
 def test_a_neurons_bias_and_one_sample_alone(qtbot, hand):
     ui, canvas, refs = hand
     canvas.click(canvas.neuron(canvas.layer("h"), 0))
     wait_for(qtbot, ui, refs["b0"])
-    assert plain(ui.panel.heading).startswith("∂L/∂b for b h[0] = 2.85\n")
-    assert "∂aj/∂b 1 (a bias is added to aj as it is)" in flat(ui.panel.local)
+    assert flat(ui.panel.heading).startswith("∂L ∂b for b h[0] = 2.85 ")
+    assert "∂L ∂b = ∂aj ∂b · δj averaged over the batch" in flat(ui.panel.local)
+    header, *samples, _ = samples_table(ui.panel.batch_table)  # no h_i: ∂a_j/∂b = 1, so the product is δ_j itself
+    assert header == ["n", "f′(aⱼ)", "Σ wⱼₖδₖ", "δⱼ"]
+    assert sorted(row[1:] for row in samples) == [["1", "2.1", "2.1"], ["1", "3.6", "3.6"]]
     assert "∂L/∂b = mean(δ) = 2.85" in flat(ui.panel.local)
     canvas.click(canvas.weight(refs["w00"]))
     wait_for(qtbot, ui, refs["w00"])
@@ -131,9 +153,11 @@ def test_a_neurons_bias_and_one_sample_alone(qtbot, hand):
     b = next(k for k, text in enumerate(labels) if text.endswith("x = [2, -1], t = [0]"))
     combo.setCurrentIndex(b)
     wait_for(qtbot, ui, refs["w00"], sample=b - 1)  # sample B's own gradient: 2 · 2.1
-    assert plain(ui.panel.heading).startswith("∂L/∂w for in[0] → h[0] = 4.2\n")
+    assert flat(ui.panel.heading).startswith("∂L ∂w for in[0] → h[0] = 4.2 ")
     assert f"sample {b - 1} alone" in plain(ui.panel.heading)
     assert "∂L/∂w = h · δ = 4.2" in plain(ui.panel.local) and "mean(h)" not in plain(ui.panel.local)
+    assert "∂aj/∂w hi = h[in[0]] = 2 aj 0.85 f′(aj) 1" in flat(ui.panel.local)  # its own factors, no table
+    assert ui.panel.batch_table.isHidden()
 
 
 def test_the_check_button_compares_backprop_with_central_differences(qtbot, hand):
@@ -166,7 +190,7 @@ def test_an_edit_in_the_inspector_updates_the_numbers_and_the_check(qtbot, hand,
     assert ui.panel.check_result.backprop == pytest.approx(3.9)
     # W1[0,0] = 1: A: a_h0 = 1+0.5+0.1 = 1.6, ŷ = 3.3, δ = 4.6; B: a_h0 = 2−0.25+0.1 = 1.85, ŷ = 2.05, δ = 4.1
     type_into(window.inspector.value_edit, "1")
-    qtbot.waitUntil(lambda: plain(ui.panel.heading).startswith("∂L/∂w for in[0] → h[0] = 6.4\n"), timeout=WAIT)
+    qtbot.waitUntil(lambda: flat(ui.panel.heading).startswith("∂L ∂w for in[0] → h[0] = 6.4 "), timeout=WAIT)
     assert plain(ui.panel.update_label).startswith("w' = w − α·∂L/∂w = 1 − 0.1 · 6.4 = 0.36\n")
     assert ui.panel.check_result.backprop == pytest.approx(6.4) and ui.panel.check_result.rel_error < 1e-8
 
@@ -184,8 +208,8 @@ def test_a_training_step_updates_the_explanation_from_the_new_weights(qtbot, han
     w1, b1, w2, b2 = w1 - 0.1 * gw1, b1 - 0.1 * gb1, w2 - 0.1 * gw2, b2 - 0.1 * gb2
     assert w1[0, 0] == pytest.approx(0.11)
     expected = reference(w1, b1, w2, b2)[1][0, 0]
-    heading = plain(ui.panel.heading)
-    assert heading.startswith(f"∂L/∂w for in[0] → h[0] = {expected:.8g}\n"), heading
+    heading = flat(ui.panel.heading)
+    assert heading.startswith(f"∂L ∂w for in[0] → h[0] = {expected:.8g} "), heading
     shown = f"{expected:.6g}" if expected >= 0 else f"({expected:.6g})"  # negative factors in parentheses
     assert plain(ui.panel.update_label).startswith(f"w' = w − α·∂L/∂w = 0.11 − 0.1 · {shown} = ")
 
@@ -196,7 +220,7 @@ def test_while_training_runs_the_panel_waits_for_a_pause(qtbot, window):
     c = window.network.find_connection(canvas.layer("h1"), canvas.layer("h2"))
     ref = WeightRef(c.id, 2, 3)
     canvas.click(along(canvas, ref))
-    before = wait_for(qtbot, ui, ref)
+    before = wait_for(qtbot, ui, ref, sample=0)  # the first sample, by default
     QTest.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: ui.document.run_state is RunState.RUNNING and ui.panel.notice.isVisible(), timeout=WAIT)
     assert ui.panel.notice.text() == RUNNING_NOTE and not ui.panel.tabs.isEnabled()

@@ -67,7 +67,7 @@ def forward_backward(x: np.ndarray, t: np.ndarray) -> dict:
 def skip(qtbot, window, tmp_path):
     net, keys = skip_net()
     data = csv_data(tmp_path, [(0.5, -1.0, 1), (1.5, 0.25, 0)], "classification")
-    ui = open_explorer(qtbot, window, project(net, data, "bce", lr=LR, batch_size=2))
+    ui = open_explorer(qtbot, window, project(net, data, "bce", lr=LR, batch_size=2), batch_mean=True)
     x, t = ui.document.trainer().last_batch()  # the batch, in the trainer's shuffled order
     return SimpleNamespace(ui=ui, canvas=Canvas(window), net=net, keys=keys, x=x, t=t)
 
@@ -111,7 +111,7 @@ def test_hovering_a_path_marks_it_on_the_canvas_and_all_paths_can_be_marked(qtbo
     assert edges() == []
     term = ref_at(keys["W2"], (0, 1))  # one of δ_j's terms in the local form: its name is a link
     link = weight_link(term)
-    assert f'<a href="{link}">h1[0] → h2[1]</a>' in ui.panel.local.text()
+    assert f'<a href="{link}">h2[1]</a>' in ui.panel.local.text()  # the weight j → k, named by k
     ui.panel.local.linkHovered.emit(link)
     assert edges() == [scene.edge_row(term)]
     ui.panel.local.linkHovered.emit("")

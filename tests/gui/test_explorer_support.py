@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QTextDocument
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QWidget
 
 from engine import History, Network, TrainSettings
 from engine.project import DataSpec, Project
@@ -52,11 +52,18 @@ def hover(widget: QWidget, pos: QPoint) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def plain(label: QLabel) -> str:
-    """What a rich-text label reads as on screen."""
+def plain(label: QLabel | str) -> str:
+    """What a rich-text label (or a rich text) reads as on screen: no-break spaces as spaces, no word joiners."""
     doc = QTextDocument()
-    doc.setHtml(label.text())
-    return doc.toPlainText()
+    doc.setHtml(label if isinstance(label, str) else label.text())
+    return doc.toPlainText().replace("\u00a0", " ").replace("\u2060", "")
+
+
+def samples_table(table: QTableWidget) -> list[list[str]]:
+    """The batch's samples table, row by row, the header first."""
+    header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return [header] + [[item.text() if (item := table.item(r, c)) else "" for c in range(table.columnCount())]
+                       for r in range(table.rowCount())]
 
 
 def flat(label: QLabel) -> str:
@@ -64,14 +71,17 @@ def flat(label: QLabel) -> str:
     return " ".join(plain(label).split())
 
 
-def open_explorer(qtbot, window, proj: Project | None = None):
-    """The window on `proj`, with the explorer's tab up."""
+def open_explorer(qtbot, window, proj: Project | None = None, *, batch_mean: bool = False):
+    """The window on `proj`, with the explorer's tab up, explaining the batch mean if asked (else sample 0)."""
     if proj is not None:
         window.set_project(proj)
     ui = window.explorer
     window.workspaces.switch("explain")  # the Chain rule dock's workspace
     ui.dock.raise_()
     qtbot.waitUntil(lambda: ui.on_screen, timeout=WAIT)
+    if batch_mean:
+        qtbot.waitUntil(lambda: ui.panel.samples.count() > 1 and not ui.pending, timeout=WAIT)
+        ui.panel.samples.setCurrentIndex(0)
     return ui
 
 
