@@ -138,7 +138,7 @@ class EditorView(QGraphicsView):
         items = self.scene().layer_items()
         if not items or not self.isVisible():  # not shown: the viewport has no final size yet, its resize fits
             return
-        rect = QRectF()
+        rect = self.scene().edge_layer.sceneBoundingRect()  # skip connections' arches reach beyond the layers
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
