@@ -151,6 +151,10 @@ class EditorView(QGraphicsView):
         center = self.viewport().rect().center()
         self.show_message(self.scene().add_from_palette(key, self.mapToScene(center)), center)
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.viewport().update()  # labels are placed in the viewport's pixels (labels.py): a scrolled copy is stale
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._keep_fit:
