@@ -5,10 +5,10 @@ A `LabelLayer` holds labels anchored at scene points and places them in the pixe
 anchors go through the painter's transform, and `place` tries, for each label in turn (the caller's order is its
 priority), candidate rects around its anchor — its preferred side first, then the other sides, then rings further
 out — and keeps the first one inside the visible rect that meets no label placed before it and no neuron. A label
-with no free place is left out rather than drawn over another. A label pushed away from its anchor gets a thin
-leader line back to it. The placement is kept until the transform, the visible rect or the labels change, so a
-repaint while training (edges recoloured, nothing moved) costs only the drawing. Both the step-through's labels and
-the values overlay are layers of this kind.
+with no free place is left out rather than drawn over another, and so is one whose anchor is out of view. A label
+pushed away from its anchor gets a thin leader line back to it. The placement is kept until the transform, the
+visible rect or the labels change, so a repaint while training (edges recoloured, nothing moved) costs only the
+drawing. Both the step-through's labels and the values overlay are layers of this kind.
 """
 
 from __future__ import annotations
@@ -54,16 +54,18 @@ def place(anchors: np.ndarray, sizes: np.ndarray, clears: np.ndarray, sides: Seq
     """Greedy placement in pixels: (n, 4) rects (left, top, right, bottom), NaN rows for labels left out.
 
     `anchors` (n, 2), `sizes` (n, 2) and `clears` (n,) in pixels; `bounds` the visible rect; `obstacles` (k, 4)
-    rects no label may cover. Each label's candidates are checked against everything placed so far at once.
+    rects no label may cover. Each label's candidates are checked against everything placed so far at once; a
+    label whose anchor is outside `bounds` is left out.
     """
     n = len(anchors)
+    left, top, right, bottom = bounds
+    seen = (anchors[:, 0] >= left) & (anchors[:, 0] <= right) & (anchors[:, 1] >= top) & (anchors[:, 1] <= bottom)
     taken = np.empty((len(obstacles) + n, 4))
     taken[: len(obstacles)] = obstacles
     count = len(obstacles)
     out = np.full((n, 4), np.nan)
-    left, top, right, bottom = bounds
     rings = np.arange(RINGS)[:, None]  # (RINGS, 1)
-    for k in range(n):
+    for k in np.flatnonzero(seen).tolist():  # a label far from its anchor's place would only mislead
         (w, h), clear = sizes[k], clears[k]
         units = np.array(SIDES[sides[k]], float)
         # centre of the candidate: its near side `clear + GAP` from the anchor, further by a line per ring

@@ -25,8 +25,8 @@ from gui.follow import Follower, follow
 
 from .panel import ExplorerPanel
 
-WEIGHT_LIMIT = 120
-NEURON_LIMIT = 40
+WEIGHT_LIMIT = 64  # a 680×540 canvas has room for about 60 labels (the skip example's 109 left half out)
+NEURON_LIMIT = 32
 TIP = "Write a, h and δ beside every neuron and w and dL/dw beside every weight, for the explained sample (V)"
 
 
