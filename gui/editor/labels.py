@@ -106,6 +106,7 @@ class LabelLayer(QGraphicsItem):
     # ------------------------------------------------------------------ content
     def set_labels(self, labels: Sequence[Label]) -> None:
         """New labels, most important first (a label that finds no room is left out, so the last ones go first)."""
+        self.prepareGeometryChange()
         self._labels = tuple(labels)
         sizes = []
         for label in self._labels:
@@ -180,9 +181,15 @@ class LabelLayer(QGraphicsItem):
 
     # ------------------------------------------------------------------ drawing
     def boundingRect(self) -> QRectF:
-        """All of the scene: labels are placed wherever the view shows."""
+        """All of the scene while there are labels to show (they go wherever the view shows), else nothing, so
+        that `itemsBoundingRect` (a fit, a screenshot) is the network's."""
         scene = self.scene()
-        return scene.sceneRect() if scene is not None else QRectF()
+        return scene.sceneRect() if scene is not None and self._labels and self.isVisible() else QRectF()
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemVisibleChange:
+            self.prepareGeometryChange()  # the bounding rect depends on visibility
+        return super().itemChange(change, value)
 
     @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:

@@ -113,3 +113,16 @@ def test_the_values_overlay_is_for_small_networks_and_says_so(qtbot, project_win
     assert not action.isEnabled() and "small networks" in action.toolTip() and "336 weights" in action.toolTip()
     window.set_project(load_project(EXAMPLES[LECTURE]))
     qtbot.waitUntil(action.isEnabled, timeout=WAIT)
+
+
+def test_the_label_layers_leave_the_scene_bounds_to_the_network_unless_they_show_labels(qtbot, project_windows):
+    window = project_windows(load_project(EXAMPLES[LECTURE]))
+    scene = window.scene
+    network_rect = scene.itemsBoundingRect()
+    assert network_rect.width() < 5000  # the step-through and values layers are there, with no labels
+    window.explorer.values.action.trigger()
+    shown_values(qtbot, window)
+    assert scene.itemsBoundingRect().width() > 5000  # showing labels: they may go wherever the view shows
+    window.explorer.values.action.trigger()
+    qtbot.waitUntil(lambda: not window.explorer.values.layer.isVisible())
+    assert scene.itemsBoundingRect() == network_rect
