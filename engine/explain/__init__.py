@@ -15,9 +15,10 @@ from .paths import ENUMERATE_LIMIT, Path, PathForm, PathSearch, path_form
 from .reach import path_union
 from .stepthrough import Frame, StepThrough
 from .update import Update
+from .values import NetworkValues, network_values
 
 __all__ = [
-    "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "NotesForm", "OutputExplanation", "Path", "PathForm",
-    "PathSearch", "Quantity", "StepThrough", "Term", "Update", "explain_output", "explain_weight", "path_form",
-    "path_union",
+    "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "NetworkValues", "NotesForm", "OutputExplanation", "Path",
+    "PathForm", "PathSearch", "Quantity", "StepThrough", "Term", "Update", "explain_output", "explain_weight",
+    "network_values", "path_form", "path_union",
 ]

@@ -26,6 +26,7 @@ from gui.colors import N_BINS, bin_colors, magnitude_colormap, signed_colormap
 from .edges import WIDTH_LEVELS, EdgeArrays, crossing, strength
 from .items.style import HIGHLIGHT, SELECTED
 from .painting import draw_lines, guarded_paint
+from .routing import Routes
 
 LOD_LIMIT = 10_000
 LOD_KEEP = 2_000
@@ -33,6 +34,8 @@ AA_LIMIT = 600  # antialiasing costs 5-15x per line (design.md §3): only for th
 WIDTH_SCALE = (0.5, 1.0, 1.8, 2.8)
 CUT_COLOR = QColor("#b9bec8")
 BUNDLE_COLOR = QColor(90, 110, 150, 38)
+SKIP_COLOR = QColor(124, 77, 160, 30)  # the explorer's backward-pass violet, faint: a path the signal skips along
+SKIP_BORDER = QColor(124, 77, 160, 110)
 
 
 @cache
@@ -102,6 +105,13 @@ class EdgeLayer(QGraphicsItem):
     def finish_shift(self) -> None:
         self._update_rect()
 
+    def set_routes(self, routes: Routes) -> None:
+        """Skip connections' arches (the scene routes them after every structure change or move)."""
+        if not len(routes.rows) and not len(self.edges.route_lines):
+            return  # no skip connection before or now: nothing to redraw (a layer move in a 100k net: 2 ms saved)
+        self.edges.set_routes(routes.rows, routes.lines, routes.bands)
+        self._update_rect()
+
     def set_marked(self, name: str, rows: np.ndarray) -> None:
         """Edges drawn on top of the rest: "selected" or "highlighted"."""
         self._marked[name] = np.asarray(rows, np.int64)
@@ -119,7 +129,10 @@ class EdgeLayer(QGraphicsItem):
             return
         xs, ys = lines[:, 0::2], lines[:, 1::2]
         left, top = float(xs.min()), float(ys.min())
-        self._rect = QRectF(left, top, float(xs.max()) - left, float(ys.max()) - top).adjusted(-4, -4, 4, 4)
+        rect = QRectF(left, top, float(xs.max()) - left, float(ys.max()) - top)
+        for x1, y1, x2, y2 in self.edges.bands:
+            rect = rect.united(QRectF(x1, y1, x2 - x1, y2 - y1))
+        self._rect = rect.adjusted(-4, -4, 4, 4)
         self.update()
 
     # ---------------------------------------------------------------- drawing
@@ -137,24 +150,44 @@ class EdgeLayer(QGraphicsItem):
                 self._paint_bundles(painter)
                 visible = visible[-LOD_KEEP:]  # in draw order, weakest first: the tail is the strongest
             order, keys = order[visible], keys[visible]
-        lines = self.edges.lines[order]  # a C-contiguous copy, in draw order
         self.drawn = len(keys)
         small = len(keys) <= AA_LIMIT
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, small)
         n_widths = WIDTH_LEVELS if self.widths is not None else 1
         pens = _pens(self.mode, n_widths, 1.4 if small else 1.0)
-        cut_pen = _pen(CUT_COLOR, 1.0, Qt.PenStyle.DashLine)
-        bounds = [0, *(np.flatnonzero(np.diff(keys)) + 1), len(keys)] if len(keys) else []  # one block per pen
-        for start, stop in pairwise(bounds):
-            key = int(keys[start])
-            painter.setPen(cut_pen if key == 0 else pens[(key - 1) % (N_BINS * n_widths)])
-            draw_lines(painter, lines[start:stop])
+        edges = self.edges
+        if len(edges.route_lines):  # skip connections: their bands, then their arches, under the straight weights
+            self._paint_bands(painter)
+            arched = edges.routed[order] >= 0
+            segments = edges.route_lines[edges.routed[order[arched]]]
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint_blocks(painter, segments.reshape(-1, 4), np.repeat(keys[arched], segments.shape[1]), pens)
+            order, keys = order[~arched], keys[~arched]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, small)
+        self._paint_blocks(painter, edges.lines[order], keys, pens)  # a C-contiguous copy, in draw order
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for name, color, width in (("selected", SELECTED, 3.0), ("highlighted", HIGHLIGHT, 3.5)):
             rows = self._marked.get(name)
             if rows is not None and len(rows):
                 painter.setPen(_pen(color, width))
-                draw_lines(painter, np.ascontiguousarray(self.edges.lines[rows]))
+                draw_lines(painter, edges.segments(rows))
+
+    def _paint_blocks(self, painter: QPainter, lines: np.ndarray, keys: np.ndarray, pens: tuple[QPen, ...]) -> None:
+        """`lines` in draw order, `keys` their pens: one `drawLines` per run of one pen."""
+        n_widths = WIDTH_LEVELS if self.widths is not None else 1
+        cut_pen = _pen(CUT_COLOR, 1.0, Qt.PenStyle.DashLine)
+        bounds = [0, *(np.flatnonzero(np.diff(keys)) + 1), len(keys)] if len(keys) else []  # one block per pen
+        for start, stop in pairwise(bounds):
+            key = int(keys[start])
+            painter.setPen(cut_pen if key == 0 else pens[(key - 1) % (N_BINS * n_widths)])
+            draw_lines(painter, np.ascontiguousarray(lines[start:stop]))
+
+    def _paint_bands(self, painter: QPainter) -> None:
+        """A soft band behind each skip connection's lanes: its weights read as one connection going around."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(_pen(SKIP_BORDER, 1.0, Qt.PenStyle.DashLine))
+        painter.setBrush(QBrush(SKIP_COLOR))
+        for x1, y1, x2, y2 in self.edges.bands:
+            painter.drawRoundedRect(QRectF(x1, y1, x2 - x1, y2 - y1), 6, 6)
 
     def _crossing_rows(self, rect: QRectF) -> np.ndarray:
         """Which edges cross `rect` (a mask over edge rows), from the last paint's answer if nothing moved."""

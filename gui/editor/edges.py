@@ -7,7 +7,7 @@ flagged (so a cut weight can still be selected and restored); a sparse connectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,13 @@ class EdgeArrays:
     lines: np.ndarray  # (n, 4) float64: x1, y1, x2, y2
     slices: dict[int, slice]
     shapes: dict[int, tuple[int, int]]  # (n_src, n_dst) of each connection
+    # skip connections' arches (routing.py): each routed row's segments, and the bands behind their lanes
+    route_lines: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 4)))
+    bands: list[tuple[float, float, float, float]] = field(default_factory=list)
+    routed: np.ndarray = field(init=False)  # (n,) index into route_lines, -1 for a straight weight
+
+    def __post_init__(self) -> None:
+        self.routed = np.full(len(self.conn), -1, np.int64)
 
     @classmethod
     def empty(cls) -> EdgeArrays:
@@ -66,6 +73,46 @@ class EdgeArrays:
 
     def ref(self, row: int) -> WeightRef:
         return WeightRef(int(self.conn[row]), int(self.i[row]), int(self.j[row]))
+
+    def set_routes(self, rows: np.ndarray, lines: np.ndarray, bands: list[tuple[float, float, float, float]]) -> None:
+        """Draw these rows along `lines` (m, k, 4) instead of straight; every other row goes straight again."""
+        self.routed = np.full(len(self.conn), -1, np.int64)
+        self.routed[rows] = np.arange(len(rows))
+        self.route_lines, self.bands = lines, bands
+
+    def segments(self, rows: np.ndarray) -> np.ndarray:
+        """The segments these rows are drawn with, C-contiguous (p, 4): one per straight weight, an arch's several."""
+        rows = np.asarray(rows, np.int64)
+        if not len(self.route_lines):
+            return np.ascontiguousarray(self.lines[rows])
+        k = self.routed[rows]
+        arched = self.route_lines[k[k >= 0]].reshape(-1, 4)
+        return np.ascontiguousarray(np.concatenate([self.lines[rows[k < 0]], arched]))
+
+    def polyline(self, row: int) -> np.ndarray:
+        """The (p, 2) points a weight is drawn through, from its source neuron to its target neuron."""
+        k = int(self.routed[row])
+        segments = self.lines[row : row + 1] if k < 0 else self.route_lines[k]
+        return np.vstack([segments[:, :2], segments[-1:, 2:]])
+
+    def point_along(self, row: int, t: float) -> tuple[float, float]:
+        """The point a fraction `t` of the drawn length along a weight (on its arch, for a skip connection)."""
+        points = self.polyline(row)
+        lengths = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        s = t * lengths[-1]
+        k = int(np.clip(np.searchsorted(lengths, s, side="right") - 1, 0, len(points) - 2))
+        span = lengths[k + 1] - lengths[k]
+        x, y = points[k] + (points[k + 1] - points[k]) * ((s - lengths[k]) / span if span > 0 else 0.0)
+        return float(x), float(y)
+
+    def distances(self, x: float, y: float) -> np.ndarray:
+        """Distance from (x, y) to every weight as drawn."""
+        d = distances(self.lines, x, y)
+        if len(self.route_lines):
+            rows = np.flatnonzero(self.routed >= 0)
+            arches = distances(self.route_lines.reshape(-1, 4), x, y).reshape(len(self.route_lines), -1).min(axis=1)
+            d[rows] = arches[self.routed[rows]]
+        return d
 
     def gather(self, per_connection: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Per-edge values picked from (n_src, n_dst) arrays, and which edges got one (a stale shape gets none)."""

@@ -42,9 +42,10 @@ from gui.colors import to_bins
 from gui.follow import Follower, follow
 
 from .edge_layer import EdgeLayer
-from .edges import NORMALISATIONS, build_edges, colour_units, distances, inside, width_levels
+from .edges import NORMALISATIONS, build_edges, colour_units, inside, width_levels
 from .items import LayerItem, NeuronItem, PortItem
 from .layout import layered_positions
+from .routing import route_skips
 
 SCENE_EXTENT = 200_000.0
 LOCK_REASON = "Pause training to edit the network"
@@ -167,6 +168,13 @@ class EditorScene(QGraphicsScene):
             if layer_id in (c.source, c.target):
                 self.edge_layer.shift(self.edge_layer.edges.slices[c.id], int(c.target == layer_id), d.x(), d.y())
         self.edge_layer.finish_shift()
+        self._route()
+
+    def _route(self) -> None:
+        """Arch the skip connections around the layers they pass (any move may change what they pass)."""
+        edges = self.edge_layer.edges
+        rects = {lid: item.sceneBoundingRect() for lid, item in self._items.items()}
+        self.edge_layer.set_routes(route_skips(self.network, edges.lines, edges.slices, rects))
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -187,6 +195,7 @@ class EditorScene(QGraphicsScene):
         if "edges" in self._dirty:
             anchors = {lid: item.anchors() for lid, item in self._items.items()}
             self.edge_layer.set_edges(build_edges(self.network, anchors))
+            self._route()
         if self._dirty:
             self._recolour()
             self._remark()
@@ -379,10 +388,9 @@ class EditorScene(QGraphicsScene):
         return item.layer_id if isinstance(item, (LayerItem, NeuronItem, PortItem)) else None
 
     def weight_at(self, pos: QPointF, tolerance: float) -> WeightRef | None:
-        lines = self.edge_layer.edges.lines
-        if len(lines) == 0:
+        if len(self.edge_layer.edges) == 0:
             return None
-        dist = distances(lines, pos.x(), pos.y())
+        dist = self.edge_layer.edges.distances(pos.x(), pos.y())
         row = int(np.argmin(dist))
         return self.edge_layer.edges.ref(row) if dist[row] <= tolerance else None
 

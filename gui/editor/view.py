@@ -138,7 +138,7 @@ class EditorView(QGraphicsView):
         items = self.scene().layer_items()
         if not items or not self.isVisible():  # not shown: the viewport has no final size yet, its resize fits
             return
-        rect = QRectF()
+        rect = self.scene().edge_layer.sceneBoundingRect()  # skip connections' arches reach beyond the layers
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
@@ -150,6 +150,10 @@ class EditorView(QGraphicsView):
         """Palette double-click: the entry as if dropped in the middle of the visible canvas."""
         center = self.viewport().rect().center()
         self.show_message(self.scene().add_from_palette(key, self.mapToScene(center)), center)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.viewport().update()  # labels are placed in the viewport's pixels (labels.py): a scrolled copy is stale
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -36,6 +36,7 @@ from gui.follow import Follower, follow
 from .overlay import StepOverlay
 from .panel import EMPTY, ExplorerPanel
 from .path_list import ALL_PATHS
+from .values import ValuesOverlay
 
 RUNNING_NOTE = "Pause training to explore (updates when paused)."
 OUTPUT_EMPTY = "Select an input neuron (for dy/dx), or a weight or a neuron's bias (for dy/dw)."
@@ -80,6 +81,7 @@ class ExplorerFeature(QObject):
         self.dock: QDockWidget | None = None  # placed by the window (`attach`)
         self.on_screen = False  # a dock behind another's tab is still `isVisible()`: `visibilityChanged` tells
         self.overlay = StepOverlay(scene)
+        self.values = ValuesOverlay(document, scene, self.panel)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
         self._events = Follower(self, self._on_event, document.network.events)
@@ -137,6 +139,7 @@ class ExplorerFeature(QObject):
             action.setStatusTip(tip)
             action.triggered.connect(slot)
             actions.append(action)
+        actions.append(self.values.action)
         step = self.panel.step.actions_by_name
         return [*actions, _separator(self.panel), self.panel.check_action, self.panel.highlight_action,
                 _separator(self.panel), *(step[name] for name in ("first", "previous", "play", "next", "last"))]
