@@ -59,10 +59,19 @@ def weight_grads(window, source) -> dict:
     return {c.id: source(("W", c.id)) for c in window.network.connections.values()}
 
 
+def recorded_param(window, frame, key, part: str = "value") -> np.ndarray:
+    """One parameter's array as the frame recorded it: its part of the frame's flat w | dL/dw | Δw buffers."""
+    plan = window.document.trainer().compiled
+    n = len(frame.buffers) // 3
+    k = ("value", "grad", "delta").index(part)
+    return plan.view(frame.buffers[k * n : (k + 1) * n], key)
+
+
 def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to_live(qtbot, trained):
     window, document = trained, trained.document
     ref = first_weight_ref(window.project)
     explorer = window.explorer
+    explorer.dock.show()  # Train (the timeline, the boundary) with the chain rule brought up too (View → Panels)
     explorer.dock.raise_()
     qtbot.waitUntil(lambda: explorer.on_screen, timeout=WAIT)
     document.select(Selection(weights=(ref,)))
@@ -73,13 +82,13 @@ def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to
 
     drag_to(qtbot, window, 8)
     frame = document.recorder.frame(document.viewing)
-    recorded = frame.param(ref.key)[ref.i, ref.j]
+    recorded = recorded_param(window, frame, ref.key)[ref.i, ref.j]
     assert recorded != live_value
     # the edges are coloured by that step's gradients, the inspector shows that step's weight and gradient
     np.testing.assert_array_equal(window.scene.edge_bins(),
-                                  expected_bins(window, weight_grads(window, lambda k: frame.param(k, "grad"))))
+                                  expected_bins(window, weight_grads(window, lambda k: recorded_param(window, frame, k, "grad"))))
     assert window.inspector.value_edit.text() == f"{recorded:.6g}"
-    assert window.inspector.grad_label.text() == f"{frame.param(ref.key, 'grad')[ref.i, ref.j]:.4g}"
+    assert window.inspector.grad_label.text() == f"{recorded_param(window, frame, ref.key, 'grad')[ref.i, ref.j]:.4g}"
     # the chain-rule explorer explains that step (its weight), the boundary is the network's output then
     qtbot.waitUntil(lambda: not explorer.pending and explorer.panel.explanation is not None
                     and explorer.panel.explanation.update.value == recorded, timeout=WAIT)
@@ -113,8 +122,8 @@ def test_keys_step_through_the_recorded_run_and_end_returns_to_live(qtbot, train
     for _ in range(5):
         QTest.keyClick(slider, Qt.Key.Key_Left)
     qtbot.waitUntil(lambda: document.viewing == 25, timeout=WAIT)
-    assert window.network.connection(ref.conn).weight.value[ref.i, ref.j] == document.recorder.frame(25).param(
-        ref.key)[ref.i, ref.j]
+    assert window.network.connection(ref.conn).weight.value[ref.i, ref.j] == recorded_param(
+        window, document.recorder.frame(25), ref.key)[ref.i, ref.j]
     QTest.keyClick(window, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: document.viewing is None, timeout=WAIT)
     assert window.network.connection(ref.conn).weight.value[ref.i, ref.j] == live_value
@@ -134,7 +143,7 @@ def test_continue_from_here_then_ctrl_z_restores_the_run(qtbot, trained):
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert document.trainer().step_count == marked
     for key, p in window.network.parameters():
-        np.testing.assert_array_equal(p.value, frame.param(key))
+        np.testing.assert_array_equal(p.value, recorded_param(window, frame, key))
     assert [run.end_step for run in document.runs] == [30]
     assert window.undo_stack.undoText() == f"Continue from step {marked}"
 
