@@ -57,8 +57,8 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerFeature(self.document, self.scene)
         self.surface = SurfaceFeature(self.document, self.scene)
         self.workspaces = Workspaces(self, self._docks, self.settings)  # arranges the docks placed below
-        self.lessons = LessonsFeature(self.document, self.scene, self.set_project, self.training.controller,
-                                      self.settings, self._lesson_panels())
+        self.lessons = LessonsFeature(self.document, self.scene, self.set_project, self.files.maybe_save,
+                                      self.training.controller, self.settings, self._lesson_panels())
         self._build_menus()
         self.place(DockSpec(self.palette_panel, "Palette", Area.LeftDockWidgetArea, "palette"))
         self.place(DockSpec(self.inspector, "Inspector", Area.RightDockWidgetArea, "inspector", scroll=True))

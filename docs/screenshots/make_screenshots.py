@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             grab_all(window, args.out)
             grab_time_travel(window, args.out)
+            grab_lessons(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -173,6 +174,16 @@ def grab_time_travel(window: MainWindow, out: Path) -> None:
     document.select(Selection(weights=(WeightRef(first.id, 0, 0), WeightRef(first.id, 1, 0))))
     window.surface.open()
     grab_dock(window, "surface", (560, 480), out, "loss-surface")
+
+
+def grab_lessons(window: MainWindow, out: Path) -> None:
+    """The Learn workspace on the first lesson, which opens the notes' 4-3-2-1 network in place of the starter."""
+    window.mark_saved()  # the trained starter is the pictures' to throw away: no unsaved-changes prompt
+    show(window, DOCS_SIZE, "learn")
+    window.lessons.open()  # Help → Lessons
+    wait(lambda: window.lessons.lesson is not None, "the first lesson")
+    settle(window)
+    save(window, "workspace-learn", out)
 
 
 if __name__ == "__main__":

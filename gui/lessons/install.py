@@ -56,10 +56,12 @@ class LessonsFeature(QObject):
     raise_requested = Signal()  # Help → Lessons: the window brings up the workspace this dock belongs to
 
     def __init__(self, document: Document, scene: EditorScene, set_project: Callable[[Project, str], None],
-                 training: TrainingCommands, settings: QSettings, panels: Mapping[str, Callable[[], None]]):
+                 may_replace: Callable[[], bool], training: TrainingCommands, settings: QSettings,
+                 panels: Mapping[str, Callable[[], None]]):
         super().__init__(scene)
         self.document = document
         self._set_project = set_project
+        self._may_replace = may_replace  # the window's unsaved-changes prompt, as File → Open asks it
         self._training = training
         self._settings = settings
         self._panels = panels
@@ -169,12 +171,19 @@ class LessonsFeature(QObject):
             self._enter(lesson, step, project_refs(lesson)[index])
         except BackpropError as exc:  # the project changed under the lesson since it was checked
             self.document.post(f"Lesson step {index + 1}: {exc}", error=True)
-        text = f"# {lesson.title}\n\n{lesson.intro}\n\n" if index == 0 and lesson.intro else ""
-        self.panel.show_step(self.current or 0, index, len(lesson.steps), f"{text}## {step.title}\n\n{step.text}",
+        # headings two levels down: a narrow dock's text, under the lesson's name in the list above it
+        text = f"### {lesson.title}\n\n{lesson.intro}\n\n" if index == 0 and lesson.intro else ""
+        self.panel.show_step(self.current or 0, index, len(lesson.steps), f"{text}#### {step.title}\n\n{step.text}",
                              None if step.predict is None else question(step.predict))
 
     def _enter(self, lesson: Lesson, step: Step, ref: str | None) -> None:
         if ref is not None and (ref != self._ref or self.document.project is not self._project):
+            # the learner's own work is never replaced unasked; a project a lesson opened (and maybe trained) is
+            # the lesson's to replace
+            if self.document.project is not self._project and not self._may_replace():
+                self.document.post(f"This lesson step waits: it opens {ref}, and your project has unsaved changes "
+                                   "(save or discard them, then show the step again).")
+                return
             project, title = open_project(lesson, ref)
             self._set_project(project, title)
             self._project, self._ref = self.document.project, ref

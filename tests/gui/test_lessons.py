@@ -167,3 +167,19 @@ def test_the_dock_shown_from_view_panels_resumes_the_lesson(window, qtbot):
     qtbot.waitUntil(lambda: window.lessons.current is not None)
     assert (window.lessons.current, window.lessons.index) == (1, 2)
     assert window.document.title == f"{project_refs(ENTRIES[1].lesson)[2]} (lesson)"
+
+
+@pytest.mark.parametrize("answer, replaced", [("Cancel", False), ("Discard", True)])
+def test_a_lesson_asks_before_it_replaces_unsaved_work(window, monkeypatch, answer, replaced):
+    """A lesson opens its project as File → Open would: the learner's unsaved changes are offered for saving."""
+    from PySide6.QtWidgets import QMessageBox
+    asked = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda *args: asked.append(args) or getattr(QMessageBox.StandardButton, answer))
+    mine = window.document.project
+    window.mark_modified()
+    window.lessons.action.trigger()  # Help → Lessons: the first lesson opens the 4-3-2-1 example
+    assert len(asked) == 1
+    assert (window.document.project is not mine) == replaced
+    if not replaced:
+        assert window.is_modified() and "unsaved changes" in window.document.status.text

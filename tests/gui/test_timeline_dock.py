@@ -85,8 +85,8 @@ def test_dragging_shows_the_recorded_step_in_every_view_and_releasing_returns_to
     recorded = recorded_param(window, frame, ref.key)[ref.i, ref.j]
     assert recorded != live_value
     # the edges are coloured by that step's gradients, the inspector shows that step's weight and gradient
-    np.testing.assert_array_equal(window.scene.edge_bins(),
-                                  expected_bins(window, weight_grads(window, lambda k: recorded_param(window, frame, k, "grad"))))
+    then = weight_grads(window, lambda k: recorded_param(window, frame, k, "grad"))
+    np.testing.assert_array_equal(window.scene.edge_bins(), expected_bins(window, then))
     assert window.inspector.value_edit.text() == f"{recorded:.6g}"
     assert window.inspector.grad_label.text() == f"{recorded_param(window, frame, ref.key, 'grad')[ref.i, ref.j]:.4g}"
     # the chain-rule explorer explains that step (its weight), the boundary is the network's output then
