@@ -111,9 +111,12 @@ class LessonsFeature(QObject):
         self._resume()
 
     def _visibility_changed(self, visible: bool) -> None:
-        """Shown another way (View → Panels, a restored layout): it still shows where the learner was."""
-        if visible:
-            self._resume()
+        """Shown another way (the Learn workspace, View → Panels, a restored layout): the lessons are listed, but
+        none is entered: entering one opens its network in place of the canvas's, which only the learner's choice
+        (a lesson picked from the list, Help → Lessons) may do."""
+        if visible and self.current is None:
+            self.list_lessons()
+            self.panel.show_waiting()
 
     def _resume(self) -> None:
         self.list_lessons()

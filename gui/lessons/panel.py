@@ -114,6 +114,18 @@ class LessonsPanel(QWidget):
         self.next.setEnabled(index + 1 < count)
         self.restart.setEnabled(True)
 
+    def show_waiting(self) -> None:
+        """No lesson entered yet: what to do to start one."""
+        self.lessons.setCurrentIndex(-1)
+        self.progress.setText("Choose a lesson")
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setText("Pick a lesson from the list above, or use Help → Lessons to go on where you left off. A "
+                          "lesson opens its own network in place of the one on the canvas (unsaved changes are "
+                          "offered for saving first).")
+        self.prediction.hide()
+        for button in (self.back, self.next, self.restart):
+            button.setEnabled(False)
+
     def show_broken(self, lesson: int, error: str) -> None:
         """A lesson that cannot be used: its error, where the steps would be."""
         self.lessons.setCurrentIndex(lesson)

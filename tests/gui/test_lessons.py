@@ -159,12 +159,17 @@ def test_a_reset_step_gives_fresh_weights(qtbot, settings, tmp_path, monkeypatch
     window.close()
 
 
-def test_the_dock_shown_from_view_panels_resumes_the_lesson(window, qtbot):
+def test_the_dock_shown_another_way_lists_the_lessons_and_help_lessons_resumes(window, qtbot):
+    """Ctrl+4 or View → Panels shows the lessons without replacing the canvas's network; Help → Lessons goes on
+    at the lesson and step the learner left."""
     window.settings.setValue("lessons/current", ENTRIES[1].path.stem)
     window.settings.setValue(f"lessons/{ENTRIES[1].lesson.key}/step", 2)
-    window.lessons.dock.toggleViewAction().trigger()  # View → Panels → Lessons: a tab behind the inspector's
-    window.lessons.dock.raise_()  # the learner clicks the tab
-    qtbot.waitUntil(lambda: window.lessons.current is not None)
+    mine = window.document.project
+    window.workspaces.switch("learn")
+    qtbot.waitUntil(lambda: window.lessons.panel.lessons.count() == len(ENTRIES))
+    assert window.lessons.current is None and window.document.project is mine
+    assert window.lessons.panel.progress.text() == "Choose a lesson"
+    window.lessons.action.trigger()  # Help → Lessons
     assert (window.lessons.current, window.lessons.index) == (1, 2)
     assert window.document.title == f"{project_refs(ENTRIES[1].lesson)[2]} (lesson)"
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 import pytest
 from conftest import destroy
+from plotcheck import legend_clear_of_data
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
 from engine import WeightRef
+from engine.studio import RunState
 from gui.main_window import MainWindow
 from gui.workspaces import WORKSPACES, content
 
@@ -45,8 +48,30 @@ def short_of_room(window, name: str) -> list[str]:
     return problems
 
 
+def legends_over_data(window, name: str) -> list[str]:
+    """Each plot of the dock `name` (with its tab in front) whose legend covers the data it shows."""
+    dock = window._docks[name]
+    dock.raise_()
+    QApplication.processEvents()
+    problems = []
+    for plot in dock.findChildren(pg.PlotWidget):
+        if plot.isVisible():
+            try:
+                legend_clear_of_data(plot.getPlotItem())
+            except AssertionError as error:
+                problems.append(f"{name}: {error}")
+    return problems
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
-def test_every_dock_of_every_workspace_has_the_room_its_content_needs(window, size):
+def test_every_dock_of_every_workspace_has_the_room_its_content_needs(qtbot, window, size):
+    """Room for every dock's content, and no plot's legend over its data, with data in every plot: a trained
+    epoch, three weights watched."""
+    network = window.network
+    into = next(iter(network.connections.values()))
+    window.document.set_watched([WeightRef(into.id, i, 0) for i in range(2)])
+    window.training.controller.step_epoch()
+    qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED, timeout=20_000)
     window.showNormal()
     window.resize(*size)
     QApplication.processEvents()
@@ -58,8 +83,7 @@ def test_every_dock_of_every_workspace_has_the_room_its_content_needs(window, si
         assert shown(window) == space.docks
         assert window.size().toTuple() == size, f"{space.title}'s docks need a larger window than {size}"
         problems = [p for name in sorted(space.docks) for p in short_of_room(window, name)]
-        # the issue's other half of this check, that no plot legend covers its data in this arrangement, is the
-        # plots' (gui/plots): it joins `problems` here, per workspace and window size
+        problems += [p for name in sorted(space.docks) for p in legends_over_data(window, name)]
         assert not problems, f"{space.title} at {size}: {problems}"
 
 
