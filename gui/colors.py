@@ -56,6 +56,15 @@ INK_ON_LIGHT = TextInk("#1d5fa8", ERROR_ON_LIGHT, "#5f6b7a", "#1e7b34", "#8a5c00
 INK_ON_DARK = TextInk("#7cb8f0", ERROR_ON_DARK, "#a9b1bb", "#7fd18b", "#e0b050", ERROR_ON_DARK)
 
 
+# the step-through's phases (forward, loss, backward, update), each >= 4.5:1 on its kind of palette's window
+PHASE_ON_LIGHT = {"forward": "#276b2b", "loss": "#a04a17", "backward": "#7b3fa0", "update": "#1d5fa8"}
+PHASE_ON_DARK = {"forward": "#7fd18b", "loss": "#f0a070", "backward": "#cfa6ee", "update": "#7cb8f0"}
+
+
+def phase_colors(palette: QPalette) -> dict[str, str]:
+    return PHASE_ON_DARK if is_dark(palette) else PHASE_ON_LIGHT
+
+
 def text_ink(palette: QPalette) -> TextInk:
     return INK_ON_DARK if is_dark(palette) else INK_ON_LIGHT
 

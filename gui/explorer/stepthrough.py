@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.explain import Frame
+from gui.colors import phase_colors
 
-PHASE_COLOURS = {"forward": "#2e7d32", "loss": "#c8642a", "backward": "#7b3fa0", "update": "#1d5fa8"}
 PHASE_NAMES = {"forward": "forward pass", "loss": "loss", "backward": "backward pass", "update": "update"}
 SPEEDS = ((1, "1 frame/s"), (2, "2 frames/s"), (5, "5 frames/s"), (20, "20 frames/s"))
 
@@ -180,6 +180,12 @@ class StepThroughView(QWidget):
     def _row_chosen(self, row: int) -> None:
         self.go(row)
 
+    def changeEvent(self, event: QEvent) -> None:
+        """A palette switched light ↔ dark: the phase's colour is redrawn in the other palette's ink."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show()
+
     def _show(self) -> None:
         frame = self.current()
         total = len(self.frames)
@@ -188,7 +194,7 @@ class StepThroughView(QWidget):
                                   else "")
             self.current_label.setText("")
         else:
-            colour = PHASE_COLOURS[frame.phase]
+            colour = phase_colors(self.palette())[frame.phase]
             self.position.setText(f"Frame {self.index + 1} of {total} · "
                                   f'<b style="color:{colour}">{PHASE_NAMES[frame.phase]}</b>')
             self.current_label.setText(
