@@ -176,6 +176,11 @@ class EditorScene(QGraphicsScene):
         rects = {lid: item.sceneBoundingRect() for lid, item in self._items.items()}
         self.edge_layer.set_routes(route_skips(self.network, edges.lines, edges.slices, rects))
 
+    def _mark_merges(self) -> None:
+        for lid, item in self._items.items():
+            if (port := item.ports.get("in")) is not None:
+                port.set_sources([self.network.layer(c.source).name for c in self.network.incoming(lid)])
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Model events inside only mark what is stale; items and edges are brought up to date once, at the end."""
@@ -196,6 +201,7 @@ class EditorScene(QGraphicsScene):
             anchors = {lid: item.anchors() for lid, item in self._items.items()}
             self.edge_layer.set_edges(build_edges(self.network, anchors))
             self._route()
+            self._mark_merges()
         if self._dirty:
             self._recolour()
             self._remark()

@@ -109,3 +109,18 @@ def test_a_skip_weight_is_picked_on_its_arch_not_on_the_straight_line(qtbot):
 
 def test_there_is_an_example_with_a_skip_connection():
     assert skip_examples()
+
+
+def test_a_layer_two_connections_reach_shows_a_summing_junction_that_follows_the_graph(qtbot):
+    net = branched()
+    scene = scene_of(net, qtbot)
+    by_name = {lay.name: lid for lid, lay in net.layers.items()}
+    ports = {name: scene.layer_item(lid).ports.get("in") for name, lid in by_name.items()}
+    assert {name for name, port in ports.items() if port is not None and port.merges} == {"m", "out"}
+    assert sorted(ports["out"].sources) == ["a", "in", "m"]
+    assert ports["out"].toolTip().startswith("Sums 3 incoming connections")
+    assert not ports["a"].merges and ports["a"].toolTip() == ""
+    b_to_m = next(c.id for c in net.connections.values()
+                  if (c.source, c.target) == (by_name["b"], by_name["m"]))
+    net.remove_connection(b_to_m)
+    assert not ports["m"].merges and ports["m"].sources == ("a",)

@@ -32,7 +32,9 @@ from .style import (
 
 
 class PortItem(QGraphicsItem):
-    """Where a layer-to-layer connection starts ("out", right) or ends ("in", left)."""
+    """Where a layer-to-layer connection starts ("out", right) or ends ("in", left). An input port that several
+    connections reach is drawn as a summing junction (⊕): a branch or a skip merging into the layer, whose
+    pre-activation adds up what each brings, can be told at a glance from a layer fed by one."""
 
     def __init__(self, parent: LayerItem, side: str):
         super().__init__(parent)
@@ -40,6 +42,7 @@ class PortItem(QGraphicsItem):
         self.layer_id = parent.layer.id
         self._hovered = False
         self._border = KIND_COLORS[parent.layer.kind][1]
+        self.sources: tuple[str, ...] = ()  # names of the layers whose connections end here
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(1)
@@ -54,7 +57,27 @@ class PortItem(QGraphicsItem):
         painter.setPen(QPen(self._border, 1.5))
         painter.setBrush(QBrush(self._border if self._hovered or self.side == "out" else Qt.GlobalColor.white))
         r = PORT_R * (1.25 if self._hovered else 1.0)
+        if self.merges:
+            r = PORT_R + 2
+            painter.setBrush(QBrush(self._border))
+            painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
+            painter.setPen(QPen(Qt.GlobalColor.white, 1.5))
+            painter.drawLine(QPointF(-r + 2, 0), QPointF(r - 2, 0))
+            painter.drawLine(QPointF(0, -r + 2), QPointF(0, r - 2))
+            return
         painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
+
+    @property
+    def merges(self) -> bool:
+        return len(self.sources) > 1
+
+    def set_sources(self, names: list[str]) -> None:
+        if tuple(names) == self.sources:
+            return
+        self.sources = tuple(names)
+        self.setToolTip(f"Sums {len(names)} incoming connections (from {', '.join(names)}): each adds its "
+                        "h·w to this layer's a" if self.merges else "")
+        self.update()
 
     def hoverEnterEvent(self, event) -> None:
         self._hovered = True
