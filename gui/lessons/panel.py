@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-OK_STYLE = "color: #1b7a33;"
-WRONG_STYLE = "color: #b3261e;"
+from gui.colors import text_ink
 
 
 class LessonsPanel(QWidget):
@@ -139,7 +138,8 @@ class LessonsPanel(QWidget):
 
     def show_verdict(self, text: str, right: bool | None) -> None:
         """`right` None: a note (not a number, busy) rather than a judgement."""
-        self.verdict.setStyleSheet("" if right is None else OK_STYLE if right else WRONG_STYLE)
+        ink = text_ink(self.palette())  # green or red that reads on a light and on a dark palette
+        self.verdict.setStyleSheet("" if right is None else f"color: {ink.good if right else ink.bad};")
         self.verdict.setText(text)
 
     def show_working(self, markdown: str) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from engine.surface import GradientSlice, Surface
-from gui.colors import INK, PALETTE, magnitude_colormap
+from gui.colors import INK, PALETTE, error_color, magnitude_colormap
 from gui.plots.style import curve, plot_widget, side_by_side
 
 CONTOURS = (0.05, 0.15, 0.3, 0.5, 0.7, 0.9)  # quantiles of the grid's loss: lines where the valley is, whatever
@@ -88,11 +88,11 @@ class SurfacePanel(QWidget):
         """A line above the plots: why nothing is computed now (training runs), or what went wrong."""
         self.notice.setVisible(bool(text))
         self.notice.setText(text or "")
-        self.notice.setStyleSheet("color: #a4161a;" if error else "")
+        self.notice.setStyleSheet(f"color: {error_color(self.palette())};" if error else "")
 
     def show_empty(self, text: str, *, error: bool = False) -> None:
         self.empty.setText(text)
-        self.empty.setStyleSheet("color: #a4161a;" if error else "")
+        self.empty.setStyleSheet(f"color: {error_color(self.palette())};" if error else "")
         self.caption.setText("")
         self.pages.setCurrentWidget(self.empty)
 

@@ -78,7 +78,9 @@ def in_window(win: MainWindow, widget: QWidget, rect: QRect | None = None) -> QR
 def texts(win: MainWindow) -> dict[str, QRect]:
     """Where each text to check is drawn, in window coordinates, by a name that says what it is."""
     found: dict[str, QRect] = {}
-    for panel_name, panel in (("inspector", win.inspector), ("training panel", win.training.panel)):
+    for panel_name, panel in (("inspector", win.inspector), ("training panel", win.training.panel),
+                              ("lessons", win.lessons.panel), ("timeline", win.training.timeline),
+                              ("runs", win.training.runs)):
         for label in panel.findChildren(QLabel):
             rect = in_window(win, label)
             if label.isVisible() and label.text().strip() and rect.width() > 4 and rect.height() > 4:
@@ -102,7 +104,8 @@ def texts(win: MainWindow) -> dict[str, QRect]:
 
 
 # what each check looks at: a workspace, and a dock of it brought to the front of its tab group
-SCREENS = (("build", None), ("train", None), ("train", "edge_colours"), ("explain", None))
+SCREENS = (("build", None), ("train", None), ("train", "edge_colours"), ("train", "runs"), ("explain", None),
+           ("learn", None))
 
 
 def test_every_text_reads_at_wcag_aa_under_light_and_dark_palettes(themed_window, qtbot):
@@ -120,6 +123,13 @@ def test_every_text_reads_at_wcag_aa_under_light_and_dark_palettes(themed_window
         if front is not None:
             win.findChild(QDockWidget, front).raise_()
         QApplication.processEvents()
+        if workspace == "learn":  # a lesson's step with a prediction, judged wrong: the verdict in its red
+            win.mark_saved()  # the lesson opens its own network
+            win.lessons.open()
+            win.lessons.start(0)
+            win.lessons.go(1)
+            win.lessons.panel.show_verdict("Not quite: off by 0.1 (2% too low)", False)
+            QApplication.processEvents()
         if workspace == "build":
             win.inspector.parentWidget().parentWidget().ensureWidgetVisible(win.inspector.error)  # a scroll area
             QApplication.processEvents()
@@ -134,5 +144,8 @@ def test_every_text_reads_at_wcag_aa_under_light_and_dark_palettes(themed_window
     assert "training panel label 'The data set could not be read'" in checked
     assert "inspector label \"'abc' is not a number\"" in checked
     assert "colour bar caption" in checked
+    assert any(name.startswith("lessons label 'Not quite") for name in checked)
+    assert any(name.startswith("timeline") for name in checked) and any(name.startswith("runs") for name in checked)
     assert not poor, f"under the {'dark' if win.palette().color(Role.Window).lightness() < 128 else 'light'} " \
                      f"palette these texts are hard to read (WCAG contrast < {AA}): {poor}"
+
