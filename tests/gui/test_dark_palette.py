@@ -8,6 +8,8 @@ contrast ratio must reach 4.5 (the AA level for body text).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -130,6 +132,11 @@ def test_every_text_reads_at_wcag_aa_under_light_and_dark_palettes(themed_window
             win.lessons.go(1)
             win.lessons.panel.show_verdict("Not quite: off by 0.1 (2% too low)", False)
             QApplication.processEvents()
+            # glyphs are thin: their set colour is checked as well as the pixels
+            ink = re.search(r"color:\s*(#[0-9a-fA-F]{6})", win.lessons.panel.verdict.styleSheet())
+            window = Color(win.palette().color(Role.Window).name())
+            if ink is None or (ratio := window.contrast(Color(ink.group(1)), method="wcag21")) < AA:
+                poor["the lessons' verdict colour"] = 0.0 if ink is None else round(ratio, 2)
         if workspace == "build":
             win.inspector.parentWidget().parentWidget().ensureWidgetVisible(win.inspector.error)  # a scroll area
             QApplication.processEvents()
