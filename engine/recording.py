@@ -21,14 +21,14 @@ from __future__ import annotations
 import bisect
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .compile import Compiled
 from .errors import TrainingError
-from .refs import ParamKey
+from .refs import ParamKey, ParamRef
 
 if TYPE_CHECKING:
     from .training import Trainer
@@ -181,6 +181,15 @@ class Recorder:
             if k == len(self._steps) or self._steps[k] != step:
                 raise TrainingError(f"step {step} is not recorded")
             return self._frames[k]
+
+    def values(self, c: Compiled, refs: Sequence[ParamRef]) -> np.ndarray:
+        """(n, 1 + len(refs)): each recorded step laid out like the plan `c`, and the refs' values then — the path
+        any weights took, watched or not (a frame recorded before the network changed shape is left out)."""
+        flat = [c.flat_index(ref) for ref in refs]
+        layout = layout_of(c)
+        with self._lock:
+            rows = [(frame.step, *frame.data[flat]) for frame in self._frames if frame.layout == layout]
+        return np.array(rows, float).reshape(-1, 1 + len(refs))
 
     def nearest(self, step: int) -> int | None:
         """The recorded step closest to `step` (the earlier one on a tie), or None when nothing is recorded."""

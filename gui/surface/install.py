@@ -143,7 +143,7 @@ class SurfaceFeature(QObject):
         if gradient is None:
             path = self._path(refs)
             if path is None:
-                caption += " Watch both weights (Gradients → Watch selected weights) to see the path the run takes."
+                caption += " Train to see the path the run takes (the timeline's recorded steps)."
             panel.show_plane(surface, path, caption)
         else:
             caption += (f" Right: every weight along −∇L, scaled by the learning rate α = {gradient.lr:g}; t = 1 is "
@@ -151,12 +151,13 @@ class SurfaceFeature(QObject):
             panel.show_line(surface, gradient, caption)
 
     def _path(self, refs: tuple[ParamRef, ...]) -> np.ndarray | None:
-        """(n, 2) values the two weights took during the run, when both are watched, at the steps both recorded."""
+        """(n, 2) values the two weights took during the run: every step when both are watched (the history),
+        else the timeline's recorded steps (dense early, thinned later), so any two weights show their path."""
         history = self.document.project.history
-        if not all(ref in history.watched for ref in refs):
-            return None
-        a, b = (history.weight_series(ref) for ref in refs)
-        steps, ia, ib = np.intersect1d(a[:, 0], b[:, 0], return_indices=True)
-        if not len(steps):
-            return None
-        return np.column_stack([a[ia, 1], b[ib, 1]])
+        if all(ref in history.watched for ref in refs):
+            a, b = (history.weight_series(ref) for ref in refs)
+            _, ia, ib = np.intersect1d(a[:, 0], b[:, 0], return_indices=True)
+            path = np.column_stack([a[ia, 1], b[ib, 1]])
+        else:
+            path = self.document.recorder.values(self.document.trainer().compiled, refs)[:, 1:]
+        return path if len(path) > 1 else None

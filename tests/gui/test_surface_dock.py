@@ -56,7 +56,7 @@ def test_two_clicked_weights_give_the_engines_loss_grid_with_the_current_point(w
     assert plane.getAxis("left").labelText == window.network.ref_name(refs[1])
     levels = sorted(item.level for item in panel.contours)
     assert expected.loss.min() < levels[0] < levels[-1] < expected.loss.max()
-    assert "ms" in panel.caption.text() and "Watch both" in panel.caption.text()
+    assert "ms" in panel.caption.text() and "Train to see the path" in panel.caption.text()
     assert panel.path.getData()[0] is None or len(panel.path.getData()[0]) == 0
 
 
@@ -80,7 +80,26 @@ def test_the_path_of_two_watched_weights_is_drawn_and_a_finished_run_redraws(qtb
     xs, ys = panel.point.getData()
     assert (xs[0], ys[0]) == (value(window.network, refs[0]), value(window.network, refs[1]))
     assert (px[-1], py[-1]) == pytest.approx((xs[0], ys[0]))  # the path ends where the weights are now
-    assert "Watch both" not in panel.caption.text()
+    assert "Train to see the path" not in panel.caption.text()
+
+
+def test_the_path_of_two_unwatched_weights_comes_from_the_timeline_s_recorded_steps(qtbot, window, canvas):
+    refs = two_weights(window)
+    select(canvas, *refs)
+    menu_action(window, "Loss Surface").trigger()
+    panel = window.surface.panel
+    short_budget(window, 3)
+    train_until_idle(qtbot, window)
+    recorder, plan = window.document.recorder, window.document.trainer().compiled
+    steps = recorder.steps()
+    assert len(steps) > 1 and not set(refs) & set(window.document.project.history.watched)
+    qtbot.waitUntil(lambda: panel.path.getData()[0] is not None and len(panel.path.getData()[0]) == len(steps),
+                    timeout=WAIT)
+    px, py = panel.path.getData()
+    for k, step in enumerate(steps):  # each point is the frame's own weights (its flat w buffer) at that step
+        weights = recorder.frame(step).buffers[: plan.value.size]
+        assert (px[k], py[k]) == (weights[plan.flat_index(refs[0])], weights[plan.flat_index(refs[1])])
+    assert (px[-1], py[-1]) == (value(window.network, refs[0]), value(window.network, refs[1]))
 
 
 def test_one_weight_gives_the_loss_along_it_and_the_gradient_step(window, canvas):
