@@ -51,7 +51,7 @@ def test_image_data_bring_the_weight_images_to_the_front_of_the_train_workspace(
     assert on_screen(view) and not on_screen(boundary)
 
 
-def test_the_tiles_follow_training_live(qtbot, window):
+def test_the_tiles_follow_training_and_the_timeline(qtbot, window):
     menu_action(window, "Digits").trigger()
     view = show_weight_images(window)
     window.document.edit_settings(epochs=2)
@@ -60,6 +60,13 @@ def test_the_tiles_follow_training_live(qtbot, window):
     final = drawn_weights(window)
     for k in (0, 31):
         np.testing.assert_array_equal(view.tile(k), final[:, k].reshape(8, 8))
+    shown = window.document.view_step(1)  # the timeline on an early recorded step: the tiles show its weights
+    assert shown == 1 and window.document.snapshot.past
+    early = drawn_weights(window)
+    assert not np.array_equal(early, final)
+    np.testing.assert_array_equal(view.tile(3), early[:, 3].reshape(8, 8))
+    window.document.view_live()
+    np.testing.assert_array_equal(view.tile(3), final[:, 3].reshape(8, 8))
 
 
 def test_no_tiles_for_data_that_are_not_images(qtbot, window):
