@@ -34,6 +34,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/editor_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/training_gui_bench.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/explorer_gui_bench.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/digits_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -52,14 +52,15 @@ WORKSPACES = (
     Workspace("build", "Build", "Ctrl+1", "Build the network: the palette and the inspector beside the canvas",
               (Place("palette", LEFT), Place("inspector", RIGHT))),
     # the settings in a column of tabs (the training form alone fills a laptop's column); under the canvas the
-    # loss and the boundary side by side, the first things to watch, the gradients and the surface behind them
+    # loss and the boundary side by side, the first things to watch, the gradients, the surface and the weight images
+    # (for image data, where no boundary can be drawn) behind them
     Workspace("train", "Train", "Ctrl+2",
               "Train it: the training and data settings, the loss and its timeline, the gradients, the decision "
               "boundary and the runs",
               (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
                Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
                Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"),
-               Place("runs", tab_with="surface"))),
+               Place("runs", tab_with="surface"), Place("weight_images", tab_with="runs"))),
     # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
               (Place("explorer", RIGHT), Place("surface", under="explorer"), Place("gradients", BOTTOM))),

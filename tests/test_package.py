@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"  # the real folder; engine/resources links to its subfolders
-DEV_ONLY = ("examples/make_examples.py",)  # builds the examples in the source tree; not needed by an installed app
+DEV_ONLY = ("examples/make_examples.py", "datasets/make_digits.py")  # builders, not needed installed
 
 
 def run(*args, cwd: Path, env: dict | None = None) -> str:

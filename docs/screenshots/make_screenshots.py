@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             grab_all(window, args.out)
             grab_time_travel(window, args.out)
             grab_lessons(window, args.out)
+            grab_weight_images(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -184,6 +185,15 @@ def grab_lessons(window: MainWindow, out: Path) -> None:
     wait(lambda: window.lessons.lesson is not None, "the first lesson")
     settle(window)
     save(window, "workspace-learn", out)
+
+
+def grab_weight_images(window: MainWindow, out: Path) -> None:
+    """docs/training.md's Weight images: the digits example a few epochs into its run."""
+    window.mark_saved()
+    show(window, DOCS_SIZE, "train")
+    window.files.open_example("Digits (8×8)")
+    train_epochs(window, 5)
+    grab_dock(window, "weight_images", (560, 440), out, "weight-images")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ class Dataset:
     """Inputs `X` (N × d) and targets `y`: class indices (N,) for classification, values (N × k) otherwise.
 
     `target_names` are the class names in index order, or the regression target columns, so a prediction can
-    always be shown with a human name.
+    always be shown with a human name. `image_shape` (rows, columns) says the inputs are the pixels of an image,
+    row by row, so views can draw a sample or a neuron's incoming weights as that image; only a data set that
+    declares it is drawn so (64 numbers need not be 8×8 pixels).
     """
 
     name: str
@@ -55,6 +57,7 @@ class Dataset:
     task: str
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
+    image_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -67,6 +70,7 @@ class Dataset:
         if len(feature_names) != X.shape[1]:
             raise DataError(f"{len(feature_names)} feature names for {X.shape[1]} input columns")
         _check_finite(X, "the inputs", feature_names)
+        self._check_image_shape(X.shape[1])
         y = self._checked_targets(target_names)
         if len(y) != len(X):
             raise DataError(f"{len(X)} input rows but {len(y)} targets")
@@ -74,6 +78,15 @@ class Dataset:
         object.__setattr__(self, "y", _read_only(y))
         object.__setattr__(self, "feature_names", feature_names)
         object.__setattr__(self, "target_names", target_names)
+
+    def _check_image_shape(self, n_features: int) -> None:
+        if self.image_shape is None:
+            return
+        shape = tuple(self.image_shape)
+        if len(shape) != 2 or not all(isinstance(n, int) and n > 0 for n in shape) or shape[0] * shape[1] != n_features:
+            raise DataError(f"an image shape of {self.image_shape} does not hold the {n_features} inputs "
+                            "(rows × columns must equal the number of inputs)")
+        object.__setattr__(self, "image_shape", shape)
 
     def _checked_targets(self, target_names: tuple[str, ...]) -> np.ndarray:
         if self.task == "regression":

@@ -24,6 +24,7 @@ EXAMPLES: dict[str, Path] = {
         ("Deep sigmoid chain", "deep_sigmoid.bps.json"),
         ("Deep ReLU chain", "deep_relu.bps.json"),
         ("Skip chain", "skip_chain.bps.json"),
+        ("Digits (8×8)", "digits.bps.json"),
     )
 }
 NEW_PROJECT_EXAMPLE = "Circles"

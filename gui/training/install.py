@@ -8,7 +8,7 @@ shown yet.
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QVBoxLayout, QWidget
 
 from engine import BackpropError
 from engine.project import Project
@@ -24,6 +24,7 @@ from gui.plots.boundary import BoundaryView
 from gui.plots.connections import GradHistogramView, GradNormView
 from gui.plots.gradients import WatchedWeightsView
 from gui.plots.loss import LossView
+from gui.plots.weight_tiles import WeightTilesView
 
 from .controller import TrainingController
 from .edges import EdgeColouring
@@ -64,6 +65,7 @@ class TrainingFeature:
         self.overlay = RunOverlay(document, self.loss)
         self.runs = RunsPanel(document, self._push)
         self.runs.overlay_changed.connect(self.overlay.show_runs)
+        self.weight_images = WeightTilesView(document)  # follows the document's snapshots itself
 
     # ------------------------------------------------------------ what the window places
     @property
@@ -79,6 +81,8 @@ class TrainingFeature:
             # beside the boundary, which has a tab bar anyway (Loss surface): one under Gradients would make the
             # bottom docks, and the window's minimum height, taller
             DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="boundary"),
+            DockSpec(self.weight_images, "Weight images", Area.BottomDockWidgetArea, "weight_images",
+                     tab_with="boundary"),
         ]
 
     @property
@@ -188,6 +192,9 @@ class TrainingFeature:
     def _data_loaded(self, data: LoadedData) -> None:
         train = data.train
         self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes)
+        dock = self.weight_images.parentWidget()
+        if train.image_shape is not None and isinstance(dock, QDockWidget) and not dock.isHidden():
+            dock.raise_()  # image data have no decision boundary to show: their weight images come to the front
 
     def _clear_views(self, _project: Project) -> None:
         """A new run or a new project: nothing of the last one stays on screen until its first snapshot."""

@@ -579,7 +579,8 @@ def test_the_examples_have_the_promised_shapes():
                      "Sine regression": [1, 16, 16, 1], "Skip connection": [2, 8, 8, 1],
                      "Lecture notes 4-3-2-1 (Iris)": [4, 3, 2, 1], "Scalar chain (notes)": [1, 1, 1, 1],
                      "Two paths (notes)": [2, 2, 2, 1], "Deep sigmoid chain": [2, 6, 6, 6, 6, 6, 6, 1],
-                     "Deep ReLU chain": [2, 6, 6, 6, 6, 6, 6, 1], "Skip chain": [1, 1, 1, 1]}
+                     "Deep ReLU chain": [2, 6, 6, 6, 6, 6, 6, 1], "Skip chain": [1, 1, 1, 1],
+                     "Digits (8×8)": [64, 32, 10]}
     lecture = load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"]).network
     assert (lecture.n_weights, lecture.n_biases) == (20, 6)
     skip = load_project(EXAMPLES["Skip connection"]).network
