@@ -226,7 +226,8 @@ class ProjectFiles(QObject):
 
     def fill_examples_menu(self, menu: QMenu) -> None:
         for k, name in enumerate(EXAMPLES, 1):
-            action = menu.addAction(f"&{k} {name}")
-            action.setShortcut(f"Ctrl+Alt+{k}")
+            action = menu.addAction(f"&{k} {name}" if k < 10 else name)
+            if k < 10:  # one digit each: Ctrl+Alt+1 … 9 (the rest are a click away)
+                action.setShortcut(f"Ctrl+Alt+{k}")
             action.setStatusTip(f"Open the {name} example project")
             action.triggered.connect(lambda _=False, n=name: self.open_example(n))
