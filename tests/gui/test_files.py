@@ -163,7 +163,9 @@ def test_a_failed_save_is_explained_and_the_changes_stay(window, canvas, dialogs
 def test_every_example_opens_from_the_menu_detached_from_its_file(window):
     menu = next(a.menu() for a in window.menuBar().actions()[0].menu().actions() if a.text() == "E&xamples")
     actions = menu.actions()
-    assert [a.text().split(" ", 1)[1] for a in actions] == list(EXAMPLES)
+    assert [a.text().removeprefix(f"&{k} ") for k, a in enumerate(actions, 1)] == list(EXAMPLES)
+    assert [a.shortcut().toString() for a in actions] == [f"Ctrl+Alt+{k}" if k < 10 else ""
+                                                         for k in range(1, len(EXAMPLES) + 1)]
     for action, name in zip(actions, EXAMPLES, strict=True):
         action.trigger()
         reference = load_project(example_path(name)).network
