@@ -162,12 +162,13 @@ def local_form(e: Explanation, ink: TextInk) -> str:
                      f"{n} neuron{'s' if n != 1 else ''} k that j feeds{' (δ as its batch mean)' if batch else ''}:")
         mean = "mean " if batch else ""
         terms = [_row("k", "w<sub>jk</sub>", f"{mean}δ<sub>k</sub>", "w·δ", bold=True)]
-        listed = loc.terms if n <= MAX_TERMS else sorted(loc.terms, key=lambda t: -abs(t.value))[:MAX_TERMS]
+        values = [t.value for t in loc.terms]  # each a mean over the samples: taken once
+        listed = range(n) if n <= MAX_TERMS else sorted(range(n), key=lambda k: -abs(values[k]))[:MAX_TERMS]
         # k alone names the weight j → k (j is named above), a link to it: a narrow dock keeps one line a row
-        terms += [_row(_where(t.weight, t.delta.where), fmt(t.weight.value), fmt(t.delta.value), signed(t.value, ink))
-                  for t in listed]
+        terms += [_row(_where(t.weight, t.delta.where), fmt(t.weight.value), fmt(t.delta.value), signed(values[k], ink))
+                  for k in listed for t in (loc.terms[k],)]
         if n > MAX_TERMS:
-            rest = math.fsum(t.value for t in loc.terms) - math.fsum(t.value for t in listed)
+            rest = math.fsum(values[k] for k in set(range(n)).difference(listed))
             terms.append(_row(muted(f"{n - MAX_TERMS} more", ink), "", "", signed(rest, ink)))
         parts.append(_table(terms))
         if n > MAX_TERMS:
