@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal
 
 from engine import BackpropError
 
@@ -29,6 +29,8 @@ class ExplainWorker(QObject):
         # no Qt parent: a child pool would wait for its job while this object is half destroyed
         self._pool = QThreadPool()
         self._pool.setMaxThreadCount(1)
+        if (app := QCoreApplication.instance()) is not None:  # no Python may run on it once the interpreter ends
+            app.aboutToQuit.connect(self._pool.waitForDone)
         self.generation = 0
         # the current generation's job: what shows its result and what shows its BackpropError, in the GUI thread
         self._pending: tuple[int, Callable[[Any], None], Callable[[BackpropError], None]] | None = None
