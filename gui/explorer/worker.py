@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal
 
 from engine import BackpropError
 
@@ -56,7 +56,9 @@ class ExplainWorker(QObject):
         self.invalidate()
         generation = self.generation
         self._pending = generation, show, failed
-        self._pool.start(QRunnable.create(lambda: self._run(generation, job)))
+        # a callable, not a `QRunnable`: the pool deletes a runnable after it ran, and PySide then handed out that
+        # runnable's stale wrapper for the next object Qt made at its address (a text document's layout)
+        self._pool.start(lambda: self._run(generation, job))
         self.busy_changed.emit(True)
 
     def _run(self, generation: int, job: Callable[[], Any]) -> None:
