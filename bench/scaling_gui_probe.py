@@ -6,7 +6,9 @@ A 5 ms timer ticks in the GUI thread from start to end; a stall is a gap between
 replaces a small project with the big one (as File ▸ Open does, from a project in memory: reading the file is
 `scaling_bench.py`'s load column), trains for a while (every live view on, the edges recoloured by each snapshot),
 pauses, and the explorer explains a weight of the last connection, then a first-layer weight (10⁶ paths with the
-default sizes). Prints the longest gap, the p99 and the number of gaps over 100 ms, per phase.
+default sizes); then both again with the Loss surface dock closed, whose own computation (on the GUI thread) follows
+every selection while it is on screen. Prints the longest gap, the p99 and the number of gaps over 100 ms, per
+phase.
 """
 
 from __future__ import annotations
@@ -101,12 +103,17 @@ def main() -> None:
         run.idle(1.0)
         conns = list(net.connections.values())
         explained: list[str] = []
-        for label, conn in (("explain a last-layer weight", conns[-1]), ("explain a first-layer weight", conns[0])):
-            ticks.phase(label)
-            document.select(Selection(weights=(WeightRef(conn.id, 5, 7),)))
-            run.idle(3.0)
-            shown = window.explorer.panel.explanation
-            explained.append(f"{label}: {'nothing shown' if shown is None else f'{shown.paths.count:,} paths'}")
+        for surface, i in (("", 5), (", loss surface closed", 6)):
+            if surface:
+                window.surface.dock.close()
+                run.idle(0.5)
+            for label, conn in (("explain a last-layer weight", conns[-1]), ("explain a first-layer weight", conns[0])):
+                ticks.phase(label + surface)
+                document.select(Selection(weights=(WeightRef(conn.id, i, 7),)))
+                run.idle(3.0)
+                shown = window.explorer.panel.explanation
+                explained.append(f"{label}{surface}: "
+                                 f"{'nothing shown' if shown is None else f'{shown.paths.count:,} paths'}")
         ticks.phase("idle")
         run.idle(0.5)
         ticks.timer.stop()

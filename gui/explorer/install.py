@@ -3,8 +3,9 @@
 `ExplorerFeature` is the switchboard between the document (selection, run state, the trainer with its last batch
 and optimiser), the canvas (highlights and step-through labels out) and the panel. Every trigger — a new
 selection, a training step, a pause, an edit, New/Open — only schedules one refresh on a zero timer, so a burst of
-triggers costs one explanation. While training runs, the network belongs to the worker thread: nothing is computed
-and the panel says so until the next pause.
+triggers costs one explanation. The explanation itself is computed on a thread of its own (`worker.ExplainWorker`)
+and shown when it arrives, unless something asked for a newer one meanwhile. While training runs, the network
+belongs to the training thread: nothing is computed and the panel says so until the next pause.
 """
 
 from __future__ import annotations
@@ -24,9 +25,18 @@ from engine import (
     ParamRef,
     Trainer,
     WeightRef,
+    compiled,
     gradient_check,
 )
-from engine.explain import Explanation, Frame, StepThrough, explain_output, explain_weight, path_union
+from engine.explain import (
+    Explanation,
+    Frame,
+    OutputExplanation,
+    StepThrough,
+    explain_output,
+    explain_weight,
+    path_union,
+)
 from engine.project import Project
 from engine.studio import Document, RunState, Selection
 from gui.docks import Area, DockSpec
@@ -37,9 +47,12 @@ from .overlay import StepOverlay
 from .panel import EMPTY, ExplorerPanel
 from .path_list import ALL_PATHS
 from .values import ValuesOverlay
+from .worker import ExplainWorker
 
 RUNNING_NOTE = "Pause training to explore (updates when paused)."
 OUTPUT_EMPTY = "Select an input neuron (for dy/dx), or a weight or a neuron's bias (for dy/dw)."
+COMPUTING_NOTE = "Computing the explanation…"
+COMPUTING_AFTER_MS = 100  # a quicker explanation just appears: the note would only flicker
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
 
 
@@ -58,6 +71,13 @@ def explained_target(network: Network, selection: Selection) -> tuple[ParamRef |
         note = f"{len(neurons)} neurons are selected: this is the first one's bias." if len(neurons) > 1 else ""
         return BiasRef(lid, j), note
     return None, EMPTY
+
+
+def check_gradient(network: Network, batch: tuple[Trainer, np.ndarray, np.ndarray], e: Explanation) -> CheckResult:
+    """Backprop against central differences for what `e` explains, on the samples it explains."""
+    trainer, x, t = batch
+    rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
+    return gradient_check(network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
 
 
 def frame_refs(network: Network, frame: Frame) -> list[ParamRef]:
@@ -84,6 +104,11 @@ class ExplorerFeature(QObject):
         self.values = ValuesOverlay(document, scene, self.panel)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
+        self.worker = ExplainWorker(self)
+        self.worker.busy_changed.connect(self._busy_changed)
+        self._computing = QTimer(self, singleShot=True, interval=COMPUTING_AFTER_MS)
+        self._computing.timeout.connect(self._show_computing)
+        self._computing_shown = False
         self._events = Follower(self, self._on_event, document.network.events)
         # (trainer, x, t) of the last refresh, while the network was the GUI thread's
         self._batch: tuple[Trainer, np.ndarray, np.ndarray] | None = None
@@ -160,12 +185,13 @@ class ExplorerFeature(QObject):
 
     # ------------------------------------------------------------------ following the app
     def schedule(self, *_) -> None:
+        self.worker.invalidate()  # whatever it is computing answers the question as it was
         self._timer.start()
 
     @property
     def pending(self) -> bool:
-        """Whether a refresh is scheduled: what the panel shows may be about to change."""
-        return self._timer.isActive()
+        """Whether a refresh is scheduled or an explanation is on its way: what the panel shows may change."""
+        return self._timer.isActive() or self.worker.busy
 
     def set_project(self, project: Project) -> None:
         self._events.follow(project.network.events)
@@ -237,16 +263,46 @@ class ExplorerFeature(QObject):
             panel.show_empty(note)
             return
         assert self._batch is not None, "refresh sets the batch before it explains"
-        trainer, x, t = self._batch
-        try:
-            e = explain_weight(network, ref, x, t, trainer.settings.loss, panel.sample(),
-                               optimizer=trainer.optimizer, check=False)
-            result = self._gradient_check(e) if self._checked == ref else None
-        except BackpropError as exc:
-            panel.show_empty(str(exc), error=True)
+        batch = self._batch
+        trainer, x, t = batch
+        loss, optimizer, sample = trainer.settings.loss, trainer.optimizer, panel.sample()
+        checked = self._checked == ref
+
+        def job() -> tuple[Explanation, CheckResult | None]:
+            e = explain_weight(network, ref, x, t, loss, sample, optimizer=optimizer, check=False)
+            return e, check_gradient(network, batch, e) if checked else None
+
+        self._submit(job, lambda shown: self._show_explanation(shown, note))
+
+    def _show_explanation(self, shown: tuple[Explanation, CheckResult | None], note: str) -> None:
+        e, result = shown
+        self.panel.show_explanation(e, note)
+        self.panel.show_check(result)
+        self._union = None
+        self._mark_canvas()
+
+    def _submit(self, job, show) -> None:
+        """Compute on the worker thread, on the plan as the GUI thread sees it now: compiled here, so the worker
+        only ever copies it (two threads compiling one network would bind its arrays to two plans)."""
+        compiled(self.network)
+        self.worker.submit(job, show, self._explain_failed)
+
+    def _explain_failed(self, exc: BackpropError) -> None:
+        self.panel.show_empty(str(exc), error=True)
+        self._mark_canvas()
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._computing.start()
             return
-        panel.show_explanation(e, note)
-        panel.show_check(result)
+        self._computing.stop()
+        if self._computing_shown:
+            self._computing_shown = False
+            self.panel.show_notice(None)
+
+    def _show_computing(self) -> None:
+        self._computing_shown = True
+        self.panel.show_notice(COMPUTING_NOTE)
 
     def _explain_output(self) -> None:
         """"Explain the output y itself": dy/dx for a selected input neuron, else dy/dw for the selected weight or
@@ -263,17 +319,16 @@ class ExplorerFeature(QObject):
         assert self._batch is not None, "refresh sets the batch before it explains"
         _, x, _ = self._batch
         chosen = panel.sample()
-        rows = slice(None) if chosen is None else slice(chosen, chosen + 1)
-        try:
-            panel.show_output(explain_output(network, target, x[rows]))
-        except BackpropError as exc:
-            panel.show_empty(str(exc), error=True)
+        rows = x if chosen is None else x[chosen : chosen + 1]
 
-    def _gradient_check(self, e: Explanation) -> CheckResult:
-        assert self._batch is not None, "callers check for a batch"
-        trainer, x, t = self._batch
-        rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
-        return gradient_check(self.network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
+        def job() -> OutputExplanation:
+            return explain_output(network, target, rows)
+
+        self._submit(job, self._show_output)
+
+    def _show_output(self, e: OutputExplanation) -> None:
+        self.panel.show_output(e)
+        self._mark_canvas()  # "Highlight all paths" belongs to a loss's gradient
 
     def check(self) -> None:
         """Backprop against central differences for the parameter shown; redone with every refresh after that."""
@@ -281,7 +336,7 @@ class ExplorerFeature(QObject):
         if e is None or self._batch is None or not self.document.idle:
             return
         try:
-            result = self._gradient_check(e)
+            result = check_gradient(self.network, self._batch, e)
         except BackpropError as exc:
             self.panel.show_notice(str(exc), error=True)
             return

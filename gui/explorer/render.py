@@ -22,6 +22,8 @@ from engine.explain.text import number
 from gui.colors import TextInk
 
 MAX_VECTOR = 4  # entries of a sample's x or t written out
+MAX_TERMS = 12  # rows of δ_j's consumer table: a first-layer neuron of a wide net feeds hundreds, and a QLabel lays
+# out a rich-text table at ~3 ms a row (400 rows froze the window for a second, issue 18)
 NO_BREAK_SLASH = "/\u2060"  # a slash followed by a word joiner: Qt would otherwise break a line after it
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _POWER = re.compile(r"\^(\w+|\([^()]*\))")  # e^h1, e^(a_y)
@@ -160,10 +162,18 @@ def local_form(e: Explanation, ink: TextInk) -> str:
                      f"{n} neuron{'s' if n != 1 else ''} k that j feeds{' (δ as its batch mean)' if batch else ''}:")
         mean = "mean " if batch else ""
         terms = [_row("k", "w<sub>jk</sub>", f"{mean}δ<sub>k</sub>", "w·δ", bold=True)]
+        values = [t.value for t in loc.terms]  # each a mean over the samples: taken once
+        listed = range(n) if n <= MAX_TERMS else sorted(range(n), key=lambda k: -abs(values[k]))[:MAX_TERMS]
         # k alone names the weight j → k (j is named above), a link to it: a narrow dock keeps one line a row
-        terms += [_row(_where(t.weight, t.delta.where), fmt(t.weight.value), fmt(t.delta.value), signed(t.value, ink))
-                  for t in loc.terms]
+        terms += [_row(_where(t.weight, t.delta.where), fmt(t.weight.value), fmt(t.delta.value), signed(values[k], ink))
+                  for k in listed for t in (loc.terms[k],)]
+        if n > MAX_TERMS:
+            rest = math.fsum(values[k] for k in set(range(n)).difference(listed))
+            terms.append(_row(muted(f"{n - MAX_TERMS} more", ink), "", "", signed(rest, ink)))
         parts.append(_table(terms))
+        if n > MAX_TERMS:
+            parts.append(muted(f"The {MAX_TERMS} largest |w·δ| are listed; the last row is the sum of the other "
+                               f"{n - MAX_TERMS}.", ink))
     product = "δ" if is_bias(e) else "h · δ"
     if batch:
         product = f"mean({product})"

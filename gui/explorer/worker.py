@@ -1,0 +1,88 @@
+"""The explorer's explanations, computed on a thread of their own so the window never waits for one.
+
+A first-layer weight of a 1M-weight network has 10⁶ paths to the loss, and finding its largest ones takes about a
+second: on the GUI thread that froze the window (issue 18). The engine explains on a private copy of the plan's
+buffers (`Compiled.private_copy`), so a job may read the network while the GUI thread only looks on. Every job
+belongs to a generation; `invalidate` starts a new one whenever what was asked may have changed (a new selection,
+a pause, an edit, a new snapshot), and a result of an older generation is dropped when it arrives, so nothing shown
+is ever older than the question. One thread is enough: a newer job replaces a queued one, and a running job that
+went stale is finished and thrown away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal
+
+from engine import BackpropError
+
+
+class ExplainWorker(QObject):
+    busy_changed = Signal(bool)
+    _done = Signal(int, object, object)  # generation, result, what it raised (or None)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        # no Qt parent: a child pool would wait for its job while this object is half destroyed
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(1)
+        if (app := QCoreApplication.instance()) is not None:  # no Python may run on it once the interpreter ends
+            app.aboutToQuit.connect(self._pool.waitForDone)
+        self.generation = 0
+        # the current generation's job: what shows its result and what shows its BackpropError, in the GUI thread
+        self._pending: tuple[int, Callable[[Any], None], Callable[[BackpropError], None]] | None = None
+        self._done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def busy(self) -> bool:
+        """A job of the current generation is queued or running: its result is still to be shown."""
+        return self._pending is not None
+
+    def invalidate(self) -> None:
+        """What was asked may have changed: whatever is on its way is stale."""
+        self.generation += 1
+        self._pool.clear()  # queued jobs never start; a running one finishes and is dropped
+        if self._pending is not None:
+            self._pending = None
+            self.busy_changed.emit(False)
+
+    def submit(self, job: Callable[[], Any], show: Callable[[Any], None],
+               failed: Callable[[BackpropError], None]) -> None:
+        """Run `job` on the worker thread; `show` its result (or pass `failed` its BackpropError) in the GUI
+        thread, unless a newer job or `invalidate` came first. Any other exception is raised in the GUI thread."""
+        self.invalidate()
+        generation = self.generation
+        self._pending = generation, show, failed
+        # a callable, not a `QRunnable`: the pool deletes a runnable after it ran, and PySide then handed out that
+        # runnable's stale wrapper for the next object Qt made at its address (a text document's layout)
+        self._pool.start(lambda: self._run(generation, job))
+        self.busy_changed.emit(True)
+
+    def _run(self, generation: int, job: Callable[[], Any]) -> None:
+        """On the worker thread."""
+        if generation != self.generation:
+            return  # stale before it started: not worth computing
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = job()
+        except BaseException as exc:  # handed to the GUI thread, which raises what it does not expect
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the window closed while the job ran
+            self._done.emit(generation, result, error)
+
+    def _deliver(self, generation: int, result: Any, error: BaseException | None) -> None:
+        if self._pending is None or self._pending[0] != generation:
+            return  # stale: dropped
+        _, show, failed = self._pending
+        self._pending = None
+        self.busy_changed.emit(False)
+        if error is None:
+            show(result)
+        elif isinstance(error, BackpropError):
+            failed(error)
+        else:
+            raise error
