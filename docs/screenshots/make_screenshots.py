@@ -174,6 +174,7 @@ def grab_time_travel(window: MainWindow, out: Path) -> None:
     first = next(iter(document.network.connections.values()))
     document.select(Selection(weights=(WeightRef(first.id, 0, 0), WeightRef(first.id, 1, 0))))
     window.surface.open()
+    wait(lambda: not window.surface.pending, "the loss surface")  # computed off the GUI thread
     grab_dock(window, "surface", (560, 480), out, "loss-surface")
 
 

@@ -3,7 +3,7 @@
 `ExplorerFeature` is the switchboard between the document (selection, run state, the trainer with its last batch
 and optimiser), the canvas (highlights and step-through labels out) and the panel. Every trigger — a new
 selection, a training step, a pause, an edit, New/Open — only schedules one refresh on a zero timer, so a burst of
-triggers costs one explanation. The explanation itself is computed on a thread of its own (`worker.ExplainWorker`)
+triggers costs one explanation. The explanation itself is computed on a thread of its own (`gui.offthread.OffThread`)
 and shown when it arrives, unless something asked for a newer one meanwhile. While training runs, the network
 belongs to the training thread: nothing is computed and the panel says so until the next pause.
 """
@@ -42,12 +42,12 @@ from engine.studio import Document, RunState, Selection
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
 from gui.follow import Follower, follow
+from gui.offthread import OffThread
 
 from .overlay import StepOverlay
 from .panel import EMPTY, ExplorerPanel
 from .path_list import ALL_PATHS
 from .values import ValuesOverlay
-from .worker import ExplainWorker
 
 RUNNING_NOTE = "Pause training to explore (updates when paused)."
 OUTPUT_EMPTY = "Select an input neuron (for dy/dx), or a weight or a neuron's bias (for dy/dw)."
@@ -104,7 +104,7 @@ class ExplorerFeature(QObject):
         self.values = ValuesOverlay(document, scene, self.panel)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
-        self.worker = ExplainWorker(self)
+        self.worker = OffThread(self)
         self.worker.busy_changed.connect(self._busy_changed)
         self._computing = QTimer(self, singleShot=True, interval=COMPUTING_AFTER_MS)
         self._computing.timeout.connect(self._show_computing)

@@ -32,17 +32,23 @@ def engine_surface(window, refs):
     return loss_surface(window.network, x, t, trainer.settings.loss, refs, points=POINTS)
 
 
+def settled(qtbot, window) -> None:
+    """The surface is computed off the GUI thread: wait for the result to be shown."""
+    qtbot.waitUntil(lambda: not window.surface.pending, timeout=WAIT)
+
+
 def value(network, ref) -> float:
     if isinstance(ref, BiasRef):
         return float(network.layer(ref.layer).bias.value[ref.j])
     return float(network.connection(ref.conn).weight.value[ref.i, ref.j])
 
 
-def test_two_clicked_weights_give_the_engines_loss_grid_with_the_current_point(window, canvas):
+def test_two_clicked_weights_give_the_engines_loss_grid_with_the_current_point(qtbot, window, canvas):
     refs = two_weights(window)
     select(canvas, *refs)
     assert window.document.selection.weights == refs
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     panel = window.surface.panel
     assert window._docks["surface"].isVisible()
     assert panel.pages.currentWidget() is panel.plane
@@ -65,6 +71,7 @@ def test_the_path_of_two_watched_weights_is_drawn_and_a_finished_run_redraws(qtb
     select(canvas, *refs)
     window.document.set_watched(refs)
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     panel = window.surface.panel
     before = panel.image.image.copy()
     short_budget(window, 3)
@@ -87,6 +94,7 @@ def test_the_path_of_two_unwatched_weights_comes_from_the_timeline_s_recorded_st
     refs = two_weights(window)
     select(canvas, *refs)
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     panel = window.surface.panel
     short_budget(window, 3)
     train_until_idle(qtbot, window)
@@ -102,10 +110,11 @@ def test_the_path_of_two_unwatched_weights_comes_from_the_timeline_s_recorded_st
     assert (px[-1], py[-1]) == (value(window.network, refs[0]), value(window.network, refs[1]))
 
 
-def test_one_weight_gives_the_loss_along_it_and_the_gradient_step(window, canvas):
+def test_one_weight_gives_the_loss_along_it_and_the_gradient_step(qtbot, window, canvas):
     ref = two_weights(window)[0]
     select(canvas, ref)
     press(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settled(qtbot, window)
     panel = window.surface.panel
     assert panel.pages.currentWidget() is panel.line_page
     expected = engine_surface(window, [ref])
@@ -126,17 +135,19 @@ def test_one_weight_gives_the_loss_along_it_and_the_gradient_step(window, canvas
     assert marked_loss[0] == pytest.approx(expected.center_loss)  # t = 0 is the current point of both curves
 
 
-def test_a_neurons_bias_counts_and_three_parameters_are_refused(window, canvas):
+def test_a_neurons_bias_counts_and_three_parameters_are_refused(qtbot, window, canvas):
     net = window.network
     hidden = net.layers_of_kind("hidden")[0]
     canvas.click(canvas.neuron(hidden.id, 0))
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     panel = window.surface.panel
     assert panel.pages.currentWidget() is panel.line_page
     assert panel.along_point.getData()[0][0] == value(net, BiasRef(hidden.id, 0))
     select(canvas, *two_weights(window))
     canvas.click(canvas.neuron(hidden.id, 0), Qt.KeyboardModifier.ControlModifier)
     window.surface.compute()
+    settled(qtbot, window)
     assert panel.pages.currentWidget() is panel.empty
     assert "3 weights and biases are selected" in panel.empty.text()
 
@@ -145,6 +156,7 @@ def test_while_training_runs_the_dock_waits_and_computes_at_the_pause(qtbot, win
     refs = two_weights(window)
     select(canvas, *refs)
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     panel = window.surface.panel
     short_budget(window, 100_000)
     press(window, Qt.Key.Key_F5)
@@ -157,12 +169,14 @@ def test_while_training_runs_the_dock_waits_and_computes_at_the_pause(qtbot, win
     press(window, Qt.Key.Key_F6)
     qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED, timeout=WAIT)
     qtbot.waitUntil(lambda: not panel.notice.isVisible(), timeout=WAIT)
+    settled(qtbot, window)
     np.testing.assert_array_equal(panel.image.image, engine_surface(window, refs).loss)
 
 
 def grab(qtbot, window, path: str):
     """Open the dock floating at a readable size and save what it shows (for a person to look at)."""
     menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
     dock = window._docks["surface"]
     dock.setFloating(True)
     dock.resize(760, 420)
@@ -183,6 +197,42 @@ def test_the_dock_grabbed_to_a_png_shows_the_landscape(qtbot, window, canvas):
     assert len(colours) > 20  # a coloured landscape, not a blank panel
 
 
-def test_one_weights_curves_grabbed_to_a_png(window, canvas, qtbot):
+def test_one_weights_curves_grabbed_to_a_png(qtbot, window, canvas):
     select(canvas, two_weights(window)[1])
     grab(qtbot, window, "/tmp/surface-dock-1d.png")
+
+
+def test_the_surface_is_computed_off_the_gui_thread_and_a_stale_one_is_dropped(qtbot, window, canvas, monkeypatch):
+    """The engine call waits for the test's go-ahead: the GUI thread keeps running meanwhile, and a surface of a
+    selection changed during the computation is never shown (a 1M-weight net's grid takes 0.5–1.3 s)."""
+    import threading
+
+    from gui.surface import install
+    go, calls = threading.Event(), []
+    real = install.loss_surface
+
+    def held(network, x, t, loss, refs, **kwargs):
+        calls.append((refs, threading.current_thread()))
+        go.wait(5.0)
+        return real(network, x, t, loss, refs, **kwargs)
+
+    monkeypatch.setattr(install, "loss_surface", held)
+    panel = window.surface.panel
+    planes: list[object] = []
+    show_plane = panel.show_plane
+    monkeypatch.setattr(panel, "show_plane", lambda *args: (planes.append(args), show_plane(*args)))
+    first, second = two_weights(window)
+    select(canvas, first, second)
+    menu_action(window, "Loss Surface").trigger()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=WAIT)
+    assert calls[0][1] is not threading.main_thread() and window.surface.pending
+    ticks: list[int] = []
+    qtbot.waitUntil(lambda: ticks.append(1) or len(ticks) > 5, timeout=WAIT)  # the event loop turns meanwhile
+    select(canvas, first)  # a new question while the first grid is still on its way
+    go.set()
+    settled(qtbot, window)
+    assert [refs for refs, _ in calls] == [(first, second), (first,)]
+    assert planes == []  # the two-weight grid arrived after the question changed: dropped, never drawn
+    assert panel.pages.currentWidget() is panel.line_page  # the one-weight answer, not the stale two-weight grid
+    xs, _ = panel.along_curve.getData()
+    np.testing.assert_array_equal(xs, engine_surface(window, [first]).axes[0])

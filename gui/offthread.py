@@ -1,8 +1,9 @@
-"""The explorer's explanations, computed on a thread of their own so the window never waits for one.
+"""Work on a thread of its own (the explorer's explanations, the loss surface) so the window never waits for it.
 
 A first-layer weight of a 1M-weight network has 10⁶ paths to the loss, and finding its largest ones takes about a
-second: on the GUI thread that froze the window (issue 18). The engine explains on a private copy of the plan's
-buffers (`Compiled.private_copy`), so a job may read the network while the GUI thread only looks on. Every job
+second; a 41×41 loss surface of that network takes 0.5–1.3 s: on the GUI thread either froze the window (issue 18).
+The engine explains and evaluates surfaces on a private copy of the plan's buffers (`Compiled.private_copy`), so a
+job may read the network while the GUI thread only looks on. Every job
 belongs to a generation; `invalidate` starts a new one whenever what was asked may have changed (a new selection,
 a pause, an edit, a new snapshot), and a result of an older generation is dropped when it arrives, so nothing shown
 is ever older than the question. One thread is enough: a newer job replaces a queued one, and a running job that
@@ -20,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal
 from engine import BackpropError
 
 
-class ExplainWorker(QObject):
+class OffThread(QObject):
     busy_changed = Signal(bool)
     _done = Signal(int, object, object)  # generation, result, what it raised (or None)
 
