@@ -7,6 +7,12 @@ over the same plane, which is how a learner sees the boundary being assembled fr
 tiles of one image, at most `THUMBNAIL_PIXELS` a side: as one full-resolution `ImageItem` each, 32 of them cost
 6.7 ms a repaint (a colour table built per image), most of the decision-boundary view's share of the GUI's time
 while training.
+
+Two read-outs as in TensorFlow Playground, off by default: *Show test data* adds the validation points (white
+centres ringed in their class's colour, where the training points are filled), and *Discretize output* paints the
+predicted class instead of the probability (the accuracy's rule: a sigmoid output above 0.5, a softmax output's
+arg-max; a regression has no classes, so the box is disabled and says why). Every point has an edge in contrast
+with its fill, so a point stays visible on a region of its own colour.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.colors import INK, class_colors, signed_colormap
 
@@ -29,14 +35,20 @@ THUMBNAIL_PIXELS = 32  # a tile's side at most: tiles show at 20-40 px, and pain
 GAP_X, GAP_Y = 0.1, 0.55  # between tiles, as a fraction of a tile; the vertical gap holds the neuron's index
 LABEL_POINTS = 7
 NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
+POINT_EDGE = pg.mkPen("w", width=1.5)  # white around a filled point: it stays visible on a region of its colour
+RING_WIDTH = 2.0  # a validation point's ring, in its class's colour around a white centre
+DISCRETIZE_TIP = "Paint the predicted class (the accuracy's rule) instead of the network's probability."
+NO_CLASSES_TIP = "A regression has no classes to discretize: the background shows the predicted value."
 
 
-def softmax_image(probabilities: np.ndarray) -> np.ndarray:
-    """(h, w, k) class probabilities to (h, w, 3) RGB: the winner's colour, fading to white towards a tie."""
+def softmax_image(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:
+    """(h, w, k) class probabilities to (h, w, 3) RGB: the winner's colour, fading to white towards a tie unless
+    `discrete` (then the winner's colour throughout)."""
     k = probabilities.shape[-1]
     colors = np.array([(c.red(), c.green(), c.blue()) for c in class_colors(k)], float)
     winner = probabilities.argmax(axis=-1)
-    sure = (probabilities.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k)
+    sure = 1.0 if discrete else (probabilities.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k)
+    sure = np.broadcast_to(sure, winner.shape)
     rgb = 255.0 + (colors[winner] - 255.0) * sure[..., None]
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
@@ -78,6 +90,8 @@ def mosaic(layers: list[tuple[str, list[np.ndarray]]], columns: int) -> Mosaic:
 
 
 class BoundaryView(QWidget):
+    options_changed = Signal(dict)  # {"show_test_data": bool, "discretize": bool}, after the user ticks a box
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.plot = plot_widget(left="x2", bottom="x1")
@@ -85,9 +99,18 @@ class BoundaryView(QWidget):
         item.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(signed_colormap())
-        self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(INK, width=0.5))
+        self.points = pg.ScatterPlotItem(size=7, pen=POINT_EDGE)
+        self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("w"))
+        self.test_points.setVisible(False)
         item.addItem(self.image)
         item.addItem(self.points)
+        item.addItem(self.test_points)
+        self.show_test = QCheckBox("Show test data")
+        self.show_test.setToolTip("Draw the validation points too, as rings: the network never trains on them.")
+        self.discretize = QCheckBox("Discretize output")
+        self.discretize.setToolTip(DISCRETIZE_TIP)
+        for box in (self.show_test, self.discretize):
+            box.toggled.connect(self._option_toggled)
         self.thumbnail_view = pg.GraphicsLayoutWidget()
         self.thumbnail_view.setBackground("w")
         self.thumbnail_box = self.thumbnail_view.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False)
@@ -101,38 +124,84 @@ class BoundaryView(QWidget):
         self.note = QLabel("The decision boundary needs a data set with two inputs.")
         self.note.setWordWrap(True)
 
+        options = QHBoxLayout()
+        options.addWidget(self.show_test)
+        options.addWidget(self.discretize)
+        options.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(options)
         layout.addWidget(side_by_side(self.plot, self.thumbnail_view), 1)
         layout.addWidget(self.note)
         self._task = "classification"
+        self._n_classes = 2
         self._y_levels = (0.0, 1.0)
+        self._shown: tuple[QRectF, np.ndarray] | None = None  # the last output drawn, redrawn when a box is ticked
+
+    # ------------------------------------------------------------ the read-outs' boxes
+    @property
+    def options(self) -> dict[str, bool]:
+        return {"show_test_data": self.show_test.isChecked(), "discretize": self.discretize.isChecked()}
+
+    def set_options(self, options: dict) -> None:
+        """Tick the boxes as `options` says (missing or malformed keys: off), without `options_changed`."""
+        for box, key in ((self.show_test, "show_test_data"), (self.discretize, "discretize")):
+            box.blockSignals(True)
+            box.setChecked(options.get(key) is True)
+            box.blockSignals(False)
+        self._apply_options()
+
+    def _option_toggled(self) -> None:
+        self._apply_options()
+        self.options_changed.emit(self.options)
+
+    def _apply_options(self) -> None:
+        self.test_points.setVisible(self.show_test.isChecked())
+        if self._shown is not None:
+            self._draw_output(*self._shown)
 
     # ------------------------------------------------------------ data points
     def set_points(self, x: np.ndarray | None, y: np.ndarray | None, task: str = "classification",
-                   n_classes: int = 2) -> None:
-        """The training points, or None when the data set does not have two inputs."""
-        self._task = task
+                   n_classes: int = 2, val: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """The training points and the validation ones (`val`, shown when Show test data is ticked), or None when
+        the data set does not have two inputs."""
+        self._task, self._n_classes = task, n_classes
+        classes = task == "classification"
+        self.discretize.setEnabled(classes)
+        self.discretize.setToolTip(DISCRETIZE_TIP if classes else NO_CLASSES_TIP)
         if x is None or y is None or x.shape[1] != 2:
             self.points.clear()
+            self.test_points.clear()
             self.image.clear()
+            self._shown = None
             self._clear_thumbnails()
             # no axes left over from the last data set
             self.plot.getPlotItem().getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0)
             self.note.setVisible(True)
             return
         self.note.setVisible(False)
-        if task == "classification":
-            colors = class_colors(n_classes)
-            brushes = [pg.mkBrush(colors[int(label)]) for label in y]
-        else:
-            target = np.asarray(y, float).reshape(len(y), -1)[:, 0]
+        if task != "classification":
+            target = self._targets(y)
             lo, hi = float(target.min()), float(target.max())
             self._y_levels = (lo, hi if hi > lo else lo + 1.0)
-            unit = (target - self._y_levels[0]) / (self._y_levels[1] - self._y_levels[0])
-            cmap = signed_colormap()
-            brushes = [pg.mkBrush(c) for c in cmap.map(unit, mode=pg.ColorMap.QCOLOR)]
-        self.points.setData(x[:, 0], x[:, 1], brush=brushes)
+        self.points.setData(x[:, 0], x[:, 1], brush=[pg.mkBrush(c) for c in self._colors(y)])
+        if val is None or len(val[0]) == 0:
+            self.test_points.clear()
+        else:
+            vx, vy = val
+            self.test_points.setData(vx[:, 0], vx[:, 1], pen=[pg.mkPen(c, width=RING_WIDTH) for c in self._colors(vy)])
+
+    @staticmethod
+    def _targets(y: np.ndarray) -> np.ndarray:
+        return np.asarray(y, float).reshape(len(y), -1)[:, 0]
+
+    def _colors(self, y: np.ndarray) -> list:
+        """Each sample's colour: its class's, or its target's on the training targets' scale (regression)."""
+        if self._task == "classification":
+            colors = class_colors(self._n_classes)
+            return [colors[int(label)] for label in y]
+        unit = (self._targets(y) - self._y_levels[0]) / (self._y_levels[1] - self._y_levels[0])
+        return list(signed_colormap().map(unit, mode=pg.ColorMap.QCOLOR))
 
     # ------------------------------------------------------------ the network over the plane
     def set_boundary(self, extent: tuple[float, float, float, float], output: np.ndarray,
@@ -140,14 +209,8 @@ class BoundaryView(QWidget):
         """`output` (res, res, n_outputs) rows along x2; `layers` each hidden layer's name and its neurons' (res, res)
         images."""
         x0, x1, y0, y1 = extent
-        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-        if output.shape[-1] == 1:
-            levels = (0.0, 1.0) if self._task == "classification" else self._y_levels
-            self.image.setImage(output[..., 0], levels=levels, autoLevels=False)
-        else:
-            # RGB bytes: levels (0, 255), not the (0, 1) a one-output boundary left behind (it turned all white)
-            self.image.setImage(softmax_image(output), levels=(0, 255), autoLevels=False)
-        self.image.setRect(rect)
+        self._shown = QRectF(x0, y0, x1 - x0, y1 - y0), output
+        self._draw_output(*self._shown)
         if not layers:
             self._clear_thumbnails()
             return
@@ -159,6 +222,17 @@ class BoundaryView(QWidget):
         if shape != self._shape:
             self._label_thumbnails(shape, n_hidden)
 
+    def _draw_output(self, rect: QRectF, output: np.ndarray) -> None:
+        discrete = self.discretize.isChecked() and self._task == "classification"
+        if output.shape[-1] == 1:
+            levels = (0.0, 1.0) if self._task == "classification" else self._y_levels
+            values = (output[..., 0] > 0.5).astype(float) if discrete else output[..., 0]
+            self.image.setImage(values, levels=levels, autoLevels=False)
+        else:
+            # RGB bytes: levels (0, 255), not the (0, 1) a one-output boundary left behind (it turned all white)
+            self.image.setImage(softmax_image(output, discrete), levels=(0, 255), autoLevels=False)
+        self.image.setRect(rect)
+
     @property
     def thumbnail_names(self) -> list[str]:
         """The neurons shown, named as on the canvas ("h1[3]")."""
@@ -167,6 +241,7 @@ class BoundaryView(QWidget):
     def clear(self) -> None:
         self.image.clear()
         self.thumbnails.clear()
+        self._shown = None
 
     def _clear_thumbnails(self) -> None:
         self.thumbnails.clear()

@@ -110,6 +110,8 @@ class TrainingFeature:
         self.gradients.currentChanged.connect(self._tab_changed)
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
+        self.boundary.set_options(self.document.project.ui.get("boundary", {}))
+        self.boundary.options_changed.connect(self._boundary_options)
         if (app := QApplication.instance()) is not None:  # widgets need one, but the type says it may be absent
             app.aboutToQuit.connect(c.shutdown)
 
@@ -190,8 +192,9 @@ class TrainingFeature:
         self._request_parts()
 
     def _data_loaded(self, data: LoadedData) -> None:
-        train = data.train
-        self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes)
+        train, val = data.train, data.val
+        self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes,
+                                 (val.X, val.y))
         dock = self.weight_images.parentWidget()
         if train.image_shape is not None and isinstance(dock, QDockWidget) and not dock.isHidden():
             dock.raise_()  # image data have no decision boundary to show: their weight images come to the front
@@ -206,6 +209,11 @@ class TrainingFeature:
     def _project_replaced(self, project: Project) -> None:
         self._clear_views(project)
         self.boundary.set_points(None, None)  # the new project's points come with its data
+        self.boundary.set_options(project.ui.get("boundary", {}))
+
+    def _boundary_options(self, options: dict) -> None:
+        """The boundary's read-outs are the project's view state, like the canvas's zoom: saved with it, no edit."""
+        self.document.project.ui["boundary"] = options
 
     # ------------------------------------------------------------ views → document
     def _push(self, command: DocumentCommand) -> str | None:
