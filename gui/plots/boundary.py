@@ -8,8 +8,8 @@ tiles of one image, at most `THUMBNAIL_PIXELS` a side: as one full-resolution `I
 6.7 ms a repaint (a colour table built per image), most of the decision-boundary view's share of the GUI's time
 while training.
 
-Two read-outs as in TensorFlow Playground, off by default: *Show test data* adds the validation points (white
-centres ringed in their class's colour, where the training points are filled), and *Discretize output* paints the
+Two read-outs as in TensorFlow Playground, off by default: *Show test data* adds the validation points (diamonds
+with a dark edge, where the training points are white-edged discs), and *Discretize output* paints the
 predicted class instead of the probability (the accuracy's rule: a sigmoid output above 0.5, a softmax output's
 arg-max; a regression has no classes, so the box is disabled and says why). Every point has an edge in contrast
 with its fill, so a point stays visible on a region of its own colour.
@@ -36,7 +36,7 @@ GAP_X, GAP_Y = 0.1, 0.55  # between tiles, as a fraction of a tile; the vertical
 LABEL_POINTS = 7
 NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
 POINT_EDGE = pg.mkPen("w", width=1.5)  # white around a filled point: it stays visible on a region of its colour
-RING_WIDTH = 2.0  # a validation point's ring, in its class's colour around a white centre
+TEST_EDGE = pg.mkPen(INK, width=1.5)  # a validation point's: dark, so it differs from a training point's at a glance
 DISCRETIZE_TIP = "Paint the predicted class (the accuracy's rule) instead of the network's probability."
 NO_CLASSES_TIP = "A regression has no classes to discretize: the background shows the predicted value."
 
@@ -100,13 +100,13 @@ class BoundaryView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(signed_colormap())
         self.points = pg.ScatterPlotItem(size=7, pen=POINT_EDGE)
-        self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("w"))
+        self.test_points = pg.ScatterPlotItem(size=9, symbol="d", pen=TEST_EDGE)
         self.test_points.setVisible(False)
         item.addItem(self.image)
         item.addItem(self.points)
         item.addItem(self.test_points)
         self.show_test = QCheckBox("Show test data")
-        self.show_test.setToolTip("Draw the validation points too, as rings: the network never trains on them.")
+        self.show_test.setToolTip("Draw the validation points too, as diamonds: the network never trains on them.")
         self.discretize = QCheckBox("Discretize output")
         self.discretize.setToolTip(DISCRETIZE_TIP)
         for box in (self.show_test, self.discretize):
@@ -189,7 +189,7 @@ class BoundaryView(QWidget):
             self.test_points.clear()
         else:
             vx, vy = val
-            self.test_points.setData(vx[:, 0], vx[:, 1], pen=[pg.mkPen(c, width=RING_WIDTH) for c in self._colors(vy)])
+            self.test_points.setData(vx[:, 0], vx[:, 1], brush=[pg.mkBrush(c) for c in self._colors(vy)])
 
     @staticmethod
     def _targets(y: np.ndarray) -> np.ndarray:

@@ -44,8 +44,9 @@ def test_show_test_data_adds_exactly_the_validation_points(boundary):
     assert view.test_points.isVisible()
     xs, ys = view.test_points.getData()
     np.testing.assert_array_equal(np.column_stack([xs, ys]), val.X)
-    colors = class_colors(2)  # rings in their class's colour
-    assert [rgb(spot.pen().color()) for spot in view.test_points.points()] == [rgb(colors[int(k)]) for k in val.y]
+    colors = class_colors(2)  # filled with their class's colour
+    assert [rgb(spot.brush().color()) for spot in view.test_points.points()] == [rgb(colors[int(k)]) for k in val.y]
+    assert {spot.symbol() for spot in view.test_points.points()} != {spot.symbol() for spot in view.points.points()}
     np.testing.assert_array_equal(np.column_stack(view.points.getData()), train.X)  # the training points stay
     view.show_test.setChecked(False)
     assert not view.test_points.isVisible()
@@ -91,7 +92,7 @@ def assert_contrasting_edges(spots) -> None:
     for spot in spots:
         pen, fill = spot.pen(), spot.brush().color()
         assert pen.widthF() >= 1.0  # a hairline edge is lost against a saturated region
-        assert abs(pen.color().lightnessF() - fill.lightnessF()) > 0.3, (rgb(pen.color()), rgb(fill))
+        assert np.linalg.norm(np.subtract(rgb(pen.color()), rgb(fill))) > 100, (rgb(pen.color()), rgb(fill))
 
 
 def test_the_read_outs_are_saved_with_the_project_and_not_an_edit(boundary, tmp_path):
