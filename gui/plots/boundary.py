@@ -143,11 +143,13 @@ class BoundaryView(QWidget):
     def options(self) -> dict[str, bool]:
         return {"show_test_data": self.show_test.isChecked(), "discretize": self.discretize.isChecked()}
 
-    def set_options(self, options: dict) -> None:
-        """Tick the boxes as `options` says (missing or malformed keys: off), without `options_changed`."""
+    def set_options(self, options: object) -> None:
+        """Tick the boxes as `options` says, without `options_changed`; it comes from a project file's free-form
+        GUI state, so anything but a mapping to `true` is off."""
+        known = options if isinstance(options, dict) else {}
         for box, key in ((self.show_test, "show_test_data"), (self.discretize, "discretize")):
             box.blockSignals(True)
-            box.setChecked(options.get(key) is True)
+            box.setChecked(known.get(key) is True)
             box.blockSignals(False)
         self._apply_options()
 

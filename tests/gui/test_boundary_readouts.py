@@ -107,4 +107,8 @@ def test_the_read_outs_are_saved_with_the_project_and_not_an_edit(boundary, tmp_
     assert reopened.show_test.isChecked() and reopened.discretize.isChecked() and reopened.test_points.isVisible()
     _, fresh = boundary()
     assert not fresh.show_test.isChecked() and not fresh.discretize.isChecked()
+    odd = make_project()
+    odd.ui["boundary"] = ["show_test_data"]  # the file's GUI state is free-form: what is not understood is off
+    _, opened = boundary(odd)
+    assert not opened.show_test.isChecked() and not opened.discretize.isChecked()
 
