@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -90,7 +91,7 @@ def mosaic(layers: list[tuple[str, list[np.ndarray]]], columns: int) -> Mosaic:
 
 
 class BoundaryView(QWidget):
-    options_changed = Signal(dict)  # {"show_test_data": bool, "discretize": bool}, after the user ticks a box
+    option_toggled = Signal(str)  # the key in `options` of the box the user ticked or unticked
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -109,8 +110,9 @@ class BoundaryView(QWidget):
         self.show_test.setToolTip("Draw the validation points too, as diamonds: the network never trains on them.")
         self.discretize = QCheckBox("Discretize output")
         self.discretize.setToolTip(DISCRETIZE_TIP)
-        for box in (self.show_test, self.discretize):
-            box.toggled.connect(self._option_toggled)
+        self.boxes = {"show_test_data": self.show_test, "discretize": self.discretize}  # keys of `options`
+        for key, box in self.boxes.items():
+            box.toggled.connect(partial(self._option_toggled, key))
         self.thumbnail_view = pg.GraphicsLayoutWidget()
         self.thumbnail_view.setBackground("w")
         self.thumbnail_box = self.thumbnail_view.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False)
@@ -141,21 +143,21 @@ class BoundaryView(QWidget):
     # ------------------------------------------------------------ the read-outs' boxes
     @property
     def options(self) -> dict[str, bool]:
-        return {"show_test_data": self.show_test.isChecked(), "discretize": self.discretize.isChecked()}
+        return {key: box.isChecked() for key, box in self.boxes.items()}
 
     def set_options(self, options: object) -> None:
-        """Tick the boxes as `options` says, without `options_changed`; it comes from a project file's free-form
+        """Tick the boxes as `options` says, without `option_toggled`; it comes from a project file's free-form
         GUI state, so anything but a mapping to `true` is off."""
         known = options if isinstance(options, dict) else {}
-        for box, key in ((self.show_test, "show_test_data"), (self.discretize, "discretize")):
+        for key, box in self.boxes.items():
             box.blockSignals(True)
             box.setChecked(known.get(key) is True)
             box.blockSignals(False)
         self._apply_options()
 
-    def _option_toggled(self) -> None:
+    def _option_toggled(self, key: str, _checked: bool) -> None:
         self._apply_options()
-        self.options_changed.emit(self.options)
+        self.option_toggled.emit(key)
 
     def _apply_options(self) -> None:
         self.test_points.setVisible(self.show_test.isChecked())

@@ -111,7 +111,7 @@ class TrainingFeature:
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
         self.boundary.set_options(self.document.project.ui.get("boundary", {}))
-        self.boundary.options_changed.connect(self._boundary_options)
+        self.boundary.option_toggled.connect(self._boundary_option_toggled)
         if (app := QApplication.instance()) is not None:  # widgets need one, but the type says it may be absent
             app.aboutToQuit.connect(c.shutdown)
 
@@ -211,9 +211,17 @@ class TrainingFeature:
         self.boundary.set_points(None, None)  # the new project's points come with its data
         self.boundary.set_options(project.ui.get("boundary", {}))
 
-    def _boundary_options(self, options: dict) -> None:
-        """The boundary's read-outs are the project's view state, like the canvas's zoom: saved with it, no edit."""
+    def _boundary_option_toggled(self, key: str) -> None:
+        """A ticked read-out box is an undoable edit of the project's GUI state (`ui.boundary`), saved with it."""
+        box = self.boundary.boxes[key]
+        before, after = self.document.project.ui.get("boundary", {}), self.boundary.options
+        self._push(DocumentCommand(f"{box.text()} {'on' if box.isChecked() else 'off'}",
+                                   lambda: self._set_boundary_options(after),
+                                   lambda _token: self._set_boundary_options(before)))
+
+    def _set_boundary_options(self, options: object) -> None:
         self.document.project.ui["boundary"] = options
+        self.boundary.set_options(options)
 
     # ------------------------------------------------------------ views → document
     def _push(self, command: DocumentCommand) -> str | None:

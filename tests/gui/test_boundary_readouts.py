@@ -95,13 +95,21 @@ def assert_contrasting_edges(spots) -> None:
         assert np.linalg.norm(np.subtract(rgb(pen.color()), rgb(fill))) > 100, (rgb(pen.color()), rgb(fill))
 
 
-def test_the_read_outs_are_saved_with_the_project_and_not_an_edit(boundary, tmp_path):
+def test_the_read_outs_are_undoable_edits_saved_with_the_project(boundary, tmp_path):
     window, view = boundary()
     window.mark_saved()
     view.show_test.setChecked(True)
     view.discretize.setChecked(True)
-    assert window.project.ui["boundary"] == {"show_test_data": True, "discretize": True}
-    assert not window.is_modified() and not window.undo_stack.canUndo()  # a view's option, like the canvas zoom
+    assert window.project.ui["boundary"] == {"show_test_data": True, "discretize": True} and window.is_modified()
+    assert window.undo_stack.undoText() == "Discretize output on"
+    window.undo_stack.undo()
+    assert view.show_test.isChecked() and not view.discretize.isChecked()
+    assert window.project.ui["boundary"] == {"show_test_data": True, "discretize": False}
+    window.undo_stack.undo()
+    assert not view.show_test.isChecked() and not view.test_points.isVisible() and not window.is_modified()
+    window.undo_stack.redo()
+    window.undo_stack.redo()
+    assert view.show_test.isChecked() and view.discretize.isChecked()
     save_project(window.project, tmp_path / "readouts.bps.json")
     _, reopened = boundary(load_project(tmp_path / "readouts.bps.json"))
     assert reopened.show_test.isChecked() and reopened.discretize.isChecked() and reopened.test_points.isVisible()
