@@ -1,5 +1,5 @@
-"""Regenerate the README's screenshot and the docs' pictures (workspaces, timeline, runs, loss surface) from the real
-window, offscreen.
+"""Regenerate the README's screenshot and the docs' pictures (workspaces, boundary, timeline, runs, loss surface)
+from the real window, offscreen.
 
 Pictures drawn by hand go stale with the first change to a dock; these are grabbed from `MainWindow` itself, on the
 starter project trained part way, so `make screenshots` brings them up to date after any change. The window's
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         try:
             grab_all(window, args.out)
+            grab_boundary_readouts(window, args.out)
             grab_time_travel(window, args.out)
             grab_lessons(window, args.out)
             grab_weight_images(window, args.out)
@@ -150,6 +151,17 @@ def grab_all(window: MainWindow, out: Path) -> None:
     wait(lambda: (e := window.explorer.panel.explanation) is not None and e.ref == watched[0], "the explanation")
     settle(window)
     save(window, "workspace-explain", out)
+
+
+def grab_boundary_readouts(window: MainWindow, out: Path) -> None:
+    """docs/training.md's decision boundary with Show test data and Discretize output ticked (then unticked)."""
+    view = window.training.boundary
+    show(window, DOCS_SIZE, "train")
+    view.show_test.setChecked(True)
+    view.discretize.setChecked(True)
+    grab_dock(window, "boundary", (760, 400), out, "boundary-readouts")
+    view.show_test.setChecked(False)
+    view.discretize.setChecked(False)
 
 
 def grab_time_travel(window: MainWindow, out: Path) -> None:
