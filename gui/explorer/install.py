@@ -237,6 +237,7 @@ class ExplorerFeature(QObject):
         try:
             trainer = self.document.trainer()
             x, t = trainer.last_batch()
+            image_shape = self.document.session.data()[0].image_shape
         except BackpropError as exc:
             self._batch = None
             panel.show_notice(f"Nothing to explain yet: {exc}", error=True)
@@ -245,7 +246,7 @@ class ExplorerFeature(QObject):
             self._mark_canvas()
             return
         panel.show_notice(None)
-        panel.set_samples(x, t)
+        panel.set_samples(x, t, image_shape)
         self._batch = trainer, x, t
         self._explain()
         self._step_stale = True

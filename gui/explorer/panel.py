@@ -35,6 +35,7 @@ from gui.colors import TextInk, error_color, text_ink
 from . import render
 from .batch_table import BatchTable
 from .path_list import PathList
+from .sample_image import SampleImage
 from .stepthrough import StepThroughView
 
 EMPTY = "Select a weight (edge) or a neuron's bias on the canvas to see why its gradient has its value."
@@ -97,6 +98,10 @@ class ExplorerPanel(QWidget):
         self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.samples.setMinimumContentsLength(12)
         self.samples.currentIndexChanged.connect(self.sample_changed)
+        self.samples.currentIndexChanged.connect(self._show_sample_image)
+        self.sample_image = SampleImage()
+        self._batch_x: np.ndarray | None = None
+        self._image_shape: tuple[int, int] | None = None
         self.output_mode = QCheckBox("Explain the output y itself")
         self.output_mode.setToolTip("No loss: explain dy/dx of the selected input neuron, or dy/dw of the selected "
                                     "weight or bias, as a product along each path (the notes' scalar chain)")
@@ -112,11 +117,15 @@ class ExplorerPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Samples"))
         top.addWidget(self.samples, 1)
+        options = QHBoxLayout()  # the sample's picture beside the checkbox: the chooser's row has no width to spare
+        options.addWidget(self.output_mode)
+        options.addStretch(1)
+        options.addWidget(self.sample_image)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.notice)
         layout.addLayout(top)
-        layout.addWidget(self.output_mode)
+        layout.addLayout(options)
         layout.addWidget(self.tabs, 1)
         self.show_empty(EMPTY)
 
@@ -255,8 +264,11 @@ class ExplorerPanel(QWidget):
         self.check_label.setText("" if result is None else render.check(result, self.ink()))
         self.check_label.setVisible(result is not None)
 
-    def set_samples(self, x: np.ndarray, t: np.ndarray) -> None:
-        """The batch's samples to choose from; the choice is kept while it still exists."""
+    def set_samples(self, x: np.ndarray, t: np.ndarray, image_shape: tuple[int, int] | None = None) -> None:
+        """The batch's samples to choose from; the choice is kept while it still exists. With `image_shape` (the
+        data set's inputs are an image's pixels) the chosen sample is drawn as its image beside the chooser."""
+        self._batch_x, self._image_shape = x, image_shape
+        self._show_sample_image()
         labels = [f"batch mean ({len(x)} sample{'s' if len(x) != 1 else ''})"]
         labels += [render.sample_label(k, x[k], t[k]) for k in range(len(x))]
         if labels == [self.samples.itemText(k) for k in range(self.samples.count())]:
@@ -268,6 +280,12 @@ class ExplorerPanel(QWidget):
             self.samples.addItem(label, None if k == 0 else k - 1)
         self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 1)  # sample 0: its factors multiply
         self.samples.blockSignals(False)
+        self._show_sample_image()
+
+    def _show_sample_image(self) -> None:
+        k = self.sample()
+        row = None if self._batch_x is None or k is None or k >= len(self._batch_x) else self._batch_x[k]
+        self.sample_image.show_sample(row, self._image_shape, f"sample {k}")
 
     def sample(self) -> int | None:
         """The chosen sample's row in the batch, or None for the batch mean."""
