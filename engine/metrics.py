@@ -13,11 +13,17 @@ def metric_name(loss: Loss) -> str:
     return "accuracy" if loss.task == "classification" else "r2"
 
 
+def predicted_class(h: np.ndarray) -> np.ndarray:
+    """The class each row of outputs (last axis) stands for, by the accuracy's rule: the arg-max of several outputs
+    (softmax), 1 where a single output is over 0.5 (sigmoid). The decision boundary's "discretize" paints this."""
+    return h.argmax(axis=-1) if h.shape[-1] > 1 else (h[..., 0] > 0.5).astype(np.int64)
+
+
 def correct(loss: Loss, h: np.ndarray, t: np.ndarray) -> int:
     """How many rows are classified right: arg-max for softmax outputs, a 0.5 threshold per output otherwise."""
     # count_nonzero, and no row-wise `all` for one output: this runs every training step
     if loss.name == "cross_entropy":
-        return int(np.count_nonzero(h.argmax(axis=1) == t.argmax(axis=1)))
+        return int(np.count_nonzero(predicted_class(h) == t.argmax(axis=1)))
     hit = (h > 0.5) == (t > 0.5)
     return int(np.count_nonzero(hit if hit.shape[1] == 1 else hit.all(axis=1)))
 

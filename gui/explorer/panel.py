@@ -268,18 +268,16 @@ class ExplorerPanel(QWidget):
         """The batch's samples to choose from; the choice is kept while it still exists. With `image_shape` (the
         data set's inputs are an image's pixels) the chosen sample is drawn as its image beside the chooser."""
         self._batch_x, self._image_shape = x, image_shape
-        self._show_sample_image()
         labels = [f"batch mean ({len(x)} sample{'s' if len(x) != 1 else ''})"]
         labels += [render.sample_label(k, x[k], t[k]) for k in range(len(x))]
-        if labels == [self.samples.itemText(k) for k in range(self.samples.count())]:
-            return
-        chosen = self.samples.currentIndex()
-        self.samples.blockSignals(True)
-        self.samples.clear()
-        for k, label in enumerate(labels):
-            self.samples.addItem(label, None if k == 0 else k - 1)
-        self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 1)  # sample 0: its factors multiply
-        self.samples.blockSignals(False)
+        if labels != [self.samples.itemText(k) for k in range(self.samples.count())]:
+            chosen = self.samples.currentIndex()
+            self.samples.blockSignals(True)
+            self.samples.clear()
+            for k, label in enumerate(labels):
+                self.samples.addItem(label, None if k == 0 else k - 1)
+            self.samples.setCurrentIndex(chosen if 0 <= chosen < len(labels) else 1)  # sample 0: factors multiply
+            self.samples.blockSignals(False)
         self._show_sample_image()
 
     def _show_sample_image(self) -> None:

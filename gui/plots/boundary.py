@@ -27,6 +27,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.metrics import predicted_class
 from gui.colors import INK, class_colors, signed_colormap
 
 from .style import plot_widget, side_by_side
@@ -47,7 +48,7 @@ def softmax_image(probabilities: np.ndarray, discrete: bool = False) -> np.ndarr
     `discrete` (then the winner's colour throughout)."""
     k = probabilities.shape[-1]
     colors = np.array([(c.red(), c.green(), c.blue()) for c in class_colors(k)], float)
-    winner = probabilities.argmax(axis=-1)
+    winner = predicted_class(probabilities)
     sure = 1.0 if discrete else (probabilities.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k)
     sure = np.broadcast_to(sure, winner.shape)
     rgb = 255.0 + (colors[winner] - 255.0) * sure[..., None]
@@ -230,7 +231,7 @@ class BoundaryView(QWidget):
         discrete = self.discretize.isChecked() and self._task == "classification"
         if output.shape[-1] == 1:
             levels = (0.0, 1.0) if self._task == "classification" else self._y_levels
-            values = (output[..., 0] > 0.5).astype(float) if discrete else output[..., 0]
+            values = predicted_class(output).astype(float) if discrete else output[..., 0]
             self.image.setImage(values, levels=levels, autoLevels=False)
         else:
             # RGB bytes: levels (0, 255), not the (0, 1) a one-output boundary left behind (it turned all white)
