@@ -439,8 +439,8 @@ class Document:
         name = name.strip()
         if not name:
             raise TrainingError("a run's name cannot be empty")
-        runs = self._project.runs
-        runs[runs.index(self.run(run_id))] = self.run(run_id).renamed(name)
+        runs, run = self._project.runs, self.run(run_id)
+        runs[runs.index(run)] = run.renamed(name)
         self._runs_edited()
 
     def delete_run(self, run_id: int) -> tuple[int, Run]:
