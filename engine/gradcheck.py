@@ -13,6 +13,7 @@ from .compile import compiled
 from .graph.model import Network
 from .losses import Loss, encode_targets, get_loss
 from .refs import ParamRef, ref_at
+from .regularization import NO_PENALTY, Penalty, effective
 
 # Central differences in float64 carry an absolute rounding error of ~1e-10 (the loss's rounding over 2ε), which
 # is a large relative error for a small gradient; below this difference they cannot tell a gradient from noise.
@@ -49,9 +50,11 @@ def default_eps(network: Network) -> float:
 
 
 def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str | Loss,
-                   refs: list[ParamRef] | None = None, eps: float | None = None) -> list[CheckResult]:
+                   refs: list[ParamRef] | None = None, eps: float | None = None,
+                   penalty: Penalty = NO_PENALTY) -> list[CheckResult]:
     """Check `refs` (default: all) on the batch (x, y) with a step of `default_eps`; the network is left exactly
-    as it was. `loss` may be a `Loss` itself, for the explorer's "the output y itself"."""
+    as it was. `loss` may be a `Loss` itself, for the explorer's "the output y itself". With `penalty` (the
+    network's L1/L2, engine.regularization) the objective is the loss plus the weights' penalty, on both sides."""
     c = compiled(network).private_copy()  # perturbing a weight must never touch the buffers that train
     eps = eps if eps is not None else default_eps(network)
     lossfn = loss if isinstance(loss, Loss) else get_loss(loss)
@@ -60,11 +63,13 @@ def gradient_check(network: Network, x: np.ndarray, y: np.ndarray, loss: str | L
     results = []
     for ref in refs if refs is not None else all_refs(network):
         k = c.flat_index(ref)
+        under = effective(network, ref, penalty)  # only this weight's share of the penalty changes
         original = c.value[k]
         c.value[k] = original + eps
-        plus = c.loss(c.forward(x), t, lossfn)
+        plus = c.loss(c.forward(x), t, lossfn) + under.value(c.value[k : k + 1])
         c.value[k] = original - eps
-        minus = c.loss(c.forward(x), t, lossfn)
+        minus = c.loss(c.forward(x), t, lossfn) + under.value(c.value[k : k + 1])
         c.value[k] = original
-        results.append(CheckResult(ref, network.ref_name(ref), float(c.grad[k]), (plus - minus) / (2 * eps)))
+        backprop = float(c.grad[k]) + under.gradient(float(original))
+        results.append(CheckResult(ref, network.ref_name(ref), backprop, (plus - minus) / (2 * eps)))
     return results

@@ -62,7 +62,8 @@ class History:
     def __init__(self, capacity: int = 20_000, snapshot_every: int = 500, snapshots_kept: int = 20):
         self.capacity = capacity
         self.snapshot_every = snapshot_every
-        self.losses = Ring(capacity, 2)  # step, batch loss
+        self.losses = Ring(capacity, 2)  # step, batch loss (the data loss: the L1/L2 penalty is not in it)
+        self.penalties = Ring(capacity, 2)  # step, the weights' penalty (engine.regularization), on steps that had one
         self.epochs = Ring(capacity, len(EPOCH_COLUMNS))
         self.snapshots: deque[Snapshot] = deque(maxlen=snapshots_kept)
         self.watched: list[ParamRef] = []
@@ -140,13 +141,14 @@ class History:
 
     def clear(self) -> None:
         """Forget the run (Reset weights starts a new curve); watched weights stay watched."""
-        for ring in (self.losses, self.epochs, self._watch_ring, self._norm_ring):
+        for ring in (self.losses, self.penalties, self.epochs, self._watch_ring, self._norm_ring):
             ring.clear()
         self.snapshots.clear()
 
     def truncate(self, step: int) -> None:
         """Forget what was recorded after `step`: continue-from-here goes back to that step and trains on."""
-        for ring, column in ((self.losses, 0), (self.epochs, 1), (self._watch_ring, 0), (self._norm_ring, 0)):
+        for ring, column in ((self.losses, 0), (self.penalties, 0), (self.epochs, 1), (self._watch_ring, 0),
+                             (self._norm_ring, 0)):
             rows = ring.data()
             kept = rows[rows[:, column] <= step]
             ring.buf[: len(kept)] = kept
@@ -158,5 +160,5 @@ class History:
     def memory_bound(self, n_params: int) -> int:
         """Upper bound in bytes of everything recorded, for a network of `n_params` parameters."""
         rows = 8 * self.capacity
-        per_row = 2 + len(EPOCH_COLUMNS) + 1 + 3 * len(self.watched) + 1 + len(self._norm_keys)
+        per_row = 2 + 2 + len(EPOCH_COLUMNS) + 1 + 3 * len(self.watched) + 1 + len(self._norm_keys)
         return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0)

@@ -24,6 +24,7 @@ from .losses import encode_targets, get_loss
 from .metrics import EpochMeter, metric_name
 from .optim import Optimizer, make_optimizer
 from .refs import ParamRef
+from .regularization import NO_PENALTY, Penalty, Regularizer
 
 if TYPE_CHECKING:
     from .recording import Recorder
@@ -62,6 +63,7 @@ class TrainSettings:
     # warn when the smoothed loss grows more than this many times over its best (and past where it started)
     blowup_factor: float | None = 1e3
     pause_on_blowup: bool = False  # and then end `run()`, as a stop condition does
+    penalty: Penalty = NO_PENALTY  # L1/L2 on every weight whose connection sets none of its own (engine.regularization)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class StepResult:
     epoch_done: bool
     epoch_metrics: dict[str, float] | None = None  # at the end of an epoch: train/val loss and metric
     warning: str | None = None  # the loss blew up at this step (see `TrainSettings.blowup_factor`)
+    penalty: float | None = None  # the weights' L1/L2 penalty before the update (`loss` is the data loss alone)
 
 
 class Trainer:
@@ -112,6 +115,7 @@ class Trainer:
         self._block_x = self._block_t = np.zeros((0, 0))
         self._smoothed = self._smoothed_best = self._smoothed_start = math.nan
         self.recorder: Recorder | None = None  # the timeline (engine.recording): called once at the end of each step
+        self.regularizer = Regularizer()
         self.set_batch_size(self.settings.batch_size)
 
     # ------------------------------------------------------------ settings that may change mid-run
@@ -147,6 +151,7 @@ class Trainer:
         trace = c.forward(x)
         loss = c.loss(trace, t, self.loss)
         c.backward(trace, t, self.loss)
+        penalty = self.regularizer.add_gradient(c, self.settings.penalty)
         self.optimizer.compute(c)
         if not self._all_finite(c, loss):
             self._refuse_overflow(c, trace, loss)
@@ -154,12 +159,14 @@ class Trainer:
         self.step_count += 1
         self._count(loss, trace.h[c.output_pos], t)
         self.history.record_step(self.step_count, loss, c, self._watched_index(c))
+        if penalty is not None:
+            self.history.penalties.append((self.step_count, penalty))
         warning = self._watch_blowup(loss)
         self._cursor += bs
         if self._cursor < len(self.x):
-            result = StepResult(self.step_count, self.epoch, loss, False, warning=warning)
+            result = StepResult(self.step_count, self.epoch, loss, False, warning=warning, penalty=penalty)
         else:
-            result = StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch(), warning)
+            result = StepResult(self.step_count, self.epoch + 1, loss, True, self._end_epoch(), warning, penalty)
         if self.recorder is not None:
             self.recorder.record(self)
         return result

@@ -8,7 +8,7 @@ the network.
 """
 
 from .batch import Quantity
-from .explanation import Explanation, explain_weight
+from .explanation import Explanation, PenaltyTerm, explain_weight
 from .local import LocalForm, Term
 from .output import NotesForm, OutputExplanation, explain_output
 from .paths import ENUMERATE_LIMIT, Path, PathForm, PathSearch, path_form
@@ -19,6 +19,6 @@ from .values import NetworkValues, network_values
 
 __all__ = [
     "ENUMERATE_LIMIT", "Explanation", "Frame", "LocalForm", "NetworkValues", "NotesForm", "OutputExplanation", "Path",
-    "PathForm", "PathSearch", "Quantity", "StepThrough", "Term", "Update", "explain_output", "explain_weight",
-    "network_values", "path_form", "path_union",
+    "PathForm", "PathSearch", "PenaltyTerm", "Quantity", "StepThrough", "Term", "Update", "explain_output",
+    "explain_weight", "network_values", "path_form", "path_union",
 ]

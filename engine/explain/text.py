@@ -15,7 +15,7 @@ def number(v: float, digits: int = 6) -> str:
 
 
 def render(e: Explanation) -> str:
-    return "\n".join([*_heading(e), *_local(e), *_paths(e), *_update(e), *_check(e)])
+    return "\n".join([*_heading(e), *_local(e), *_paths(e), *_penalty(e), *_update(e), *_check(e)])
 
 
 def _heading(e: Explanation) -> list[str]:
@@ -54,6 +54,14 @@ def _paths(e: Explanation) -> list[str]:
         lines.append(f"  {rest} up to {pf.remainder:.6g} ({pf.remainder_method})")
     lines.append(f"  all paths together: {pf.total:.6g}")
     return lines
+
+
+def _penalty(e: Explanation) -> list[str]:
+    if e.penalty is None:
+        return []
+    p = e.penalty
+    return ["", f"Penalty ({p.penalty}): + {p.formula}",
+            f"  dL/dw = all paths + penalty = {e.paths.total:.6g} + {number(p.value)} = {e.gradient:.6g}"]
 
 
 def _update(e: Explanation) -> list[str]:

@@ -55,7 +55,7 @@ class ConnectionRemoved(NetworkEvent):
 
 @dataclass(frozen=True)
 class ConnectionChanged(NetworkEvent):
-    """Mask (a weight cut or drawn), frozen weights, or the initialiser."""
+    """Mask (a weight cut or drawn), frozen weights, the initialiser or the penalty."""
 
     connection: int
 

@@ -23,6 +23,7 @@ from ..errors import CycleError, GraphError
 from ..init import check_initializer, initialize
 from ..observe import Signal
 from ..refs import BiasRef, ParamKey, ParamRef, WeightRef
+from ..regularization import Penalty
 from .events import (
     ConnectionAdded,
     ConnectionChanged,
@@ -76,6 +77,7 @@ class Connection:
     weight: Param
     init: str = "glorot_uniform"
     dense: bool = True  # drawn as a whole (layer to layer) rather than as single neuron pairs
+    penalty: Penalty | None = None  # its weights' own L1/L2 penalty; None: the network's (engine.regularization)
 
 
 @dataclass
@@ -421,6 +423,12 @@ class Network:
         check_initializer(init)
         c.init = init
         self.events.emit(ConnectionChanged(connection_id))
+
+    def set_penalty(self, connection_id: int, penalty: Penalty | None) -> None:
+        """Put a connection's weights under their own penalty, or back under the network's (None). The trainer
+        lays out its penalties per compiled plan, so this counts as a structure edit."""
+        self.connection(connection_id).penalty = penalty
+        self._changed(ConnectionChanged(connection_id))
 
     def reinitialize(self, seed: int | None = None) -> None:
         """Fresh weights for every connection and zero biases, deterministically from the seed (Reset weights)."""

@@ -22,11 +22,12 @@ from ..errors import ProjectError, TrainingError
 from ..history import EPOCH_COLUMNS, History
 from ..losses import LOSSES
 from ..optim import OPTIMIZERS, make_optimizer
+from ..regularization import NO_PENALTY
 from ..training import TrainSettings
 from .data import KINDS, DataSpec
 from .fields import Field
 from .migrate import FORMAT, VERSION
-from .network_codec import MAX_SEED, decode_network, encode_network
+from .network_codec import MAX_SEED, decode_network, decode_penalty, encode_network
 from .opening import opening_selection
 from .project import Project
 from .runs_codec import decode_runs, encode_runs
@@ -89,16 +90,21 @@ def encode_document(project: Project, data: DataSpec) -> dict[str, Any]:
     """The document for `project`, with `data` in place of project.data (its CSV path made relative already)."""
     check_ui(project.ui)
     h = project.history
+    settings = asdict(project.settings)
+    # written only when set, as a connection's own penalty is: files without one stay as they were before penalties
+    if project.settings.penalty == NO_PENALTY:
+        del settings["penalty"]
+    penalties = _rows(h.penalties.data())
     return {
         "format": FORMAT,
         "version": VERSION,
         **encode_network(project.network),
         "optimizer_t": int(project.optimizer_t),
-        "settings": asdict(project.settings),
+        "settings": settings,
         "data": asdict(data),
         "history": {"capacity": h.capacity, "snapshot_every": h.snapshot_every,
                     "snapshots_kept": h.snapshots.maxlen, "losses": _rows(h.losses.data()),
-                    "epochs": _rows(h.epochs.data())},
+                    **({"penalties": penalties} if penalties else {}), "epochs": _rows(h.epochs.data())},
         "progress": project.progress,
         "runs": encode_runs(project.runs),
         "runs_made": project.runs_made,
@@ -129,6 +135,7 @@ def decode_settings(f: Field) -> TrainSettings:
         min_delta=f["min_delta"].float(minimum=0.0), seed=f["seed"].int(minimum=0, maximum=MAX_SEED),
         blowup_factor=blowup.float(minimum=1.0) if blowup else None,
         pause_on_blowup=f.get("pause_on_blowup", False).bool(),
+        penalty=decode_penalty(f.get("penalty", {"kind": "none", "rate": 0.0})),  # absent before it existed
     )
 
 
@@ -194,6 +201,8 @@ def _history(f: Field) -> History:
     history = History(capacity, f["snapshot_every"].int(1, MAX_STEPS), f["snapshots_kept"].int(minimum=0, maximum=1000))
     for row in _table(f["losses"], 2, capacity):
         history.losses.append(row)
+    for row in _table(f.get("penalties", []), 2, capacity):
+        history.penalties.append(row)
     for row in _table(f["epochs"], len(EPOCH_COLUMNS), capacity):
         history.epochs.append(row)
     return history

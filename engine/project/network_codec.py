@@ -20,6 +20,8 @@ from ..errors import CycleError, GraphError, ProjectError
 from ..graph.model import KINDS, Network, check_layer_name
 from ..graph.params import Param
 from ..init import INITIALIZERS
+from ..regularization import KINDS as PENALTY_KINDS
+from ..regularization import Penalty
 from .fields import Field
 
 DTYPES = ("float64", "float32")
@@ -57,14 +59,24 @@ def encode_network(net: Network) -> dict[str, Any]:
         layers.append(entry)
     connections = [
         {"id": c.id, "source": c.source, "target": c.target, "init": c.init, "dense": c.dense,
-         "weights": encode_param(c.weight, with_mask=True)}
+         "weights": encode_param(c.weight, with_mask=True),
+         **({} if c.penalty is None else {"penalty": encode_penalty(c.penalty)})}
         for c in net.connections.values()
     ]
     network = {"seed": net.seed, "dtype": net.dtype.name, "next_id": net._next_id, "draws": net._draws}
     return {"network": network, "layers": layers, "connections": connections}
 
 
+def encode_penalty(penalty: Penalty) -> dict[str, Any]:
+    return {"kind": penalty.kind, "rate": penalty.rate}
+
+
 # ---------------------------------------------------------------------------------------------------- decoding
+def decode_penalty(f: Field) -> Penalty:
+    """An L1/L2 penalty: {"kind": "none" | "l1" | "l2", "rate": λ ≥ 0}."""
+    return Penalty(f["kind"].str(PENALTY_KINDS), f["rate"].float(minimum=0.0))
+
+
 class ParamArrays(NamedTuple):
     value: np.ndarray
     mask: np.ndarray | None  # None for a bias, which has no cut entries
@@ -165,7 +177,9 @@ def decode_network(doc: Field) -> Network:
                 raise cf[end].error(f"there is no layer with id {lid}")
         link: _ConnectionSpec = {"id": ident, "source": source, "target": target, "init": cf["init"].str(INITIALIZERS),
                 "dense": cf["dense"].bool()}
-        connections.append((cf, link, _read_param(cf["weights"], (sizes[source], sizes[target]), dtype, True)))
+        own = cf.get("penalty", None).optional()  # absent: the network's penalty
+        connections.append((cf, link, _read_param(cf["weights"], (sizes[source], sizes[target]), dtype, True),
+                            None if own is None else decode_penalty(own)))
     next_id = f["next_id"].int(minimum=max(ids, default=0) + 1)
     draws = f["draws"].int(minimum=0)
 
@@ -179,10 +193,10 @@ def decode_network(doc: Field) -> Network:
             raise ProjectError(str(exc), field=lf.path) from None
         if bias is not None:
             params["b", spec["id"]] = bias
-    for cf, link, weights in connections:
+    for cf, link, weights, penalty in connections:
         _next_id_will_be(net, link["id"])
         try:
-            net.connect(link["source"], link["target"], dense=link["dense"], init=link["init"])
+            net.connect(link["source"], link["target"], dense=link["dense"], init=link["init"]).penalty = penalty
         except CycleError as exc:
             raise ProjectError(str(exc), field=f"{cf.path}.target") from None
         except GraphError as exc:
