@@ -64,9 +64,15 @@ class Penalty:
 
     def gradient(self, w: float) -> float:
         """d(penalty)/dw for one weight."""
+        g = np.zeros(1)
+        self.add_gradient(np.array([w]), g)
+        return float(g[0])
+
+    def add_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
+        """g += d(penalty)/dw, in place, for the weights `w`."""
         if not self.active:
-            return 0.0
-        return self.rate * float(np.sign(w)) if self.kind == "l1" else self.rate * w
+            return
+        g += self.rate * (np.sign(w) if self.kind == "l1" else w)
 
     def term(self, w: float) -> str:
         """The gradient's formula with its numbers, as the chain-rule explorer adds it to dL/dw."""
@@ -104,7 +110,7 @@ class Regularizer:
 
     The parts of the flat buffer under each active penalty are worked out once per compiled plan (a penalty
     override is a structure edit: it recompiles) and per network-wide setting, and neighbouring connections under
-    one penalty merge into one slice, so a network-wide L2 costs two vector operations a step. With no penalty
+    one penalty merge into one slice, so a network-wide L2 costs a few vector operations a step. With no penalty
     anywhere a step pays one call and two identity checks.
     """
 
@@ -121,13 +127,9 @@ class Regularizer:
             return None
         total = 0.0
         for penalty, part in self._parts:
-            w, g = c.value[part], c.grad[part]
-            if penalty.kind == "l2":
-                g += penalty.rate * w
-                total += penalty.rate / 2 * float(w @ w)
-            else:
-                g += penalty.rate * np.sign(w)
-                total += penalty.rate * float(np.abs(w).sum())
+            w = c.value[part]
+            total += penalty.value(w)
+            penalty.add_gradient(w, c.grad[part])
         return total
 
     def _prepare(self, c: Compiled, default: Penalty) -> None:

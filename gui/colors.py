@@ -17,6 +17,7 @@ INK = "#333333"
 TRAIN = "#1f77b4"
 VALIDATION = "#ff7f0e"
 BATCH = "#9ecae1"
+PENALTY = "#2ca02c"  # the L1/L2 penalty's curve beside the data loss
 # tab10: distinguishable, and the same series keeps its colour in every plot that shows it
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]

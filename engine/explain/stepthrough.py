@@ -3,7 +3,8 @@
 Forward: every neuron's a, then its h, layer by layer in topological order (input neurons just take x); then the
 loss; backward: every neuron's δ, layers in reverse topological order — a layer's δ needs the δ of every layer it
 feeds, skip connections included, and those all come later in a topological order; update: every weight and bias
-gets its Δw from plain SGD or the trainer's own optimiser. Values are the sample's own (a batch of size 1).
+gets its Δw from plain SGD or the trainer's own optimiser, from dL/dw plus the L1/L2 penalty's term where one is set.
+Values are the sample's own (a batch of size 1).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy.typing as npt
 from ..graph.model import Network
 from ..optim import Optimizer, make_optimizer
 from ..refs import BiasRef, ParamRef, ref_at
+from ..regularization import NO_PENALTY, Penalty, Regularizer
 from .batch import PerSample, private_plan
 from .text import number
 from .update import StepPreview, preview_step
@@ -41,13 +43,14 @@ class StepThrough:
     """The frames of one step on the sample (x_row, y_row); the network is left exactly as it was."""
 
     def __init__(self, network: Network, x_row: npt.ArrayLike, y_row: npt.ArrayLike, loss: str, *, lr: float = 0.01,
-                 optimizer: Optimizer | None = None):
+                 optimizer: Optimizer | None = None, penalty: Penalty = NO_PENALTY):
         x = np.asarray(x_row, network.dtype).reshape(1, -1)
         y = np.asarray(y_row).reshape(1, -1)
         plan = private_plan(network)
         ps = PerSample(network, plan, x, y, loss)
         frames = [*_forward(ps), _loss(ps), *_backward(ps)]
-        frames += _update(ps, preview_step(plan, optimizer or make_optimizer("sgd", lr=lr), ps.grad))
+        Regularizer().add_gradient(plan, penalty)  # the private plan's dL/dw becomes the one training steps with
+        frames += _update(ps, preview_step(plan, optimizer or make_optimizer("sgd", lr=lr), plan.grad))
         self.frames: tuple[Frame, ...] = tuple(frames)
 
     def phase(self, name: str) -> tuple[Frame, ...]:

@@ -7,7 +7,7 @@ from the trainer: the worker keeps writing into the trainer's buffers while the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class Snapshot:
     steps_per_second: float = 0.0
     elapsed: float = 0.0  # seconds spent training since the last Reset
     past: bool = False  # a recorded step the document shows (`Document.view_step`), not the live state
+    penalties: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (k, 2): step, L1/L2 penalty
 
 
 class BoundaryGrid:
@@ -129,6 +130,7 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
         batch_size=trainer.settings.batch_size,
         metric=trainer.metric,
         losses=hist.losses.data(),
+        penalties=hist.penalties.data(),
         epochs=hist.epochs.data(),
         watched=[(ref, net.ref_name(ref), hist.weight_series(ref)) for ref in hist.watched] if watched else None,
         norm_names=[connection_name(net, key) for key in keys],

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine import ACTIVATIONS, BackpropError, Network, ParamRef, WeightRef
+from engine.regularization import Penalty
 
 from . import edits
 from .edits import Edit
@@ -166,6 +167,15 @@ def set_init(net: Network, connection_id: int, init: str) -> ModelCommand:
     c = net.connection(connection_id)
     text = f"Set initialiser of {net.layer(c.source).name} → {net.layer(c.target).name} to {init}"
     return ModelCommand(net, text, [edits.Set("set_init", (connection_id,), init, c.init)])
+
+
+def set_penalty(net: Network, connection_id: int, penalty: Penalty | None) -> ModelCommand:
+    """A connection's own L1/L2 penalty, or None: back to the network's."""
+    c = net.connection(connection_id)
+    shown = "the network's" if penalty is None else "none" if not penalty.active else \
+        f"{penalty.kind.upper()} λ = {penalty.rate:g}"
+    text = f"Regularisation of {net.layer(c.source).name} → {net.layer(c.target).name}: {shown}"
+    return ModelCommand(net, text, [edits.Set("set_penalty", (connection_id,), penalty, c.penalty)])
 
 
 def set_value(net: Network, ref: ParamRef, value: float) -> ModelCommand:

@@ -77,7 +77,8 @@ def check_gradient(network: Network, batch: tuple[Trainer, np.ndarray, np.ndarra
     """Backprop against central differences for what `e` explains, on the samples it explains."""
     trainer, x, t = batch
     rows = slice(None) if e.sample is None else slice(e.sample, e.sample + 1)
-    return gradient_check(network, x[rows], t[rows], trainer.settings.loss, [e.ref])[0]
+    settings = trainer.settings
+    return gradient_check(network, x[rows], t[rows], settings.loss, [e.ref], penalty=settings.penalty)[0]
 
 
 def frame_refs(network: Network, frame: Frame) -> list[ParamRef]:
@@ -267,10 +268,11 @@ class ExplorerFeature(QObject):
         batch = self._batch
         trainer, x, t = batch
         loss, optimizer, sample = trainer.settings.loss, trainer.optimizer, panel.sample()
+        penalty = trainer.settings.penalty
         checked = self._checked == ref
 
         def job() -> tuple[Explanation, CheckResult | None]:
-            e = explain_weight(network, ref, x, t, loss, sample, optimizer=optimizer, check=False)
+            e = explain_weight(network, ref, x, t, loss, sample, optimizer=optimizer, check=False, penalty=penalty)
             return e, check_gradient(network, batch, e) if checked else None
 
         self._submit(job, lambda shown: self._show_explanation(shown, note))
@@ -358,7 +360,8 @@ class ExplorerFeature(QObject):
         chosen = self.panel.sample()
         k = 0 if chosen is None else chosen
         try:
-            frames = StepThrough(network, x[k], t[k], trainer.settings.loss, optimizer=trainer.optimizer).frames
+            frames = StepThrough(network, x[k], t[k], trainer.settings.loss, optimizer=trainer.optimizer,
+                                 penalty=trainer.settings.penalty).frames
         except BackpropError as exc:
             view.set_frames((), str(exc))
             return

@@ -139,7 +139,14 @@ class PathList(QTreeWidget):
             items.append(rest)
         symbol = "∂L/∂b" if isinstance(e.ref, BiasRef) else "∂L/∂w"
         paths = f"all {pf.count} path{'s' if pf.count != 1 else ''}"
-        total = QTreeWidgetItem([fmt(pf.total), f"{paths} together: {symbol}"])
+        if e.penalty is not None:  # the paths give the data loss's part; the penalty adds its own term
+            term = QTreeWidgetItem([fmt(e.penalty.value), f"+ penalty {e.penalty.formula}"])
+            term.setData(0, Qt.ItemDataRole.UserRole, e.penalty.value)
+            term.setToolTip(1, f"The weight's {e.penalty.penalty} adds this to the data loss's gradient")
+            items.append(term)
+            paths += " + the penalty"
+        together = pf.total + (e.penalty.value if e.penalty is not None else 0.0)
+        total = QTreeWidgetItem([fmt(together), f"{paths} together: {symbol}"])
         total.setData(0, REFS_ROLE, ALL_PATHS)
         total.setToolTip(1, "Hover to highlight every path on the canvas")
         _style(total, bold=True)

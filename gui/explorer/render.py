@@ -180,6 +180,8 @@ def local_form(e: Explanation, ink: TextInk) -> str:
     else:
         parts.append(f"δ<sub>j</sub> = {fmt(loc.delta.value)}")
     parts.append(f"<b>∂L/∂{w} = {product} = {signed(loc.gradient, ink, 8)}</b>")
+    if e.penalty is not None:
+        parts.append(penalty(e, ink))
     naive = loc.source.value * loc.delta.value
     if batch and not is_bias(e) and not math.isclose(naive, loc.gradient, rel_tol=1e-9, abs_tol=1e-300):
         parts.append(muted(f"Products are taken per sample, then averaged: mean(h) · mean(δ) = {fmt(naive)} is not "
@@ -189,6 +191,15 @@ def local_form(e: Explanation, ink: TextInk) -> str:
         parts.append(f"Sample by sample n, {what}: each row's factors multiply to its product, and the products' "
                      "mean is the gradient:")  # the panel's `BatchTable` follows
     return "<br>".join(parts)
+
+
+def penalty(e: Explanation, ink: TextInk) -> str:
+    """The weight's L1/L2 penalty adds its own term to the data loss's dL/dw: the gradient training uses."""
+    p = e.penalty
+    assert p is not None
+    return (f"+ the penalty's term ({escape(str(p.penalty))}): {escape(p.formula)}<br>"
+            f"<b>∂L/∂w = data loss's + penalty's = {fmt(e.data_gradient, 8)} + {number(p.value, 8)} = "
+            f"{signed(e.gradient, ink, 8)}</b>, the gradient training uses")
 
 
 def factor_chain(path: Path) -> str:

@@ -41,6 +41,9 @@ from gui import commands
 from gui.colors import error_color
 from gui.follow import Follower, follow
 
+from .penalty_editor import PenaltyEditor
+from .training_panel import NumberBox
+
 MAX_LAYER_SIZE = 100_000
 # the inspector and the Chain rule dock show two different gradients of one weight: say which each is
 LAST_STEP_TIP = ("{} of the last training step: on that step's mini-batch, at the weights before its update "
@@ -152,14 +155,19 @@ class Inspector(QWidget):
         self.init_combo.setToolTip("How this connection's new weights are drawn "
                                    "(neurons added later, weights restored, Reset weights)")
         self.init_combo.addItems(list(INITIALIZERS))
+        self.penalty_editor = PenaltyEditor(NumberBox(1e-12, 1e3), inherit=True)
+        self.penalty_editor.setToolTip("This connection's own L1/L2 penalty on its weights (never on biases), or "
+                                       "inherit the network's from the Training panel")
         for label, widget in (("Weight", self.weight_label), ("Value", self.value_edit), ("", self.cut_check),
                               ("", self.frozen_check), ("dL/dw (last step)", self.grad_label),
-                              ("Connection", self.connection_label), ("Initialiser", self.init_combo)):
+                              ("Connection", self.connection_label), ("Initialiser", self.init_combo),
+                              ("Regularisation", self.penalty_editor)):
             form.addRow(label, widget)
         self.value_edit.editingFinished.connect(lambda: self._set_value(self.value_edit, self._weight_ref()))
         self.cut_check.clicked.connect(lambda on: self._run(commands.set_present, self._weight_ref(), not on))
         self.frozen_check.clicked.connect(lambda on: self._run(commands.set_frozen, self._weight_ref(), on))
         self.init_combo.activated.connect(self._set_init)
+        self.penalty_editor.edited.connect(self._set_penalty)
 
     # ------------------------------------------------------------------ following the model and the selection
     def _project_replaced(self, project: Project) -> None:
@@ -282,6 +290,7 @@ class Inspector(QWidget):
         self.connection_label.setText(f"{net.layer(c.source).name} → {net.layer(c.target).name} ({kind}, "
                                       f"{int(w.mask.sum())} of {w.value.size} weights)")
         _quiet(self.init_combo, lambda: self.init_combo.setCurrentText(c.init))
+        self.penalty_editor.show_penalty(c.penalty)
         self.pages.setCurrentWidget(self.weight_page)
 
     def _single(self, kind: int):
@@ -330,6 +339,11 @@ class Inspector(QWidget):
         ref = self._weight_ref()
         if ref is not None:
             self._run(commands.set_init, ref.conn, self.init_combo.currentText())
+
+    def _set_penalty(self, penalty) -> None:
+        ref = self._weight_ref()
+        if ref is not None and penalty != self.network.connection(ref.conn).penalty:
+            self._run(commands.set_penalty, ref.conn, penalty)
 
     def _set_value(self, edit: QLineEdit, ref: ParamRef | None) -> None:
         if ref is None:

@@ -32,6 +32,8 @@ from engine.studio import Document, RunState, Status
 from gui.colors import error_color
 from gui.follow import follow
 
+from .penalty_editor import PenaltyEditor
+
 # action name -> (text, shortcut, tip)
 ACTIONS = {
     "train": ("Train", "F5", "Train from the current weights, or resume a paused run (F5)"),
@@ -86,6 +88,7 @@ class NumberBox(QDoubleSpinBox):
 class TrainingPanel(QWidget):
     action_triggered = Signal(str)  # one of ACTIONS
     pace_chosen = Signal(object)  # steps per second (float), or None: as fast as possible
+    penalty_edited = Signal(object)  # the network's new Penalty: the training feature makes it an undoable edit
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,6 +124,7 @@ class TrainingPanel(QWidget):
         self.patience = QSpinBox(minimum=0, maximum=1_000_000)
         self.patience.setSpecialValueText("off")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.penalty = PenaltyEditor(NumberBox(1e-12, 1e3))
         self.speed = QComboBox()
         for pace in SPEEDS:
             self.speed.addItem("as fast as possible" if pace is None else f"{pace:g} steps/s", pace)
@@ -145,6 +149,7 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epoch budget", self.epochs)
         form.addRow(self.target_on, self.target)
+        form.addRow("Regularisation", self.penalty)
         form.addRow("Patience (epochs)", self.patience)
         form.addRow("Shuffle seed", self.seed)
         form.addRow(self.pause_on_blowup)
@@ -167,6 +172,7 @@ class TrainingPanel(QWidget):
         self.patience.valueChanged.connect(self._edited)
         self.pause_on_blowup.toggled.connect(self._edited)
         self.seed.valueChanged.connect(self._edited)
+        self.penalty.edited.connect(self.penalty_edited)
         self.lr.valueChanged.connect(lambda lr: self._edit(lr=lr))
         self.batch_size.valueChanged.connect(lambda size: self._edit(batch_size=size))
         events = document.events
@@ -197,6 +203,7 @@ class TrainingPanel(QWidget):
         self.patience.setValue(settings.patience or 0)
         self.pause_on_blowup.setChecked(settings.pause_on_blowup)
         self.seed.setValue(settings.seed)
+        self.penalty.show_penalty(settings.penalty)
         for widget, was in zip(widgets, blocked, strict=True):
             widget.blockSignals(was)
         if self._hyper_shown != self._form_values():  # rebuilding would take the focus from a field being edited
@@ -207,7 +214,7 @@ class TrainingPanel(QWidget):
         """Running locks everything but the learning rate and batch size; paused turns Train into Resume."""
         running = state is RunState.RUNNING
         for widget in (self.loss, self.optimizer, self.epochs, self.target_on, self.target, self.patience, self.seed,
-                       self.pause_on_blowup, self.hyper_box):
+                       self.pause_on_blowup, self.hyper_box, self.penalty):
             widget.setEnabled(not running)
         self.target.setEnabled(not running and self.target_on.isChecked())
         self.run_actions["train"].setText("Resume" if state is RunState.PAUSED else "Train")

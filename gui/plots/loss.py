@@ -1,5 +1,9 @@
 """The loss curve (every batch, plus train and validation loss per epoch) and accuracy or R² beside it.
 
+Under an L1/L2 penalty (engine.regularization) the batch curve is the data loss alone and the penalty is a curve of
+its own: a penalty that grows while the data loss falls is the trade-off regularisation makes, which one summed
+curve would hide.
+
 Both plots share the step axis, so an epoch's figures sit where that epoch ended. The arrays come straight from
 the History rings (via a snapshot), so the plot shows exactly what the engine recorded; hovering reads the exact
 recorded numbers back rather than what a downsampled line happens to pass through.
@@ -12,13 +16,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.colors import BATCH, INK, TRAIN, VALIDATION
+from gui.colors import BATCH, INK, PENALTY, TRAIN, VALIDATION
 
 from .style import StableRange, add_legend, curve, plot_widget, set_curve, side_by_side
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 # columns of History.epochs (engine.history.EPOCH_COLUMNS)
 EPOCH, STEP, TRAIN_LOSS, TRAIN_METRIC, VAL_LOSS, VAL_METRIC = range(6)
+BATCH_NAME, DATA_LOSS_NAME, PENALTY_NAME = "batch", "data loss (batch)", "penalty"
 
 
 class LossView(QWidget):
@@ -30,6 +35,8 @@ class LossView(QWidget):
         self.batch_curve = curve(loss, BATCH, "batch")
         self.train_curve = curve(loss, TRAIN, "train (epoch)")
         self.val_curve = curve(loss, VALIDATION, "validation (epoch)")
+        self.penalty_curve = curve(loss, PENALTY)  # in the legend only while a penalty is recorded (`_name_curves`)
+        self.penalty_curve.opts["name"] = PENALTY_NAME  # what hovering over it reads
         self.metric_plot = plot_widget(left="accuracy")
         metric = self.metric_plot.getPlotItem()
         add_legend(metric)
@@ -56,18 +63,23 @@ class LossView(QWidget):
         layout.addLayout(bar)
 
         self._losses = np.zeros((0, 2))
+        self._penalties = np.zeros((0, 2))
         self._epochs = np.zeros((0, 6))
         self._metric = "accuracy"
         self.loss_plot.scene().sigMouseMoved.connect(self._mouse_moved)
 
     # ------------------------------------------------------------ data
-    def set_history(self, losses: np.ndarray, epochs: np.ndarray, metric: str) -> None:
-        """Plot (step, loss) rows and History epoch rows; called with each snapshot."""
+    def set_history(self, losses: np.ndarray, epochs: np.ndarray, metric: str,
+                    penalties: np.ndarray | None = None) -> None:
+        """Plot (step, loss) rows, History epoch rows and (step, penalty) rows; called with each snapshot."""
         self._losses, self._epochs = losses, epochs
+        self._penalties = np.zeros((0, 2)) if penalties is None else penalties
         if metric != self._metric:
             self._metric = metric
             self.metric_plot.getPlotItem().getAxis("left").setLabel(METRIC_LABELS.get(metric, metric))
+        self._name_curves(len(self._penalties) > 0)
         set_curve(self.batch_curve, losses[:, 0], losses[:, 1])
+        set_curve(self.penalty_curve, self._penalties[:, 0], self._penalties[:, 1])
         steps = epochs[:, STEP]
         set_curve(self.train_curve, steps, epochs[:, TRAIN_LOSS])
         set_curve(self.val_curve, steps, epochs[:, VAL_LOSS])
@@ -75,8 +87,22 @@ class LossView(QWidget):
         set_curve(self.val_metric_curve, steps, epochs[:, VAL_METRIC])
         self._fit()
 
+    def _name_curves(self, penalised: bool) -> None:
+        """With a penalty the batch curve is named "data loss (batch)" and the penalty joins the legend."""
+        legend = self.loss_plot.getPlotItem().legend
+        if penalised == (legend.getLabel(self.penalty_curve) is not None):
+            return
+        if penalised:
+            legend.addItem(self.penalty_curve, PENALTY_NAME)
+        else:
+            legend.removeItem(self.penalty_curve)
+        name = DATA_LOSS_NAME if penalised else BATCH_NAME
+        self.batch_curve.opts["name"] = name
+        legend.getLabel(self.batch_curve).setText(name)
+        legend.flow()
+
     def _fit(self) -> None:
-        self.loss_range.fit([self.batch_curve, self.train_curve, self.val_curve])
+        self.loss_range.fit([self.batch_curve, self.train_curve, self.val_curve, self.penalty_curve])
         self.metric_range.fit([self.train_metric_curve, self.val_metric_curve], x=False)
 
     def clear(self) -> None:
@@ -103,6 +129,9 @@ class LossView(QWidget):
             k -= 1
         at, loss = self._losses[k]
         parts = [f"step {int(at)}: batch loss {loss:.6g}"]
+        penalty = self._penalties[self._penalties[:, 0] == at, 1]
+        if len(penalty):
+            parts[0] = f"step {int(at)}: data loss {loss:.6g} + penalty {penalty[0]:.6g} = {loss + penalty[0]:.6g}"
         ended = self._epochs[self._epochs[:, STEP] <= at]
         if len(ended):
             row = ended[-1]

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QVBoxLayout
 
 from engine import BackpropError
 from engine.project import Project
+from engine.regularization import Penalty
 from engine.studio import Document, LoadedData, Snapshot
 from gui.commands.document import DocumentCommand, push_document
 from gui.docks import Area, DockSpec
@@ -107,6 +108,7 @@ class TrainingFeature:
             lambda name: {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch,
                           "stop": c.stop, "reset": c.reset_weights}[name]())
         self.panel.pace_chosen.connect(self._pace_chosen)
+        self.panel.penalty_edited.connect(self._penalty_edited)
         self.gradients.currentChanged.connect(self._tab_changed)
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
@@ -163,7 +165,7 @@ class TrainingFeature:
         self.controller.request_parts(frozenset(parts))
 
     def _show_loss(self, snap: Snapshot) -> None:
-        self.loss.set_history(snap.losses, snap.epochs, snap.metric)
+        self.loss.set_history(snap.losses, snap.epochs, snap.metric, snap.penalties)
 
     def _show_gradients(self, snap: Snapshot, every_tab: bool = False) -> None:
         """The visible tab only while training; the others catch up when shown (`_tab_changed`)."""
@@ -218,6 +220,16 @@ class TrainingFeature:
         self._push(DocumentCommand(f"{box.text()} {'on' if box.isChecked() else 'off'}",
                                    lambda: self._set_boundary_options(after),
                                    lambda _token: self._set_boundary_options(before)))
+
+    def _penalty_edited(self, penalty: Penalty) -> None:
+        """The network's L1/L2 penalty is an undoable settings edit; a refused one shows the settings as they are."""
+        before = self.document.project.settings.penalty
+        if penalty == before:
+            return
+        edit = self.document.edit_settings
+        text = "Regularisation: " + ("none" if not penalty.active else f"{penalty.kind.upper()} λ = {penalty.rate:g}")
+        if self._push(DocumentCommand(text, lambda: edit(penalty=penalty), lambda _token: edit(penalty=before))):
+            self.panel.set_settings(self.document.project.settings)
 
     def _set_boundary_options(self, options: object) -> None:
         self.document.project.ui["boundary"] = options

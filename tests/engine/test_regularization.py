@@ -226,3 +226,19 @@ def test_a_bad_penalty_in_a_file_names_its_field(tmp_path, where, value, message
     with pytest.raises(ProjectError) as caught:
         load_project(path)
     assert message in str(caught.value)
+
+
+def test_the_step_throughs_update_steps_with_the_penalised_gradient():
+    from engine.explain import StepThrough
+
+    trainer = sgd_trainer(L2)
+    net = trainer.network
+    x, t = trainer.last_batch()
+    first, _ = connections(net)
+    ref = WeightRef(first.id, 0, 1)
+    frames = {f.ref: f for f in StepThrough(net, x[0], t[0], "mse", lr=0.1, penalty=L2).phase("update")}
+    plain = {f.ref: f for f in StepThrough(net, x[0], t[0], "mse", lr=0.1).phase("update")}
+    w = float(first.weight.value[0, 1])
+    assert frames[ref].value == pytest.approx(plain[ref].value - 0.1 * L2.rate * w, rel=1e-12)
+    bias = next(r for r in plain if isinstance(r, BiasRef))
+    assert frames[bias].value == plain[bias].value
