@@ -23,10 +23,11 @@ def net_and_data(seed=0):
     return net, data.X, data.y.astype(float)
 
 
-def sgd_trainer(penalty=NO_PENALTY, lr=0.1, seed=0, **kw):
+def sgd_trainer(penalty=NO_PENALTY, lr=0.1, seed=0, optimizer="sgd", **kw):
     net, x, y = net_and_data(seed)
     params = {"lr": lr, **kw.pop("optimizer_params", {})}
-    settings = TrainSettings(loss="mse", optimizer="sgd", optimizer_params=params, batch_size=8, penalty=penalty, **kw)
+    settings = TrainSettings(loss="mse", optimizer=optimizer, optimizer_params=params, batch_size=8, penalty=penalty,
+                             **kw)
     return Trainer(net, x, y, settings)
 
 
@@ -70,10 +71,12 @@ def test_an_l2_step_is_the_hand_computed_numpy_step():
     np.testing.assert_array_equal(trainer.history.penalties.data(), [[1, result.penalty]])
 
 
-def test_l2_under_sgd_takes_the_steps_of_pytorch_style_weight_decay_on_the_weights():
-    """L2 with rate λ under SGD = weight_decay λ; our weight_decay also decays the biases, so freeze them to
-    compare the weights alone."""
-    ours, decayed = sgd_trainer(L2), sgd_trainer(optimizer_params={"weight_decay": L2.rate})
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_l2_takes_the_steps_of_pytorch_style_coupled_weight_decay_on_the_weights(optimizer):
+    """L2 with rate λ = weight_decay λ under SGD and Adam (both add λ·w to the gradient, as PyTorch's do); the
+    optimisers' weight_decay also decays the biases, so they are frozen to compare the weights alone."""
+    ours = sgd_trainer(L2, optimizer=optimizer)
+    decayed = sgd_trainer(optimizer=optimizer, optimizer_params={"weight_decay": L2.rate})
     for t in (ours, decayed):
         for layer in t.network.layers.values():
             for j in range(layer.size if layer.bias is not None else 0):
