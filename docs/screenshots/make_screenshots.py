@@ -27,6 +27,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine import WeightRef
+from engine.regularization import Penalty
 from engine.studio import RunState, Selection
 from gui.app import create_app
 from gui.main_window import MainWindow
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             grab_time_travel(window, args.out)
             grab_lessons(window, args.out)
             grab_weight_images(window, args.out)
+            grab_regularisation(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -207,6 +209,17 @@ def grab_weight_images(window: MainWindow, out: Path) -> None:
     window.files.open_example("Digits (8×8)")
     train_epochs(window, 5)
     grab_dock(window, "weight_images", (560, 440), out, "weight-images")
+
+
+def grab_regularisation(window: MainWindow, out: Path) -> None:
+    """docs/training.md's Regularisation: the starter under L2 (λ = 0.003: it still learns the circles), its loss
+    plot with the data loss and the penalty apart."""
+    window.mark_saved()
+    show(window, DOCS_SIZE, "train")
+    window.files.open_example("Circles")
+    window.document.edit_settings(penalty=Penalty("l2", 0.003))
+    train_epochs(window, EPOCHS)
+    grab_dock(window, "loss", (900, 360), out, "loss-penalty")
 
 
 if __name__ == "__main__":
