@@ -233,6 +233,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         w = c.weight
         frozen = int((w.frozen & w.mask).sum())
         extra = f", {frozen} frozen" if frozen else ""
+        extra += f", own regularisation {c.penalty}" if c.penalty is not None else ""
         ends = " → ".join(_shown(net.layer(lid).name) for lid in (c.source, c.target))
         _out(f"  [{c.id}] {ends}: {int(w.mask.sum())} of {w.mask.size} weights "
              f"({'dense' if c.dense else 'drawn pairs'}, {c.init}{extra})")
@@ -241,7 +242,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     opt = ", ".join(f"{k}={v}" for k, v in s.optimizer_params.items())
     _out(f"settings: loss {s.loss}, optimiser {s.optimizer}" + (f" ({opt})" if opt else "") +
          f", batch size {s.batch_size}, {s.epochs} epochs, target loss {s.target_loss}, patience {s.patience}, "
-         f"shuffle seed {s.seed}")
+         f"shuffle seed {s.seed}, regularisation {s.penalty}")
     epochs = project.history.epochs.data()
     _out(f"history: {len(project.history.losses.data())} steps and {len(epochs)} epochs recorded, "
          f"{project.optimizer_t} optimiser steps taken")

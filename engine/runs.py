@@ -16,6 +16,7 @@ import numpy as np
 
 from .history import EPOCH_COLUMNS
 from .refs import ParamKey
+from .regularization import Penalty
 
 MAX_RUNS = 50
 MAX_POINTS = 1000  # rows per curve: a run of a million steps is drawn from (and saved as) this many
@@ -74,6 +75,8 @@ def _flat_settings(run: Run) -> dict[str, Any]:
     """The settings that shape a run's curve, flattened, the optimiser and its parameters (by their own names, "lr")
     first: a legend reads "lr 0.1, batch_size 16"."""
     s = {name: value for name, value in run.settings.items() if name not in STOP_SETTINGS}
+    if isinstance(penalty := s.get("penalty"), dict):  # "penalty L2 λ = 0.01 (λ/2·Σw²)", not the dict's repr
+        s["penalty"] = str(Penalty(**penalty))
     params = s.pop("optimizer_params", {}) or {}
     flat = {"optimizer": s.pop("optimizer", None), **params, **s, "net": run.architecture,
             "init seed": run.network_seed}

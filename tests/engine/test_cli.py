@@ -174,6 +174,17 @@ def test_info_describes_network_data_settings_and_history(xor, capsys):
         assert expected in out
 
 
+def test_info_names_the_regularisation_of_the_network_and_of_a_connection(xor, capsys):
+    doc = json.loads(xor.read_text())
+    doc["settings"]["penalty"] = {"kind": "l2", "rate": 0.01}
+    doc["connections"][1]["penalty"] = {"kind": "l1", "rate": 0.5}
+    xor.write_text(json.dumps(doc))
+    assert main(["info", str(xor)]) == 0
+    out = capsys.readouterr().out
+    assert "regularisation L2 λ = 0.01 (λ/2·Σw²)" in out
+    assert "h1 → out: 4 of 4 weights (dense, glorot_uniform, own regularisation L1 λ = 0.5 (λ·Σ|w|))" in out
+
+
 def test_info_shows_the_standardiser_and_survives_missing_data(tmp_path, capsys):
     path = tmp_path / "iris.bps.json"
     save_project(load_project(EXAMPLES["Lecture notes 4-3-2-1 (Iris)"]), path)

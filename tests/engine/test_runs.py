@@ -12,6 +12,7 @@ from training_runs import buffers, project, train
 from engine import ProjectError, TrainingError, compiled
 from engine.cli import main
 from engine.project import VERSION, load_project, runs_codec, save_project
+from engine.regularization import Penalty
 from engine.runs import MAX_POINTS, decimate, differences, legend_labels
 from engine.studio import Document, RunState
 
@@ -110,6 +111,15 @@ def test_the_legend_names_what_differs():
     assert differences(a, b) == "lr 0.05 vs 0.01"
     assert legend_labels([a, b]) == ["lr 0.05", "lr 0.01"]
     assert legend_labels([a, a]) == ["Run 1", "Run 1"] and differences(a, a) == "same settings"
+
+
+def test_the_legend_names_a_change_of_regularisation_readably():
+    doc = two_runs()
+    doc.edit_settings(penalty=Penalty("l2", 0.01))
+    train(doc, 3)
+    stop(doc)
+    _, b, c = doc.runs
+    assert differences(b, c) == "penalty none vs L2 λ = 0.01 (λ/2·Σw²)"
 
 
 def test_curves_are_decimated_to_a_bounded_number_of_rows_keeping_the_ends():
