@@ -13,7 +13,7 @@ penalised, never biases: a bias shifts a neuron, it does not make the network mo
 
 A rate is set for the whole network (`TrainSettings.penalty`) and may be overridden per connection
 (`Connection.penalty`; None inherits). This module is the one place that knows the formulas: the trainer adds the
-gradient through `Regularizer`, the chain-rule explorer shows `term`, the gradient check differentiates `value`.
+gradient through `Regularizer`, the chain-rule explorer adds `gradient`, the gradient check differentiates `value`.
 """
 
 from __future__ import annotations
@@ -74,19 +74,8 @@ class Penalty:
             return
         g += self.rate * (np.sign(w) if self.kind == "l1" else w)
 
-    def term(self, w: float) -> str:
-        """The gradient's formula with its numbers, as the chain-rule explorer adds it to dL/dw."""
-        if self.kind == "l1":
-            return f"λ·sign(w) = {self.rate:g} · {float(np.sign(w)):g}"
-        return f"λ·w = {self.rate:g} · {_paren(w)}"
-
 
 NO_PENALTY = Penalty()
-
-
-def _paren(v: float) -> str:
-    text = f"{v:.6g}"
-    return f"({text})" if v < 0 else text
 
 
 def effective(network: Network, ref: ParamRef, default: Penalty) -> Penalty:
@@ -95,14 +84,6 @@ def effective(network: Network, ref: ParamRef, default: Penalty) -> Penalty:
         return NO_PENALTY
     own = network.connection(ref.conn).penalty
     return default if own is None else own
-
-
-def total_penalty(network: Network, default: Penalty) -> float:
-    """The penalty of every weight of the network (cut weights are 0 and add nothing)."""
-    total = 0.0
-    for c in network.connections.values():
-        total += (default if c.penalty is None else c.penalty).value(c.weight.value)
-    return total
 
 
 class Regularizer:

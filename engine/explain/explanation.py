@@ -17,6 +17,7 @@ from ..regularization import NO_PENALTY, Penalty, effective
 from .batch import PerSample, Quantity, batch_arrays, private_plan
 from .local import LocalForm, local_form
 from .paths import PathForm, path_form
+from .text import number
 from .update import Update, preview_step
 
 
@@ -30,8 +31,11 @@ class PenaltyTerm:
 
     @property
     def formula(self) -> str:
-        """E.g. "λ·sign(w) = 0.01 · (-1) = -0.01"."""
-        return f"{self.penalty.term(self.w)} = {self.value:.6g}"
+        """E.g. "λ·sign(w) = 0.01 · (-1) = -0.01" or "λ·w = 0.2 · 0.5 = 0.1"."""
+        rate = f"{self.penalty.rate:g}"
+        if self.penalty.kind == "l1":
+            return f"λ·sign(w) = {rate} · {number(float(np.sign(self.w)))} = {self.value:.6g}"
+        return f"λ·w = {rate} · {number(self.w)} = {self.value:.6g}"
 
 
 @dataclass(frozen=True, eq=False)

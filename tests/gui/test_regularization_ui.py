@@ -11,6 +11,7 @@ from test_inspector import choose
 from test_training_support import WAIT, first_weight_ref, make_project
 
 from engine.explain import explain_weight
+from engine.explain.text import number
 from engine.regularization import NO_PENALTY, Penalty
 from engine.studio import RunState, Selection
 from gui.colors import text_ink
@@ -107,7 +108,7 @@ def test_the_explorer_shows_the_penalty_term_that_makes_the_paths_the_training_g
     e = explain_weight(window.network, ref, x, t, trainer.settings.loss, penalty=trainer.settings.penalty)
     w = float(window.network.param(ref.key).value[ref.index])
     html = render.local_form(e, text_ink(window.palette()))
-    assert f"λ·sign(w) = 0.02 · {np.sign(w):g}" in html
+    assert f"λ·sign(w) = 0.02 · {number(float(np.sign(w)))} = {0.02 * np.sign(w):.6g}" in html
     assert e.gradient == pytest.approx(e.paths.total + 0.02 * np.sign(w), rel=1e-10)
     window.explorer.explain_selection()
     window.document.select(Selection(weights=(ref,)))
