@@ -74,7 +74,7 @@ def fit_inputs(x: np.ndarray) -> np.ndarray:
 def read_out(trainer: Trainer, rows: int) -> Readouts:
     """The read-outs of the trainer's network on its training and validation data, forward passes of at most
     `rows` rows (`snapshot.one_thread_rows`). The arrays are fresh: the snapshot that carries them is read by
-    another thread while training goes on."""
+    another thread while training goes on. A diverged run's outputs give inf or NaN scores, without a warning."""
     c = trainer.compiled
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -91,8 +91,9 @@ def read_out(trainer: Trainer, rows: int) -> Readouts:
             actual, predicted = predicted_class(t), predicted_class(h)
             confusion[name] = Confusion(confusion_matrix(actual, predicted, k), actual, predicted)
         return Readouts(confusion, {})
-    scores = {name: Scores(r2_score(t, h), rmse(t, h), x[:, 0].astype(np.float64), t, h)
-              for name, (x, t, h) in outputs.items()}
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = {name: Scores(r2_score(t, h), rmse(t, h), x[:, 0].astype(np.float64), t, h)
+                  for name, (x, t, h) in outputs.items()}
     fit = None
     if trainer.x.shape[1] == 1:
         grid = fit_inputs(np.concatenate([x for x, _ in splits.values()]))
