@@ -193,8 +193,8 @@ class Document:
             train, val = self.session.data()
             if self.session.data_version != self._data_shown:
                 self._data_shown = self.session.data_version
+                self.select_samples(SampleSelection())  # its indices meant the data being replaced
                 self.events.data_loaded.emit(LoadedData(train, val))
-                self.select_samples(SampleSelection())  # indices into the data that were replaced
             found = self.session.problems()
             trainer = self.session.trainer()
         except BackpropError as exc:

@@ -167,7 +167,10 @@ def test_the_document_owns_the_sample_selection_and_a_data_change_clears_it():
     doc.select_samples(picked)  # the same selection again: no event
     assert doc.sample_selection == picked and seen == [picked]
     assert picked.describe() == "2 validation samples selected: actual 1, predicted 0"
+    during_load = []  # a view drawing the new data must not meet indices into the old
+    doc.events.data_loaded.connect(lambda _data: during_load.append(doc.sample_selection))
     doc.set_data(DataSpec("generator", "circles", {"n_samples": 80, "seed": 5}))
     assert doc.sample_selection == SampleSelection() and seen[-1] == SampleSelection()
+    assert during_load == [SampleSelection()]
     with pytest.raises(ValueError, match="unknown split"):
         SampleSelection("test", (1,))

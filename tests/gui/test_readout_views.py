@@ -132,10 +132,11 @@ def test_clicking_a_cell_rings_exactly_its_samples_in_the_data_preview(qtbot, pr
     assert panel.picked_note.text() == (f"{len(expected)} training samples selected: actual {names[1]}, "
                                         f"predicted {names[j]}")
 
-    # a new data set: the indices meant the old one, so the selection and its rings go
-    window.document.select_samples(SampleSelection("validation", (0,)))
-    assert panel.picked_note.text().startswith("1 validation sample selected")
-    panel.split_seed.setValue(panel.split_seed.value() + 1)
+    # a new, smaller data set: the indices meant the old one, so the selection and its rings go
+    window.document.select_samples(SampleSelection("train", (train.n_samples - 1,)))
+    assert panel.picked_note.text().startswith("1 training sample selected")
+    panel.param_boxes["n_samples"].setValue(40)
+    assert window.document.session.data()[0].n_samples < train.n_samples
     assert window.document.sample_selection == SampleSelection()
     assert len(panel.picked.getData()[0]) == 0 and panel.picked_note.text() == ""
 
