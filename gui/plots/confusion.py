@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.studio import Confusion, Document, Readouts, SampleSelection
 from gui.colors import INK, TRAIN
+from gui.follow import follow
 
 SPLITS = {"train": "Training data", "validation": "Validation data"}
 DARK_TEXT_BELOW = 0.55  # a cell's row share past which its count is written in white on the dark fill
@@ -74,6 +75,8 @@ class ConfusionView(QWidget):
         self._shown: Readouts | None = None
         self.split.currentIndexChanged.connect(self._draw)
         self.table.cellClicked.connect(self._cell_clicked)
+        self.table.cellActivated.connect(self._cell_clicked)  # Enter on the current cell, for the keyboard
+        follow(self, document.events.sample_selection_changed, self._samples_picked)
 
     @property
     def confusion(self) -> Confusion | None:
@@ -129,6 +132,11 @@ class ConfusionView(QWidget):
                 item.setForeground(QColor("white" if share > DARK_TEXT_BELOW else INK))
                 item.setToolTip(f"actual {labels[i]}, predicted {labels[j]}: {int(matrix[i, j])} of {int(rows[i, 0])} "
                                 f"samples ({share:.0%} of the row)")
+
+    def _samples_picked(self, selection: SampleSelection) -> None:
+        """The document's selection went (new data): the cell that chose it is no longer marked."""
+        if not selection.indices:
+            self.table.clearSelection()
 
     def _cell_clicked(self, row: int, column: int) -> None:
         confusion = self.confusion

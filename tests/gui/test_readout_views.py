@@ -139,6 +139,13 @@ def test_clicking_a_cell_rings_exactly_its_samples_in_the_data_preview(qtbot, pr
     assert window.document.session.data()[0].n_samples < train.n_samples
     assert window.document.sample_selection == SampleSelection()
     assert len(panel.picked.getData()[0]) == 0 and panel.picked_note.text() == ""
+    assert not table.selectedItems()  # the clicked cell is no longer marked either
+
+    # the keyboard: Enter on the current cell selects its samples too
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    QTest.keyClick(table, Qt.Key.Key_Return)
+    assert window.document.sample_selection.indices == view.confusion.samples(0, 0)
 
 
 # ---------------------------------------------------------------------------------------------- the timeline
