@@ -5,6 +5,8 @@ its samples in the Data preview; and both showing a recorded step when the timel
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -176,3 +178,20 @@ def test_both_views_show_a_recorded_step_and_come_back_live(qtbot, project_windo
     release(window)
     qtbot.waitUntil(lambda: window.document.viewing is None, timeout=WAIT)
     np.testing.assert_array_equal(shown(), live)
+
+
+def test_the_worker_takes_the_readouts_only_for_the_views_that_show_them(project_windows):
+    """A regression: the fit plot (in the boundary's dock), the scores under the loss and the confusion matrix's
+    note read them; the gradients and the edges do not."""
+    window = regression(project_windows)
+    ui = window.training
+    ui.gradients.setCurrentWidget(ui.norms)
+    parts = []
+    ui.controller.request_parts = parts.append
+    upcoming = []
+    for _ in range(10):
+        upcoming.append(ui._upcoming())
+        ui.show_snapshot(dataclasses.replace(window.document.snapshot, final=False))
+    assert {"loss", "boundary", "gradients", "edges"} <= set(upcoming)
+    wanted = {"boundary": {"boundary", "readouts"}, "loss": {"readouts"}, "confusion": {"readouts"}}
+    assert parts == [frozenset(wanted.get(view, set())) for view in [*upcoming[1:], ui._upcoming()]]
