@@ -383,10 +383,10 @@ class Document:
         frame = self.recorder.frame(self._viewing)
         trainer = self.session.trainer(read_only=True)
         try:
-            grid, runs = self.session.grid(read_only=True), not self.session.problems(read_only=True)
+            grid, can_run = self.session.grid(read_only=True), not self.session.problems(read_only=True)
         except BackpropError:
-            grid, runs = None, False
-        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=runs)
+            grid, can_run = None, False
+        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=can_run)
         self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True))
 
     def _refuse_in_past(self) -> None:

@@ -35,6 +35,8 @@ from .run_overlay import RunOverlay
 from .timeline import Timeline
 from .worker import PARTS
 
+BOUNDARY_TITLE, FIT_TITLE = "Decision boundary", "Fit"  # the plane dock's title, after what it shows
+
 
 class TrainingFeature:
     def __init__(self, document: Document, scene: EditorScene, canvas: QWidget):
@@ -87,7 +89,7 @@ class TrainingFeature:
             DockSpec(self.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True),
             DockSpec(self.loss_box, "Loss", Area.BottomDockWidgetArea, "loss"),
             DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
-            DockSpec(self.plane, "Decision boundary", Area.BottomDockWidgetArea, "boundary"),
+            DockSpec(self.plane, BOUNDARY_TITLE, Area.BottomDockWidgetArea, "boundary"),
             # beside the boundary, which has a tab bar anyway (Loss surface): one under Gradients would make the
             # bottom docks, and the window's minimum height, taller
             DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="boundary"),
@@ -225,7 +227,7 @@ class TrainingFeature:
         fitting = train.n_features == 1 and train.task == "regression"
         self.plane.setCurrentWidget(self.fit if fitting else self.boundary)
         if isinstance(plane_dock := self.plane.parentWidget(), QDockWidget):
-            plane_dock.setWindowTitle("Fit" if fitting else "Decision boundary")
+            plane_dock.setWindowTitle(FIT_TITLE if fitting else BOUNDARY_TITLE)
         self.confusion.set_class_names(train.target_names if train.task == "classification" else ())
         dock = self.weight_images.parentWidget()
         if train.image_shape is not None and isinstance(dock, QDockWidget) and not dock.isHidden():
