@@ -21,7 +21,7 @@ FIT_POINTS = 200  # along the input: a smooth curve at any plot width, and a for
 FIT_MARGIN = 0.1  # of the inputs' range, either side, so the curve shows where the data end
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Confusion:
     """One split's confusion matrix and the per-sample classes it counts."""
 
@@ -35,7 +35,7 @@ class Confusion:
         return tuple(int(i) for i in np.flatnonzero(hit))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scores:
     """One split of a regression: how well the outputs fit, and what the residual plot draws."""
 
@@ -46,7 +46,7 @@ class Scores:
     prediction: np.ndarray  # (n, outputs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fit:
     """The network's outputs along its one input: `y[i]` is the output row at `x[i]`."""
 
@@ -54,7 +54,7 @@ class Fit:
     y: np.ndarray  # (FIT_POINTS, outputs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Readouts:
     """Per split ("train", "validation"; validation only when data are held out): `confusion` for a classifier,
     `scores` for a regression; `fit` for a regression with one input."""

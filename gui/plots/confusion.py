@@ -33,7 +33,7 @@ from gui.colors import INK, TRAIN
 from gui.follow import follow
 
 SPLITS = {"train": "Training data", "validation": "Validation data"}
-DARK_TEXT_BELOW = 0.55  # a cell's row share past which its count is written in white on the dark fill
+WHITE_TEXT_ABOVE = 0.55  # a cell's row share past which its count is written in white on the dark fill
 HINT = "Rows: actual class; columns: predicted class; colour: share of the row. Click a cell to select its samples."
 NO_CLASSES = "A confusion matrix needs a classification: this network's loss is a regression's."
 NO_VALIDATION = "No data are held out for validation (the Data tab's validation fraction is 0)."
@@ -129,7 +129,7 @@ class ConfusionView(QWidget):
                 share = float(shares[i, j])
                 item.setText(str(int(matrix[i, j])))
                 item.setBackground(cell_color(share))
-                item.setForeground(QColor("white" if share > DARK_TEXT_BELOW else INK))
+                item.setForeground(QColor("white" if share > WHITE_TEXT_ABOVE else INK))
                 item.setToolTip(f"actual {labels[i]}, predicted {labels[j]}: {int(matrix[i, j])} of {int(rows[i, 0])} "
                                 f"samples ({share:.0%} of the row)")
 

@@ -17,7 +17,7 @@ from test_training_ui import step_epochs
 
 from engine import compiled
 from engine.metrics import predicted_class
-from engine.studio import SampleSelection
+from engine.studio import RunState, SampleSelection
 from gui.panels.dataset_panel import scatter_coordinates
 
 
@@ -195,3 +195,23 @@ def test_the_worker_takes_the_readouts_only_for_the_views_that_show_them(project
     assert {"loss", "boundary", "gradients", "edges"} <= set(upcoming)
     wanted = {"boundary": {"boundary", "readouts"}, "loss": {"readouts"}, "confusion": {"readouts"}}
     assert parts == [frozenset(wanted.get(view, set())) for view in [*upcoming[1:], ui._upcoming()]]
+
+
+@pytest.mark.parametrize("kind", ["confusion", "fit"])
+def test_the_views_follow_live_snapshots_while_training(qtbot, project_windows, kind):
+    """Not only the state a command ends in: while training runs, live snapshots carry read-outs to the view."""
+    window = project_windows(make_project() if kind == "confusion" else
+                             make_project("sine", (8,), "mse", "identity", n_inputs=1))
+    ui = window.training
+    show_dock(qtbot, window, "confusion" if kind == "confusion" else "boundary")
+    view = ui.confusion if kind == "confusion" else ui.fit
+    live = []
+    window.document.events.snapshot_published.connect(
+        lambda snap: live.append(snap.readouts) if not snap.final and snap.readouts is not None else None)
+    shown = []
+    real = view.show_readouts
+    view.show_readouts = lambda readouts: (shown.append(readouts), real(readouts))
+    ui.panel.run_actions["train"].trigger()
+    qtbot.waitUntil(lambda: any(r is snap for r in shown for snap in live), timeout=WAIT)
+    ui.panel.run_actions["pause"].trigger()
+    qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED, timeout=WAIT)
