@@ -74,6 +74,27 @@ class EpochMeter:
         mean_loss = self.loss_sum / self.n
         if self.loss.task == "classification":
             return mean_loss, self.correct / self.n
-        ss_tot = self.t_sq - self.t_sum**2 / self.n
-        r2 = 1.0 - self.res_sq / np.where(ss_tot > 0, ss_tot, np.nan)
-        return mean_loss, float(np.nanmean(r2)) if np.isfinite(r2).any() else float("nan")
+        return mean_loss, r2_from_sums(self.res_sq, self.t_sq - self.t_sum**2 / self.n)
+
+
+def r2_from_sums(res_sq: np.ndarray | float, ss_tot: np.ndarray | float) -> float:
+    """R² = 1 − SS_res/SS_tot per output, averaged over the outputs whose targets vary (NaN when none does): a
+    constant target has no variance to explain."""
+    r2 = 1.0 - np.asarray(res_sq) / np.where(np.asarray(ss_tot) > 0, ss_tot, np.nan)
+    return float(np.nanmean(r2)) if np.isfinite(r2).any() else float("nan")
+
+
+def r2_score(t: np.ndarray, h: np.ndarray) -> float:
+    """R² of outputs `h` against targets `t` (rows are samples), by the same rule as the per-epoch R²."""
+    return r2_from_sums(((h - t) ** 2).sum(axis=0), ((t - t.mean(axis=0)) ** 2).sum(axis=0))
+
+
+def rmse(t: np.ndarray, h: np.ndarray) -> float:
+    """Root mean squared error over every sample and output, in the targets' units (NaN for no samples)."""
+    return float(np.sqrt(np.mean((h - t) ** 2))) if t.size else float("nan")
+
+
+def confusion_matrix(actual: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) counts: row = the actual class, column = the predicted one."""
+    cells = np.bincount(actual * n_classes + predicted, minlength=n_classes * n_classes)
+    return cells.reshape(n_classes, n_classes)

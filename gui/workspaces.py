@@ -60,7 +60,8 @@ WORKSPACES = (
               (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
                Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
                Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"),
-               Place("runs", tab_with="surface"), Place("weight_images", tab_with="runs"))),
+               Place("runs", tab_with="surface"), Place("weight_images", tab_with="runs"),
+               Place("confusion", tab_with="weight_images"))),
     # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
               (Place("explorer", RIGHT), Place("surface", under="explorer"), Place("gradients", BOTTOM))),

@@ -21,6 +21,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, when run as a script
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             grab_time_travel(window, args.out)
             grab_lessons(window, args.out)
             grab_weight_images(window, args.out)
+            grab_confusion(window, args.out)
+            grab_fit_plot(window, args.out)
             grab_regularisation(window, args.out)
         finally:
             window.training.shutdown()
@@ -209,6 +212,30 @@ def grab_weight_images(window: MainWindow, out: Path) -> None:
     window.files.open_example("Digits (8×8)")
     train_epochs(window, 5)
     grab_dock(window, "weight_images", (560, 440), out, "weight-images")
+
+
+def grab_confusion(window: MainWindow, out: Path) -> None:
+    """docs/training.md's Confusion matrix: the digits as `grab_weight_images` left them, on the validation images,
+    with the cell of the digit most often mistaken clicked (its samples ringed in the Data preview)."""
+    view = window.training.confusion
+    view.split.setCurrentIndex(view.split.findData("validation"))
+    matrix = view.confusion.matrix if view.confusion is not None else None
+    if matrix is not None:
+        wrong = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
+        view.table.cellClicked.emit(*np.unravel_index(int(wrong.argmax()), wrong.shape))
+    grab_dock(window, "confusion", (560, 440), out, "confusion")
+
+
+def grab_fit_plot(window: MainWindow, out: Path) -> None:
+    """docs/training.md's Fit plot: the sine regression a few epochs in, its residuals shown, R² and RMSE under the
+    loss."""
+    window.mark_saved()
+    show(window, DOCS_SIZE, "train")
+    window.files.open_example("Sine regression")
+    train_epochs(window, 15)
+    window.training.fit.show_residuals.setChecked(True)
+    grab_dock(window, "boundary", (760, 440), out, "fit-plot")
+    window.training.fit.show_residuals.setChecked(False)
 
 
 def grab_regularisation(window: MainWindow, out: Path) -> None:

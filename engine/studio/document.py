@@ -26,6 +26,7 @@ from ..recording import DEFAULT_BUDGET, Peek, Recorder
 from ..refs import ParamRef
 from ..runs import MAX_RUNS, Run
 from ..training import Trainer, TrainSettings
+from .samples import SampleSelection
 from .session import Session
 from .snapshot import Snapshot, take_snapshot
 from .state import LoadedData, RunState, Selection, Status
@@ -48,6 +49,7 @@ class DocumentEvents:
         self.modified_changed: Signal[bool] = Signal()  # changes made outside the undo stack (training, settings)
         self.time_changed: Signal[int | None] = Signal()  # the recorded step shown, or None: the live state
         self.runs_changed: Signal[tuple[Run, ...]] = Signal()  # a run ended, was renamed, deleted or restored
+        self.sample_selection_changed: Signal[SampleSelection] = Signal()  # samples picked out of the data set
 
 
 class Document:
@@ -62,6 +64,7 @@ class Document:
         self._run: RunStart | None = None  # the run in progress (Train … Stop), if any
         self._parent: int | None = None  # the run the next one continues (after continue-from-here)
         self._selection = Selection()
+        self._sample_selection = SampleSelection()
         self._run_state = RunState.STOPPED
         self._snapshot: Snapshot | None = None
         self._status = Status()
@@ -125,6 +128,16 @@ class Document:
             self._selection = selection
             self.events.selection_changed.emit(selection)
 
+    @property
+    def sample_selection(self) -> SampleSelection:
+        """The samples picked out of the loaded data (a confusion-matrix cell); none after the data (re)load."""
+        return self._sample_selection
+
+    def select_samples(self, selection: SampleSelection) -> None:
+        if selection != self._sample_selection:
+            self._sample_selection = selection
+            self.events.sample_selection_changed.emit(selection)
+
     # ------------------------------------------------------------------ run state and snapshots
     @property
     def run_state(self) -> RunState:
@@ -180,6 +193,7 @@ class Document:
             train, val = self.session.data()
             if self.session.data_version != self._data_shown:
                 self._data_shown = self.session.data_version
+                self.select_samples(SampleSelection())  # its indices meant the data being replaced
                 self.events.data_loaded.emit(LoadedData(train, val))
             found = self.session.problems()
             trainer = self.session.trainer()
@@ -191,7 +205,7 @@ class Document:
         elif self._status.blocking:
             self.post("Ready to train: press F5.")
         grid = None if found else self.session.grid()
-        self.publish(take_snapshot(trainer, grid, elapsed=self.elapsed))
+        self.publish(take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=not found))
 
     # ------------------------------------------------------------------ status line
     @property
@@ -369,10 +383,10 @@ class Document:
         frame = self.recorder.frame(self._viewing)
         trainer = self.session.trainer(read_only=True)
         try:
-            grid = self.session.grid(read_only=True)
+            grid, can_run = self.session.grid(read_only=True), not self.session.problems(read_only=True)
         except BackpropError:
-            grid = None
-        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed)
+            grid, can_run = None, False
+        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=can_run)
         self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True))
 
     def _refuse_in_past(self) -> None:

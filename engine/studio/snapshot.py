@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..compile import Compiled
 from ..graph.model import Network
 from ..refs import ParamKey, ParamRef
 from ..training import Trainer
+from .readouts import Readouts, read_out
 
 BOUNDARY_RESOLUTION = 100  # grid points per axis: a 100×100 forward costs 1.3-2.5 ms on 2-16-16-1
 # OpenBLAS multiplies on one thread while M·N·K ≤ 65,536 × GEMM_MULTITHREAD_THRESHOLD (4 by default). A net so wide
@@ -60,6 +62,7 @@ class Snapshot:
     elapsed: float = 0.0  # seconds spent training since the last Reset
     past: bool = False  # a recorded step the document shows (`Document.view_step`), not the live state
     penalties: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (k, 2): step, L1/L2 penalty
+    readouts: Readouts | None = None  # None: not taken this time (confusion matrices or R², RMSE and the fit)
 
 
 class BoundaryGrid:
@@ -84,9 +87,7 @@ class BoundaryGrid:
         """
         c = trainer.compiled
         points = self.points.astype(c.dtype, copy=False)
-        widest = max((w.shape[0] * w.shape[1] for plan in c.plans for _, w, _ in plan.incoming), default=1)
-        rows = BLAS_ONE_THREAD // widest
-        rows = rows if rows >= MIN_CHUNK else len(points)
+        rows = one_thread_rows(c, len(points))
         chunks = [c.forward(points[i : i + rows]).h for i in range(0, len(points), rows)]
         h = [np.concatenate(layer) for layer in zip(*chunks, strict=True)]
         res = self.resolution
@@ -103,6 +104,14 @@ class BoundaryGrid:
         return Boundary(self.extent, out, layers, sum(layer.size for layer in hidden))
 
 
+def one_thread_rows(c: Compiled, n: int) -> int:
+    """Rows per forward pass that keep OpenBLAS on one thread (`BoundaryGrid.evaluate` says why), or all `n` rows
+    for a net so wide that a batch's worth would not."""
+    widest = max((w.shape[0] * w.shape[1] for plan in c.plans for _, w, _ in plan.incoming), default=1)
+    rows = BLAS_ONE_THREAD // widest
+    return rows if rows >= MIN_CHUNK else max(n, 1)
+
+
 def connection_name(network: Network, key: ParamKey) -> str:
     """Names a parameter array; the history may still hold one an edit has removed since its last step."""
     kind, ident = key
@@ -115,9 +124,10 @@ def connection_name(network: Network, key: ParamKey) -> str:
 
 
 def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched: bool = True, final: bool = True,
-                  rate: float = 0.0, elapsed: float = 0.0) -> Snapshot:
-    """Copy the trainer's state. The two costly parts are optional: `grid` adds the decision boundary (a forward
-    pass over the grid), `watched` the watched weights' series (History copies its whole ring per weight)."""
+                  rate: float = 0.0, elapsed: float = 0.0, readouts: bool = True) -> Snapshot:
+    """Copy the trainer's state. The three costly parts are optional: `grid` adds the decision boundary (a forward
+    pass over the grid), `watched` the watched weights' series (History copies its whole ring per weight),
+    `readouts` the confusion matrices or the regression's scores and fit (a forward pass over the data)."""
     net, hist = trainer.network, trainer.history
     conns = list(net.connections.values())
     biases = {layer.id: layer.bias for layer in net.layers.values() if layer.bias is not None}
@@ -145,4 +155,5 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
         final=final,
         steps_per_second=rate,
         elapsed=elapsed,
+        readouts=read_out(trainer, one_thread_rows(trainer.compiled, len(trainer.x))) if readouts else None,
     )

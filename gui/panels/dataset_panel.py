@@ -38,13 +38,14 @@ from PySide6.QtWidgets import (
 from engine import BackpropError
 from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
 from engine.project import DataSpec, Project
-from engine.studio import Document, LoadedData, RunState
-from gui.colors import TRAIN, class_colors, error_color
+from engine.studio import Document, LoadedData, RunState, SampleSelection
+from gui.colors import INK, TRAIN, class_colors, error_color
 from gui.follow import follow
 
 CSV = "csv:"
 AUTO = "auto"
 _HEADER_KEYS = {None: AUTO, True: "yes", False: "no"}  # load_csv's `header` <-> the combo's keys
+PICKED_PEN = pg.mkPen(INK, width=2.5)  # a ring around each selected sample, clear of every class colour
 
 
 class CsvDialog(QDialog):
@@ -178,6 +179,10 @@ class DatasetPanel(QWidget):
         self.preview.getPlotItem().setMenuEnabled(False)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        # the document's sample selection (a confusion-matrix cell), ringed over the preview's points
+        self.picked = pg.ScatterPlotItem(size=15, pen=PICKED_PEN, brush=None)
+        self.picked_note = QLabel("")
+        self.picked_note.setWordWrap(True)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {error_color(self.palette())};")
@@ -193,6 +198,7 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.summary)
         layout.addWidget(self.preview, 1)
+        layout.addWidget(self.picked_note)
 
         self._csv: tuple[str, dict] = ("", {})  # path and load_csv mapping of the CSV choice
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -205,6 +211,7 @@ class DatasetPanel(QWidget):
         follow(self, events.project_replaced, self._project_replaced)
         follow(self, events.data_loaded, self._data_loaded)
         follow(self, events.run_state_changed, self._run_state_changed)
+        follow(self, events.sample_selection_changed, self._show_picked)
         self._project_replaced(document.project)
 
     @property
@@ -333,6 +340,19 @@ class DatasetPanel(QWidget):
                     item = pg.ScatterPlotItem(x, y, size=6, pen=pg.mkPen("#333333", width=0.5),
                                               brush=[pg.mkBrush(c) for c in colors])
                 plot.addItem(item)
+        plot.addItem(self.picked)
+        self._show_picked(self.document.sample_selection)
+
+    def _show_picked(self, selection: SampleSelection) -> None:
+        """Ring the selected samples where the preview draws them (the training or the validation points)."""
+        self.picked_note.setText(selection.describe())
+        if not selection.indices:
+            self.picked.clear()
+            return
+        train, val = self.document.session.data()
+        x, y, _ = scatter_coordinates(train if selection.split == "train" else val)
+        index = np.array(selection.indices, dtype=np.int64)
+        self.picked.setData(x[index], y[index])
 
 
 def describe(train: Dataset, val: Dataset) -> str:

@@ -8,12 +8,12 @@ shown yet.
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from engine import BackpropError
 from engine.project import Project
 from engine.regularization import Penalty
-from engine.studio import Document, LoadedData, Snapshot
+from engine.studio import Document, LoadedData, SampleSelection, Snapshot
 from gui.commands.document import DocumentCommand, push_document
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
@@ -22,9 +22,12 @@ from gui.panels.dataset_panel import DatasetPanel
 from gui.panels.runs_panel import RunsPanel
 from gui.panels.training_panel import RunStatus, TrainingPanel
 from gui.plots.boundary import BoundaryView
+from gui.plots.confusion import ConfusionView
 from gui.plots.connections import GradHistogramView, GradNormView
+from gui.plots.fit import FitView
 from gui.plots.gradients import WatchedWeightsView
 from gui.plots.loss import LossView
+from gui.plots.scores import ScoresLabel
 from gui.plots.weight_tiles import WeightTilesView
 
 from .controller import TrainingController
@@ -32,6 +35,8 @@ from .edges import EdgeColouring
 from .run_overlay import RunOverlay
 from .timeline import Timeline
 from .worker import PARTS
+
+BOUNDARY_TITLE, FIT_TITLE = "Decision boundary", "Fit"  # the plane dock's title, after what it shows
 
 
 class TrainingFeature:
@@ -46,6 +51,12 @@ class TrainingFeature:
         self.norms = GradNormView()
         self.histogram = GradHistogramView()
         self.boundary = BoundaryView()
+        self.fit = FitView()  # instead of the boundary, for a regression with one input
+        self.plane = QStackedWidget()  # the Decision boundary dock's content: the boundary or the fit plot
+        self.plane.addWidget(self.boundary)
+        self.plane.addWidget(self.fit)
+        self.confusion = ConfusionView(document)
+        self.scores = ScoresLabel()
         self.edges = EdgeColouring(scene, document)
         self.gradients = QTabWidget()
         self.gradients.addTab(self.weights, "Watched weights")
@@ -54,7 +65,7 @@ class TrainingFeature:
         self._canvas = canvas
         self._scene = scene
         self._turn = 0
-        self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary"
+        self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary", "fit", "confusion"
         self._wire()
         # time travel: the timeline under the loss plot, the runs; the overlay follows the document after the views
         self.timeline = Timeline(document, self._push)
@@ -62,6 +73,7 @@ class TrainingFeature:
         box = QVBoxLayout(self.loss_box)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.loss, 1)
+        box.addWidget(self.scores)
         box.addWidget(self.timeline)
         self.overlay = RunOverlay(document, self.loss)
         self.runs = RunsPanel(document, self._push)
@@ -78,12 +90,13 @@ class TrainingFeature:
             DockSpec(self.edges, "Edge colours", Area.LeftDockWidgetArea, "edge_colours", scroll=True),
             DockSpec(self.loss_box, "Loss", Area.BottomDockWidgetArea, "loss"),
             DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
-            DockSpec(self.boundary, "Decision boundary", Area.BottomDockWidgetArea, "boundary"),
+            DockSpec(self.plane, BOUNDARY_TITLE, Area.BottomDockWidgetArea, "boundary"),
             # beside the boundary, which has a tab bar anyway (Loss surface): one under Gradients would make the
             # bottom docks, and the window's minimum height, taller
             DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="boundary"),
             DockSpec(self.weight_images, "Weight images", Area.BottomDockWidgetArea, "weight_images",
                      tab_with="boundary"),
+            DockSpec(self.confusion, "Confusion matrix", Area.BottomDockWidgetArea, "confusion", tab_with="boundary"),
         ]
 
     @property
@@ -103,6 +116,7 @@ class TrainingFeature:
         follow(self.panel, events.data_loaded, self._data_loaded)
         follow(self.panel, events.run_reset, self._clear_views)
         follow(self.panel, events.project_replaced, self._project_replaced)
+        follow(self.panel, events.sample_selection_changed, self._samples_picked)
         c = self.controller
         self.panel.action_triggered.connect(
             lambda name: {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch,
@@ -121,7 +135,8 @@ class TrainingFeature:
     @property
     def _views(self) -> dict[str, QWidget]:
         """Each view group and the widget whose visibility says whether it is on screen (the canvas for edges)."""
-        return {"loss": self.loss, "gradients": self.gradients, "boundary": self.boundary, "edges": self._canvas}
+        return {"loss": self.loss, "gradients": self.gradients, "boundary": self.plane, "confusion": self.confusion,
+                "edges": self._canvas}
 
     def show_snapshot(self, snap: Snapshot) -> None:
         """A final snapshot updates every view, and so does each one in slow motion (the worker waits for them);
@@ -137,6 +152,9 @@ class TrainingFeature:
             self._fresh["watched"] = snap.watched
         if snap.boundary is not None:
             self._fresh["boundary"] = snap.boundary
+        if snap.readouts is not None:
+            self.scores.show_readouts(snap.readouts)  # one line of text: shown with every snapshot that has it
+            self._fresh["fit"] = self._fresh["confusion"] = snap.readouts
         if snap.final or self.controller.pace is not None:
             self._show_gradients(snap, every_tab=snap.final)
             chosen = [v for v in self._views if v != "gradients"]
@@ -160,6 +178,11 @@ class TrainingFeature:
             return
         upcoming = self._upcoming()
         parts = {"boundary"} if upcoming == "boundary" else set()
+        # the read-outs (a forward pass over the data) for the confusion matrix, the fit plot, the scores line
+        readers = {"confusion": True, "boundary": self.plane.currentWidget() is self.fit,
+                   "loss": bool(self.scores.text())}
+        if readers.get(upcoming, False):
+            parts.add("readouts")
         if upcoming == "gradients" and self.gradients.currentWidget() is self.weights:
             parts.add("watched")
         self.controller.request_parts(frozenset(parts))
@@ -185,6 +208,12 @@ class TrainingFeature:
     def _show_boundary(self, snap: Snapshot) -> None:
         if (b := self._fresh.pop("boundary", None)) is not None:
             self.boundary.set_boundary(b.extent, b.output, b.layers, b.n_hidden)
+        if (readouts := self._fresh.pop("fit", None)) is not None:
+            self.fit.show_readouts(readouts)
+
+    def _show_confusion(self, snap: Snapshot) -> None:
+        if (readouts := self._fresh.pop("confusion", None)) is not None:
+            self.confusion.show_readouts(readouts)
 
     def _show_edges(self, snap: Snapshot) -> None:
         self.edges.show_snapshot(snap)
@@ -197,15 +226,29 @@ class TrainingFeature:
         train, val = data.train, data.val
         self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes,
                                  (val.X, val.y))
+        fitting = train.n_features == 1 and train.task == "regression"
+        self.plane.setCurrentWidget(self.fit if fitting else self.boundary)
+        if isinstance(plane_dock := self.plane.parentWidget(), QDockWidget):
+            plane_dock.setWindowTitle(FIT_TITLE if fitting else BOUNDARY_TITLE)
+        self.confusion.set_class_names(train.target_names if train.task == "classification" else ())
         dock = self.weight_images.parentWidget()
         if train.image_shape is not None and isinstance(dock, QDockWidget) and not dock.isHidden():
             dock.raise_()  # image data have no decision boundary to show: their weight images come to the front
+
+    def _samples_picked(self, selection: SampleSelection) -> None:
+        """Samples picked (a confusion-matrix cell): bring the Data preview, which rings them, to the front."""
+        widget: QWidget | None = self.dataset_panel
+        while widget is not None and not isinstance(widget, QDockWidget):
+            widget = widget.parentWidget()
+        if selection.indices and widget is not None and not widget.isHidden():
+            widget.raise_()
 
     def _clear_views(self, _project: Project) -> None:
         """A new run or a new project: nothing of the last one stays on screen until its first snapshot."""
         self._fresh.clear()
         self.status.show_progress(0, self.document.project.settings.epochs, 0.0, 0.0)
-        for view in (self.loss, self.weights, self.norms, self.histogram, self.boundary):
+        for view in (self.loss, self.weights, self.norms, self.histogram, self.boundary, self.fit, self.confusion,
+                     self.scores):
             view.clear()
 
     def _project_replaced(self, project: Project) -> None:

@@ -43,7 +43,7 @@ TURN_TIMEOUT = 0.25  # s; a GUI busy elsewhere (a dialog, a long repaint) does n
 SLOW_INTERVAL = 1 / 5  # the costly parts: decision boundary (1.3-2.5 ms, a 100×100 grid on 2-16-16-1), watched series
 PACE_POLL = 0.05  # s; how soon a paced step's wait notices a new speed
 KINDS = ("run", "step", "epoch")
-PARTS = ("boundary", "watched")
+PARTS = ("boundary", "watched", "readouts")
 log = logging.getLogger(__name__)
 
 
@@ -172,6 +172,7 @@ class TrainingWorker(QObject):
         self._delivered.clear()
         self.snapshot_taken.emit(take_snapshot(
             cmd.trainer, cmd.grid if "boundary" in parts else None, watched="watched" in parts, final=False,
+            readouts="readouts" in parts,
             rate=steps / seconds if seconds > 0 else 0.0, elapsed=cmd.elapsed_before + elapsed))
 
     def _wait_out(self, due: float, pace: float) -> None:

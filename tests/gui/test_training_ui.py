@@ -218,7 +218,7 @@ def test_the_worker_computes_the_costly_parts_only_for_the_view_whose_turn_is_ne
         ui.show_snapshot(dataclasses.replace(ui.document.snapshot, final=False))
     visible = [v for v, widget in ui._views.items() if widget.isVisible()]
     assert sorted(set(upcoming)) == sorted(visible) and "boundary" in visible and "gradients" in visible
-    wanted = {"boundary": {"boundary"}, "gradients": {"watched"}}
+    wanted = {"boundary": {"boundary"}, "gradients": {"watched"}, "confusion": {"readouts"}}
     assert parts == [frozenset(wanted.get(view, set())) for view in [*upcoming[1:], ui._upcoming()]]
 
 
@@ -327,7 +327,8 @@ def test_a_diverging_run_is_shown_in_red_and_pauses(qtbot, docks):
     wait_state(qtbot, ui, PAUSED)
     assert "diverged at step" in ui.panel.message.text() and "#b2182b" in ui.panel.message.styleSheet()
     assert "diverged at step" in window.statusBar().currentMessage()
-    assert ui.boundary.note.isVisible()  # one input: no decision boundary
+    assert ui.plane.currentWidget() is ui.fit and ui.fit.isVisible()  # one input: the fit plot, not a boundary
+    assert "nan" in ui.scores.text() or "inf" in ui.scores.text()  # the diverged network's scores say so
 
 
 def test_choosing_another_data_set_reloads_the_trainer_and_the_points(qtbot, docks):
