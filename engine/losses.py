@@ -146,6 +146,12 @@ def encode_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: npt.DTypeLi
     t = y.reshape(len(y), -1).astype(dtype)
     if t.shape[1] != n_outputs:
         raise DataError(f"the targets have {t.shape[1]} columns but the output layer has {n_outputs} neurons")
+    if loss.name == "bce" and t.size and (t.min() < 0 or t.max() > 1):  # a class index of 2 is no probability
+        raise DataError(
+            f"binary cross-entropy takes targets from 0 to 1 (two classes), but the data's run from {t.min():g} to "
+            f"{t.max():g}: for more classes give the output layer one neuron per class, with softmax, and choose "
+            "the cross-entropy loss"
+        )
     return t
 
 

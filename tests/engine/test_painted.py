@@ -12,6 +12,7 @@ from engine import DataError, ProjectError
 from engine.datasets import generate
 from engine.project import DataSpec, load_project, new_project, save_project
 from engine.project.painted import MAX_POINTS, painted_params
+from engine.studio import Document
 
 
 def painted(points, task="classification", **params) -> DataSpec:
@@ -95,3 +96,14 @@ def test_malformed_painted_points_name_where(tmp_path, mutate, field, words):
     with pytest.raises(ProjectError) as info:
         load_project(path)
     assert info.value.field == field and words in str(info.value)
+
+
+def test_painting_a_third_class_for_a_one_sigmoid_output_says_what_to_change():
+    """Binary cross-entropy took a class index of 2 as a target of 2 and trained on it without a word."""
+    document = Document(new_project())  # circles: one sigmoid output, binary cross-entropy
+    document.set_data(painted([[0.0, 0.0, 0], [1.0, 1.0, 1], [2.0, 0.0, 2], [0.0, 2.0, 0], [1.0, 2.0, 1]]))
+    status = document.status
+    assert status.error and status.blocking
+    assert "run from 0 to 2" in status.text and "one neuron per class" in status.text
+    with pytest.raises(DataError, match="binary cross-entropy"):
+        document.trainer()
