@@ -28,6 +28,7 @@ from gui.plots.weight_tiles import WeightTilesView
 
 from .controller import TrainingController
 from .edges import EdgeColouring
+from .paint import PaintTool
 from .run_overlay import RunOverlay
 from .timeline import Timeline
 from .worker import PARTS
@@ -66,6 +67,8 @@ class TrainingFeature:
         self.runs = RunsPanel(document, self._push)
         self.runs.overlay_changed.connect(self.overlay.show_runs)
         self.weight_images = WeightTilesView(document)  # follows the document's snapshots itself
+        self.paint = PaintTool(document, self.boundary, self.controller, self._push)  # Paint mode on the boundary
+        self.boundary.option_row.addWidget(self.paint.bar)
 
     # ------------------------------------------------------------ what the window places
     @property
