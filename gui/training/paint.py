@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QMouseEvent, QPixmap
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QMenu, QToolButton, QWidget
 
 from engine import BackpropError
 from engine.datasets import Dataset, Standardizer
@@ -55,21 +55,26 @@ class PaintTool(QObject):
                  push: Callable[[DocumentCommand], str | None]):
         super().__init__(boundary)
         self.document, self.boundary, self.controller, self._push = document, boundary, controller, push
-        self.toggle = QPushButton("Paint")
-        self.toggle.setCheckable(True)
-        self.toggle.setToolTip(PAINT_TIP)
+        # one compact button (its menu holds the two ways to start), so the view's row needs no more width
+        self.toggle = QToolButton(text="Paint", checkable=True, toolTip=PAINT_TIP)
+        self.toggle.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.classes = QComboBox()
         self.classes.setToolTip("The class a left-click paints")
         self.value = QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=3, value=1.0, singleStep=0.1)
         self.value.setToolTip("The target value a left-click paints (a regression)")
-        self.from_data = QPushButton("Start from current data")
+        self.value.setKeyboardTracking(False)
+        menu = QMenu(self.toggle)
+        self.from_data = menu.addAction("Start from current data")
         self.from_data.setToolTip("Make the current data set's points a painting, to edit point by point")
-        self.clear = QPushButton("Clear")
+        self.clear = menu.addAction("Clear (start empty)")
         self.clear.setToolTip("Start an empty painting: the current data stays until the first stroke replaces it")
+        menu.setToolTipsVisible(True)
+        self.toggle.setMenu(menu)
+        self.classes.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.bar = QWidget()
         row = QHBoxLayout(self.bar)
         row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.toggle, self.classes, self.value, self.from_data, self.clear):
+        for widget in (self.toggle, self.classes, self.value):
             row.addWidget(widget)
         self.stroke_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(INK, width=1.5))
         self.stroke_item.setZValue(10)
@@ -84,8 +89,8 @@ class PaintTool(QObject):
         self._scaler: Standardizer | None = None  # what training does to the raw points (the view shows that)
         self._task, self._n_classes = "classification", 2
         self.toggle.toggled.connect(self._toggled)
-        self.from_data.clicked.connect(self.start_from_data)
-        self.clear.clicked.connect(self.start_empty)
+        self.from_data.triggered.connect(self.start_from_data)
+        self.clear.triggered.connect(self.start_empty)
         self.plot.viewport().installEventFilter(self)
         self.plot.installEventFilter(self)
         events = document.events
@@ -121,7 +126,7 @@ class PaintTool(QObject):
         for k, name in enumerate(train.target_names):
             self.classes.addItem(swatch(colors[k]), name, k)
         if n < MAX_CLASSES:
-            self.classes.addItem(swatch(class_colors(n + 1)[n]), f"class {n} (new)", n)
+            self.classes.addItem(swatch(class_colors(n + 1)[n]), "new class", n)
         self.classes.setCurrentIndex(min(max(chosen, 0), self.classes.count() - 1))
         self.classes.blockSignals(False)
 
@@ -147,7 +152,7 @@ class PaintTool(QObject):
         self._end_stroke()
 
     def _toggled(self, on: bool) -> None:
-        for widget in (self.classes, self.value, self.from_data, self.clear):
+        for widget in (self.classes, self.value):
             widget.setEnabled(on)
         self.plot.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
         if not on:
@@ -191,6 +196,7 @@ class PaintTool(QObject):
 
     def start_from_data(self) -> None:
         """The current data set, every sample, as a painting (one undo step)."""
+        self.toggle.setChecked(True)
         self._painted()
         if self.document.project.data.kind == "painted":
             self.document.post("The data set is a painting already.")
@@ -204,6 +210,7 @@ class PaintTool(QObject):
 
     def start_empty(self) -> None:
         """The next stroke makes a painting of its own points; the data shown stays (hidden) until then."""
+        self.toggle.setChecked(True)
         self._empty = True
         self._show_data(False)
         self.document.post("Cleared: paint points on the decision boundary (the data set changes with the first "

@@ -130,7 +130,7 @@ def test_right_click_or_delete_on_a_point_removes_it(painter):
 
 def test_clear_then_paint_makes_a_painting_of_only_the_new_points(painter):
     p = painter()
-    p.tool.clear.click()
+    p.tool.clear.trigger()
     assert not p.window.training.boundary.points.isVisible()
     p.pick(0)
     p.click(-0.5, 0.0)
@@ -141,7 +141,7 @@ def test_clear_then_paint_makes_a_painting_of_only_the_new_points(painter):
 
 def test_the_painting_survives_save_and_open(painter, tmp_path):
     p = painter()
-    p.tool.clear.click()
+    p.tool.clear.trigger()
     p.drag((-0.5, 0.5), (0.5, -0.5), steps=10)
     path = tmp_path / "painted.bps.json"
     save_project(p.window.document.project, path)
@@ -156,7 +156,7 @@ def test_the_painting_survives_save_and_open(painter, tmp_path):
 def test_training_uses_the_painted_points_also_when_painted_while_running(painter, qtbot):
     p = painter()
     window, controller = p.window, p.window.training.controller
-    p.tool.clear.click()
+    p.tool.clear.trigger()
     p.drag((-0.9, -0.9), (0.9, 0.9), steps=12)
     controller.step()
     qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED)
@@ -187,4 +187,30 @@ def test_painting_a_third_class_for_a_one_sigmoid_output_says_what_to_do(painter
     assert "one neuron per class" in p.window.training.panel.message.text()  # said in the Training dock
     p.window.training.controller.train()
     assert p.window.document.run_state is RunState.STOPPED
-    assert p.tool.classes.count() == 4 and "class 2" in p.tool.classes.itemText(2)
+    assert p.tool.classes.count() == 4 and p.tool.classes.itemText(2) == "class 2"  # painted: a class of its own
+
+
+def test_start_from_current_data_makes_every_sample_a_painted_point_in_one_step(painter):
+    p = painter()
+    data = p.window.document.project.data.dataset()
+    p.tool.from_data.trigger()
+    assert np.allclose(p.points[:, :2], data.X, rtol=1e-5) and np.array_equal(p.points[:, 2], data.y)
+    assert p.window.undo_stack.undoText() == "Start painting from the current data"
+
+
+def test_on_standardised_inputs_the_point_stored_is_the_raw_one_under_the_mouse(painter):
+    project = make_project(n_samples=40)
+    project.data.standardize = True
+    p = painter(project)
+    scaler = p.window.document.project.data.input_transform().standardizer
+    p.click(0.5, -1.0)  # the view shows the inputs as training sees them: standardised
+    raw = np.array([0.5, -1.0]) * scaler.std + scaler.mean
+    assert np.allclose(p.points[-1][:2], raw, atol=2 * p.pixel_size * scaler.std.max())
+
+
+def test_a_painted_regression_takes_the_value_chosen(painter):
+    p = painter(make_project("plane", loss="mse", out_activation="identity", n_samples=40))
+    assert p.tool.value.isVisibleTo(p.tool.bar) and not p.tool.classes.isVisibleTo(p.tool.bar)
+    p.tool.value.setValue(2.5)
+    p.click(0.2, 0.2)
+    assert p.points[-1][2] == 2.5 and p.window.document.project.data.name == "regression"
