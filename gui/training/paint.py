@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QMenu, QTo
 
 from engine import BackpropError
 from engine.datasets import Dataset, Standardizer
-from engine.project import Project
+from engine.project import DataSpec, Project
 from engine.project.painted import MAX_CLASSES, painted_params, point_row
 from engine.studio import Document, LoadedData, RunState
 from gui.colors import INK, class_colors
@@ -56,7 +56,10 @@ class PaintTool(QObject):
         super().__init__(boundary)
         self.document, self.boundary, self.controller, self._push = document, boundary, controller, push
         # one compact button (its menu holds the two ways to start), so the view's row needs no more width
-        self.toggle = QToolButton(text="Paint", checkable=True, toolTip=PAINT_TIP)
+        self.toggle = QToolButton()
+        self.toggle.setText("Paint")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolTip(PAINT_TIP)
         self.toggle.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.classes = QComboBox()
         self.classes.setToolTip("The class a left-click paints")
@@ -85,7 +88,7 @@ class PaintTool(QObject):
         self._last: QPointF | None = None  # the pixel of the stroke's last point
         self._hover: QPointF | None = None  # the mouse over the plot, for Delete
         self._empty = False  # Clear: the next stroke starts a painting of its own points only
-        self._pending: DocumentCommand | None = None  # a stroke finished while training, applied once paused
+        self._pending: DataSpec | None = None  # strokes finished while training, applied once paused
         self._scaler: Standardizer | None = None  # what training does to the raw points (the view shows that)
         self._task, self._n_classes = "classification", 2
         self.toggle.toggled.connect(self._toggled)
@@ -137,14 +140,12 @@ class PaintTool(QObject):
             QTimer.singleShot(0, self._apply_pending)
 
     def _apply_pending(self) -> None:
-        command, self._pending = self._pending, None
-        if command is None or self.document.run_state is RunState.RUNNING:
+        if self._pending is None or self.document.run_state is RunState.RUNNING:
             return
+        after, self._pending = self._pending, None
         resume = self.document.run_state is RunState.PAUSED
-        if self._push(command) is None:
-            self._painted()
-            if resume:
-                self.controller.train()
+        if self._apply("Paint while training", after) and resume:
+            self.controller.train()
 
     def _project_replaced(self, _project: Project) -> None:
         self._pending = None
@@ -164,26 +165,35 @@ class PaintTool(QObject):
         """(task, points, class names) the next edit starts from: the painted points, none after Clear, or the
         current data's samples (painting on a generator's points converts them). Raises the engine's error when
         the data cannot be painted."""
-        spec = self.document.project.data
+        spec = self._pending or self.document.project.data
         if spec.kind == "painted":
             task, params = spec.name, spec.params
+        elif self._empty:  # nothing to convert: only the task and the class names go on
+            train = self.document.session.data()[0]
+            task, params = train.task, {"points": [], "classes": list(train.target_names)}
         else:
             task, params = painted_params(spec.dataset(self.document.project.base_dir))
         points = [] if self._empty else [list(p) for p in params["points"]]
         return task, points, list(params.get("classes", []))
 
     def _commit(self, text: str, task: str, points: Points, classes: list[str]) -> None:
-        before = self.document.project.data
         params: dict = {"points": points, **({"classes": classes} if task == "classification" else {})}
-        after = replace(before, kind="painted", name=task, params=params)
-        command = DocumentCommand(text, lambda: self.document.set_data(after),
-                                  lambda _token: self.document.set_data(before))
+        after = replace(self._pending or self.document.project.data, kind="painted", name=task, params=params)
         if self.document.run_state is RunState.RUNNING:
-            self._pending = command
+            self._pending = after  # strokes made before the worker pauses add up
             self.controller.pause()
             return
-        if self._push(command) is None:
-            self._painted()
+        self._apply(text, after)
+
+    def _apply(self, text: str, after: DataSpec) -> bool:
+        """One undo step from the data set as it is to `after`; False (the reason said) if it is refused."""
+        before = self.document.project.data
+        command = DocumentCommand(text, lambda: self.document.set_data(after),
+                                  lambda _token: self.document.set_data(before))
+        if self._push(command) is not None:
+            return False
+        self._painted()
+        return True
 
     def _painted(self) -> None:
         """The painting is the data set now: Clear's hiding of the old points is over."""

@@ -167,13 +167,14 @@ def test_training_uses_the_painted_points_also_when_painted_while_running(painte
     qtbot.waitUntil(lambda: window.document.run_state is RunState.RUNNING)
     n = len(p.points)
     p.pick(1)
-    p.click(0.8, -0.8)  # while training: the run pauses, takes the point, and goes on
-    qtbot.waitUntil(lambda: len(p.points) == n + 1 and window.document.run_state is RunState.RUNNING)
+    p.click(0.8, -0.8)  # while training: the run pauses, takes the points, and goes on
+    p.click(-0.8, 0.8)  # before the worker has paused: added to the first
+    qtbot.waitUntil(lambda: len(p.points) == n + 2 and window.document.run_state is RunState.RUNNING)
     controller.pause()
     qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED)
     train, val = window.document.session.data()
     both = np.vstack([train.X, val.X])
-    assert any(np.allclose(row, p.points[-1][:2]) for row in both)
+    assert all(any(np.allclose(row, point) for row in both) for point in p.points[-2:, :2])
     assert np.array_equal(window.document.trainer().x, train.X)
 
 
