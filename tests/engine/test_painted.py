@@ -7,12 +7,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from training_runs import project, train
 
 from engine import DataError, ProjectError
 from engine.datasets import generate
 from engine.project import DataSpec, load_project, new_project, save_project
 from engine.project.painted import MAX_POINTS, painted_params
-from engine.studio import Document
+from engine.runs import differences, legend_labels
+from engine.studio import Document, RunState
 
 
 def painted(points, task="classification", **params) -> DataSpec:
@@ -107,3 +109,18 @@ def test_painting_a_third_class_for_a_one_sigmoid_output_says_what_to_change():
     assert "run from 0 to 2" in status.text and "one neuron per class" in status.text
     with pytest.raises(DataError, match="binary cross-entropy"):
         document.trainer()
+
+
+def test_runs_on_two_paintings_are_told_apart_in_a_few_words():
+    """A legend named each painted point: thousands of numbers in a label."""
+    document = Document(project())
+    circle = painted([[np.cos(a), np.sin(a), k % 2] for k, a in enumerate(np.linspace(0, 6, 40))])
+    for spec in (circle, replace(circle, params={"points": circle.params["points"][:30]})):
+        document.set_data(spec)
+        train(document, 2)
+        document.set_run_state(RunState.STOPPED)
+    a, b = document.runs
+    labels = legend_labels([a, b])
+    assert labels[0].startswith("points 40 (") and labels[1].startswith("points 30 (") and len(labels[0]) < 40
+    same_count = replace(b, data={**b.data, "params": {"points": circle.params["points"][10:]}})
+    assert differences(b, same_count) != "same settings" and len(differences(b, same_count)) < 60
