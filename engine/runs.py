@@ -83,11 +83,11 @@ def _flat_settings(run: Run) -> dict[str, Any]:
     data = run.data
     flat["data"] = data.get("name", "?")
     for name, value in (data.get("params") or {}).items():
-        flat[name] = _brief(value)
+        flat[name] = brief(value)
     return flat
 
 
-def _brief(value: Any) -> Any:
+def brief(value: Any) -> Any:
     """A long list (painted points) as its length and a digest: a legend cannot show 5,000 points, but two paintings
     of as many points must still differ. Short ones (a CSV's input columns) read as they are."""
     if not isinstance(value, list) or len(text := json.dumps(value, default=str)) <= BRIEF:

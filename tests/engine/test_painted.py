@@ -10,6 +10,7 @@ import pytest
 from training_runs import project, train
 
 from engine import DataError, ProjectError
+from engine.cli import main
 from engine.datasets import generate
 from engine.project import DataSpec, load_project, new_project, save_project
 from engine.project.painted import MAX_POINTS, painted_params
@@ -124,3 +125,13 @@ def test_runs_on_two_paintings_are_told_apart_in_a_few_words():
     assert labels[0].startswith("points 40 (") and labels[1].startswith("points 30 (") and len(labels[0]) < 40
     same_count = replace(b, data={**b.data, "params": {"points": circle.params["points"][10:]}})
     assert differences(b, same_count) != "same settings" and len(differences(b, same_count)) < 60
+
+
+def test_info_sums_a_painting_up_in_one_short_line(tmp_path, capsys):
+    document = Document(project())
+    document.set_data(painted([[k / 100, 1 - k / 100, k % 2] for k in range(100)], classes=["no", "yes"]))
+    save_project(document.project, tmp_path / "p.bps.json")
+    assert main(["info", str(tmp_path / "p.bps.json")]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("data:"))
+    assert line.startswith("data: painted classification (points=100 (") and "classes=['no', 'yes']" in line
+    assert len(line) < 100
