@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from training_runs import project, train
 
-from engine import DataError, ProjectError
+from engine import DataError, ProjectError, TrainSettings, layered
 from engine.cli import main
 from engine.datasets import generate
-from engine.project import DataSpec, load_project, new_project, save_project
+from engine.project import DataSpec, Project, load_project, new_project, save_project
 from engine.project.painted import MAX_POINTS, painted_params
 from engine.runs import differences, legend_labels
 from engine.studio import Document, RunState
@@ -135,3 +135,15 @@ def test_info_sums_a_painting_up_in_one_short_line(tmp_path, capsys):
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("data:"))
     assert line.startswith("data: painted classification (points=100 (") and "classes=['no', 'yes']" in line
     assert len(line) < 100
+
+
+def test_painting_a_class_beyond_a_softmax_output_says_how_many_neurons_it_needs():
+    softmax = layered([2, 4, 3], output="softmax", seed=1)
+    settings = TrainSettings(loss="cross_entropy", optimizer="adam", optimizer_params={"lr": 0.05}, seed=1)
+    document = Document(Project(softmax, settings, painted([[0.0, 0.0, 0], [1.0, 0.0, 1], [0.0, 1.0, 2]])))
+    document.refresh()
+    assert not document.status.error
+    document.set_data(painted([[0.0, 0.0, 0], [1.0, 0.0, 1], [0.0, 1.0, 2], [1.0, 1.0, 3]]))
+    assert document.status.blocking and document.status.text == (
+        "Cannot train yet: class 3 does not fit an output layer of 3 neurons (classes 0 to 2): give it one neuron "
+        "per class (4)")
