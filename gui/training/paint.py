@@ -106,8 +106,10 @@ class PaintTool(QObject):
     def _data_loaded(self, data: LoadedData) -> None:
         train = data.train
         spec = self.document.project.data
-        self._scaler = spec.input_transform(self.document.project.base_dir).standardizer if spec.standardize else None
         can = train.n_features == 2 and (train.task == "classification" or train.y.shape[1] == 1)
+        # read only when it matters: the statistics cost another load of the data
+        standardized = can and spec.standardize
+        self._scaler = spec.input_transform(self.document.project.base_dir).standardizer if standardized else None
         self.toggle.setEnabled(can)
         self.toggle.setToolTip(PAINT_TIP if can else NEEDS_TWO_INPUTS)
         if not can:
@@ -137,7 +139,7 @@ class PaintTool(QObject):
         """A stroke made while training is applied once the worker has stopped, after the controller has
         published the run's last snapshot and status (hence the zero timer), then a paused run resumes."""
         if self._pending is not None and state is not RunState.RUNNING:
-            QTimer.singleShot(0, self._apply_pending)
+            QTimer.singleShot(0, self, self._apply_pending)
 
     def _apply_pending(self) -> None:
         if self._pending is None or self.document.run_state is RunState.RUNNING:
