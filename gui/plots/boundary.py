@@ -127,7 +127,7 @@ class BoundaryView(QWidget):
         self.note = QLabel("The decision boundary needs a data set with two inputs.")
         self.note.setWordWrap(True)
 
-        options = self.option_row = QHBoxLayout()  # the read-outs' boxes; a feature may add its tools
+        options = QHBoxLayout()
         options.addWidget(self.show_test)
         options.addWidget(self.discretize)
         options.addStretch(1)

@@ -68,7 +68,7 @@ class TrainingFeature:
         self.runs.overlay_changed.connect(self.overlay.show_runs)
         self.weight_images = WeightTilesView(document)  # follows the document's snapshots itself
         self.paint = PaintTool(document, self.boundary, self.controller, self._push)  # Paint mode on the boundary
-        self.boundary.option_row.addWidget(self.paint.bar)
+        self.boundary.layout().insertWidget(1, self.paint.bar)  # a row under the read-outs' boxes
 
     # ------------------------------------------------------------ what the window places
     @property

@@ -49,13 +49,13 @@ def swatch(color: QColor) -> QIcon:
 
 
 class PaintTool(QObject):
-    """The Paint toggle, the class picker and the mouse on the boundary plot; `bar` goes into the view's row."""
+    """The Paint toggle, the class picker and the mouse on the boundary plot; `bar` is their row of widgets."""
 
     def __init__(self, document: Document, boundary: BoundaryView, controller: TrainingController,
                  push: Callable[[DocumentCommand], str | None]):
         super().__init__(boundary)
         self.document, self.boundary, self.controller, self._push = document, boundary, controller, push
-        # one compact button (its menu holds the two ways to start), so the view's row needs no more width
+        # one compact button, its menu holding the two ways to start: the row stays narrower than the view's
         self.toggle = QToolButton()
         self.toggle.setText("Paint")
         self.toggle.setCheckable(True)
@@ -79,6 +79,7 @@ class PaintTool(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.toggle, self.classes, self.value):
             row.addWidget(widget)
+        row.addStretch(1)
         self.stroke_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(INK, width=1.5))
         self.stroke_item.setZValue(10)
         self.plot = boundary.plot
