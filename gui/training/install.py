@@ -68,7 +68,9 @@ class TrainingFeature:
         self.runs.overlay_changed.connect(self.overlay.show_runs)
         self.weight_images = WeightTilesView(document)  # follows the document's snapshots itself
         self.paint = PaintTool(document, self.boundary, self.controller, self._push)  # Paint mode on the boundary
-        self.boundary.layout().insertWidget(1, self.paint.bar)  # a row under the read-outs' boxes
+        rows = self.boundary.layout()
+        assert isinstance(rows, QVBoxLayout), "the boundary view stacks its rows"
+        rows.insertWidget(1, self.paint.bar)  # a row under the read-outs' boxes
 
     # ------------------------------------------------------------ what the window places
     @property
