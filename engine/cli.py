@@ -31,6 +31,7 @@ from .graph.validate import validate
 from .optim import make_optimizer
 from .project import Project, load_project, save_project
 from .refs import BiasRef, ParamRef, WeightRef
+from .runs import brief
 from .surface import gradient_slice, loss_surface
 from .training import StepResult, Trainer
 
@@ -186,7 +187,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------------------- info
 def _info_data(project: Project) -> list[str]:
     d = project.data
-    params = ", ".join(f"{k}={v!r}" for k, v in d.params.items())
+    params = ", ".join(f"{k}={v!r}" if brief(v) is v else f"{k}={brief(v)}" for k, v in d.params.items())
     lines = [f"data: {d.kind} {_shown(d.name)}" + (f" ({_shown(params)})" if params else ""),
              f"  validation fraction {d.val_fraction:g}, split seed {d.split_seed}, "
              f"standardised: {'yes' if d.standardize else 'no'}"]

@@ -136,16 +136,22 @@ def encode_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: npt.DTypeLi
     if loss.name == "cross_entropy":
         labels = y.reshape(-1).astype(np.int64) if y.ndim == 1 or y.shape[1] == 1 else y.argmax(axis=1)
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
-            raise DataError(
-                f"class labels run from {labels.min()} to {labels.max()} but the output layer has "
-                f"{n_outputs} neurons"
-            )
+            bad = int(labels.max() if labels.max() >= n_outputs else labels.min())
+            fix = f": give it one neuron per class ({bad + 1})" if bad >= n_outputs else ""
+            raise DataError(f"class {bad} does not fit an output layer of {n_outputs} neurons (classes 0 to "
+                            f"{n_outputs - 1}){fix}")
         out = np.zeros((labels.size, n_outputs), dtype=dtype)
         out[np.arange(labels.size), labels] = 1.0
         return out
     t = y.reshape(len(y), -1).astype(dtype)
     if t.shape[1] != n_outputs:
         raise DataError(f"the targets have {t.shape[1]} columns but the output layer has {n_outputs} neurons")
+    if loss.name == "bce" and t.size and (t.min() < 0 or t.max() > 1):  # a class index of 2 is no probability
+        raise DataError(
+            f"binary cross-entropy takes targets from 0 to 1 (two classes), but the data's run from {t.min():g} to "
+            f"{t.max():g}: for more classes give the output layer one neuron per class, with softmax, and choose "
+            "the cross-entropy loss"
+        )
     return t
 
 

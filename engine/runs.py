@@ -8,6 +8,8 @@ project file stays small), the final metrics, the training time and the final we
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +21,7 @@ from .refs import ParamKey
 from .regularization import Penalty
 
 MAX_RUNS = 50
+BRIEF = 40  # characters of a list setting a legend shows as they are
 MAX_POINTS = 1000  # rows per curve: a run of a million steps is drawn from (and saved as) this many
 
 
@@ -83,8 +86,16 @@ def _flat_settings(run: Run) -> dict[str, Any]:
     data = run.data
     flat["data"] = data.get("name", "?")
     for name, value in (data.get("params") or {}).items():
-        flat[name] = value
+        flat[name] = brief(value)
     return flat
+
+
+def brief(value: Any) -> Any:
+    """A long list (painted points) as its length and a digest: a legend cannot show 5,000 points, but two paintings
+    of as many points must still differ. Short ones (a CSV's input columns) read as they are."""
+    if not isinstance(value, list) or len(text := json.dumps(value, default=str)) <= BRIEF:
+        return value
+    return f"{len(value)} ({hashlib.blake2s(text.encode(), digest_size=2).hexdigest()})"
 
 
 def _show(value: Any) -> str:

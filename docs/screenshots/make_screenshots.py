@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
@@ -23,11 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, 
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine import WeightRef
+from engine.project import new_project
 from engine.regularization import Penalty
 from engine.studio import RunState, Selection
 from gui.app import create_app
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             grab_confusion(window, args.out)
             grab_fit_plot(window, args.out)
             grab_regularisation(window, args.out)
+            grab_painted(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -247,6 +251,38 @@ def grab_regularisation(window: MainWindow, out: Path) -> None:
     window.document.edit_settings(penalty=Penalty("l2", 0.003))
     train_epochs(window, EPOCHS)
     grab_dock(window, "loss", (900, 360), out, "loss-penalty")
+def grab_painted(window: MainWindow, out: Path) -> None:
+    """docs/datasets.md's painted points: on the starter, Clear, two strokes of each class drawn with the mouse on
+    the boundary's plot, then a few epochs of training on them."""
+    window.mark_saved()
+    window.set_project(new_project())
+    show(window, DOCS_SIZE, "train")
+    dock = window._docks["boundary"]
+    dock.show()
+    dock.raise_()
+    settle(window)
+    tool = window.training.paint
+    tool.clear.trigger()  # Paint → Clear (start empty)
+    viewport = tool.plot.viewport()
+
+    def stroke(label: int, points: list[tuple[float, float]]) -> None:
+        tool.classes.setCurrentIndex(tool.classes.findData(label))
+        pixels = [tool.plot.mapFromScene(tool.view_box.mapViewToScene(QPointF(x, y))) for x, y in points]
+        QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixels[0])
+        for a, b in pairwise(pixels):
+            for k in range(1, 9):  # sent, not QTest.mouseMove, which drops a move beyond the offscreen screen
+                pos = QPointF(a + (b - a) * (k / 8))
+                QApplication.sendEvent(viewport, QMouseEvent(
+                    QEvent.Type.MouseMove, pos, QPointF(viewport.mapToGlobal(pos.toPoint())),
+                    Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+        QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pixels[-1])
+
+    stroke(0, [(-0.9, -0.6), (-0.3, 0.1), (0.2, 0.8)])
+    stroke(0, [(0.9, -0.9), (0.3, -0.8)])
+    stroke(1, [(-0.2, -0.9), (0.3, -0.2), (0.9, 0.4)])
+    stroke(1, [(-0.9, 0.4), (-0.6, 0.9)])
+    train_epochs(window, 40)
+    grab_dock(window, "boundary", (760, 400), out, "boundary-painted")
 
 
 if __name__ == "__main__":

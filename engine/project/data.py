@@ -13,13 +13,14 @@ from typing import Any
 
 from ..datasets import Dataset, InputTransform, Standardizer, generate, load_bundled, load_csv, split
 from ..errors import DataError
+from .painted import painted_dataset
 
-KINDS = ("generator", "csv", "bundled")
+KINDS = ("generator", "csv", "bundled", "painted")
 
 
 @dataclass
 class DataSpec:
-    kind: str  # "generator" | "csv" | "bundled"
+    kind: str  # "generator" | "csv" | "bundled" | "painted" (points stored in `params`: painted.py)
     name: str  # generator or bundled name, or the CSV path (relative to the project file's directory when saved)
     params: dict[str, Any] = field(default_factory=dict)  # generator parameters, or load_csv's keyword arguments
     val_fraction: float = 0.2
@@ -39,6 +40,8 @@ class DataSpec:
             return load_bundled(self.name)
         if self.kind == "csv":
             return load_csv(self.csv_path(base_dir), **self.params)
+        if self.kind == "painted":
+            return painted_dataset(self.name, self.params)
         raise DataError(f"unknown data source kind {self.kind!r}; expected one of {', '.join(KINDS)}")
 
     def load(self, base_dir: Path | None = None) -> tuple[Dataset, Dataset, Standardizer | None]:

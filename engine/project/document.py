@@ -29,6 +29,7 @@ from .fields import Field
 from .migrate import FORMAT, VERSION
 from .network_codec import MAX_SEED, decode_network, decode_penalty, encode_network
 from .opening import opening_selection
+from .painted import decode_painted
 from .project import Project
 from .runs_codec import decode_runs, encode_runs
 
@@ -182,6 +183,8 @@ def decode_data(f: Field) -> DataSpec:
         params = pf.obj()
         if params:
             raise pf.error("a bundled data set takes no parameters")
+    elif kind == "painted":
+        name, params = decode_painted(nf, pf)
     else:
         name, params = nf.str(), _csv_params(pf)
     return DataSpec(kind, name, params, val_fraction=f["val_fraction"].float(minimum=0.0, below=1.0),

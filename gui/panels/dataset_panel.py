@@ -201,6 +201,7 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.picked_note)
 
         self._csv: tuple[str, dict] = ("", {})  # path and load_csv mapping of the CSV choice
+        self._painted: dict = {}  # the points of the painted data set last shown (drawn on the decision boundary)
         self.source.currentIndexChanged.connect(self._source_changed)
         self.csv_choose.clicked.connect(self.choose_csv)
         self.csv_columns.clicked.connect(self.edit_columns)
@@ -228,6 +229,8 @@ class DatasetPanel(QWidget):
         widgets = (self.source, self.val_fraction, self.split_seed, self.standardize)
         blocked = [w.blockSignals(True) for w in widgets]
         key = CSV if spec.kind == "csv" else f"{spec.kind}:{spec.name}"
+        if spec.kind == "painted" and self.source.findData(key) < 0:
+            self.source.addItem(f"painted points ({spec.name})", key)
         self.source.setCurrentIndex(max(self.source.findData(key), 0))
         self.val_fraction.setValue(spec.val_fraction)
         self.split_seed.setValue(spec.split_seed)
@@ -236,9 +239,13 @@ class DatasetPanel(QWidget):
             widget.blockSignals(was)
         if spec.kind == "csv":
             self._csv = (spec.name, dict(spec.params))
+        if spec.kind == "painted":
+            self._painted = dict(spec.params)
         self._build_params(spec.params if spec.kind == "generator" else {})
 
     def _data_loaded(self, data: LoadedData) -> None:
+        if self.current_spec() != self.document.project.data:  # changed elsewhere: painted, or an undo
+            self._project_replaced(self.document.project)
         self._show_preview(data.train, data.val)
 
     def _run_state_changed(self, state: RunState) -> None:
@@ -251,6 +258,8 @@ class DatasetPanel(QWidget):
             params = {key: box.value() for key, box in self.param_boxes.items()}
         elif kind == "csv":
             name, params = self._csv[0], dict(self._csv[1])
+        elif kind == "painted":
+            params = dict(self._painted)
         else:
             params = {}
         return DataSpec(kind, name, params, self.val_fraction.value(), self.split_seed.value(),

@@ -32,6 +32,7 @@ from gui.plots.weight_tiles import WeightTilesView
 
 from .controller import TrainingController
 from .edges import EdgeColouring
+from .paint import PaintTool
 from .run_overlay import RunOverlay
 from .timeline import Timeline
 from .worker import PARTS
@@ -79,6 +80,10 @@ class TrainingFeature:
         self.runs = RunsPanel(document, self._push)
         self.runs.overlay_changed.connect(self.overlay.show_runs)
         self.weight_images = WeightTilesView(document)  # follows the document's snapshots itself
+        self.paint = PaintTool(document, self.boundary, self.controller, self._push)  # Paint mode on the boundary
+        rows = self.boundary.layout()
+        assert isinstance(rows, QVBoxLayout), "the boundary view stacks its rows"
+        rows.insertWidget(1, self.paint.bar)  # a row under the read-outs' boxes
 
     # ------------------------------------------------------------ what the window places
     @property
