@@ -38,7 +38,7 @@ class TrainingFeature:
         self.document = document
         self.controller = TrainingController(document, scene)
         self.panel = TrainingPanel(document)
-        self.dataset_panel = DatasetPanel(document)
+        self.dataset_panel = DatasetPanel(document, scene.push)
         self.status = RunStatus()
         self.loss = LossView()
         self.weights = WatchedWeightsView()
