@@ -180,7 +180,7 @@ class Document:
             train, val = self.session.data()
             if self.session.data_version != self._data_shown:
                 self._data_shown = self.session.data_version
-                self.events.data_loaded.emit(LoadedData(train, val))
+                self.events.data_loaded.emit(LoadedData(train, val, self.session.plane))
             found = self.session.problems()
             trainer = self.session.trainer()
         except BackpropError as exc:

@@ -192,9 +192,9 @@ class TrainingFeature:
         self._request_parts()
 
     def _data_loaded(self, data: LoadedData) -> None:
-        train, val = data.train, data.val
-        self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes,
-                                 (val.X, val.y))
+        train, val, plane = data.train, data.val, data.plane
+        self.boundary.set_points(None if plane is None else plane.train, train.y, train.task, train.n_classes,
+                                 None if plane is None else (plane.val, val.y))
         dock = self.weight_images.parentWidget()
         if train.image_shape is not None and isinstance(dock, QDockWidget) and not dock.isHidden():
             dock.raise_()  # image data have no decision boundary to show: their weight images come to the front

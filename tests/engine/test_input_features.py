@@ -18,6 +18,7 @@ from engine import DataError, ExportError, ProjectError, compiled, layered
 from engine.datasets import FEATURES, InputTransform, apply_features, feature_set, split
 from engine.export import export_network
 from engine.project import DataSpec, Project, load_project, save_project
+from engine.studio import Session
 from engine.training import TrainSettings
 
 RAW = {"rtol": 1e-12, "atol": 1e-12}
@@ -182,3 +183,29 @@ def test_features_of_the_wrong_width_are_refused(tmp_path):
     with pytest.raises(ExportError, match="3 input features, the network's input layer 2"):
         export_network(net, tmp_path / "m.npz", "npz", InputTransform(features=("x1", "x2", "x1²")))
     assert not list(tmp_path.iterdir())
+
+
+def test_the_decision_boundary_is_drawn_over_the_raw_plane_through_the_features():
+    """The network's inputs are no plane with features on; the data is: the grid spans raw x1, x2 and goes
+    through the features and the standardisation as the rows do."""
+    project = project_for(spiral(("x1²", "x2²", "x1·x2"), standardize=True))
+    session = Session(project)
+    grid = session.grid()
+    raw_train, raw_val = split(project.data.dataset(), project.data.val_fraction, project.data.split_seed)
+    np.testing.assert_array_equal(session.plane.train, raw_train.X)
+    np.testing.assert_array_equal(session.plane.val, raw_val.X)
+    lo, hi = raw_train.X.min(axis=0), raw_train.X.max(axis=0)
+    assert grid.extent[0] < lo[0] < hi[0] < grid.extent[1] and grid.extent[2] < lo[1] < hi[1] < grid.extent[3]
+    boundary = grid.evaluate(session.trainer())
+    expected = compiled(project.network).predict(project.data.input_transform().apply(grid.points))
+    np.testing.assert_allclose(boundary.output.reshape(-1, 1), expected, **RAW)
+
+
+def test_without_features_the_plane_is_the_inputs_as_before():
+    session = Session(project_for(spiral(("x1", "x2"), standardize=True)))
+    train, _ = session.data()
+    np.testing.assert_array_equal(session.plane.train, train.X)
+    assert session.plane.lift is None and session.grid().inputs is session.grid().points
+    one_input = Session(project_for(DataSpec("generator", "sine", {"n_samples": 20})))
+    one_input.data()
+    assert one_input.plane is None and one_input.data_version == 1

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from test_training_support import WAIT, make_project
 
+from engine.datasets import split
 from engine.studio import RunState
 
 
@@ -120,3 +121,16 @@ def test_another_source_with_features_on_says_to_turn_them_off(circles):
     panel.source.setCurrentIndex(panel.source.findData("generator:sine"))
     assert "turn the input features off first" in panel.error.text()
     assert window.project.data.name == "circles"
+
+
+def test_the_decision_boundary_stays_over_the_raw_inputs(qtbot, circles):
+    window = circles
+    toggle(window, "x1²")
+    spec = window.project.data
+    raw_train, _ = split(spec.dataset(), spec.val_fraction, spec.split_seed)
+    boundary = window.training.boundary
+    qtbot.waitUntil(lambda: len(boundary.points.getData()[0]) == len(raw_train.X), timeout=WAIT)
+    np.testing.assert_array_equal(boundary.points.getData()[0], raw_train.X[:, 0])
+    np.testing.assert_array_equal(boundary.points.getData()[1], raw_train.X[:, 1])
+    assert not boundary.note.isVisible()
+    qtbot.waitUntil(lambda: window.document.snapshot.boundary is not None, timeout=WAIT)
