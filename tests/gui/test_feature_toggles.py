@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorer_support import open_explorer, plain, wait_for
 from test_training_support import WAIT, make_project
 
+from engine import WeightRef
 from engine.datasets import split
-from engine.studio import RunState
+from engine.studio import RunState, Selection
 
 
 @pytest.fixture
@@ -134,3 +136,19 @@ def test_the_decision_boundary_stays_over_the_raw_inputs(qtbot, circles):
     np.testing.assert_array_equal(boundary.points.getData()[1], raw_train.X[:, 1])
     assert not boundary.note.isVisible()
     qtbot.waitUntil(lambda: window.document.snapshot.boundary is not None, timeout=WAIT)
+
+
+def test_the_explorer_names_the_feature_a_first_layer_weight_carries(qtbot, circles):
+    window = circles
+    toggle(window, "x1·x2")
+    ui = open_explorer(qtbot, window)
+    net = window.network
+    conn = net.outgoing(net.input_layer.id)[0]
+    ref = WeightRef(conn.id, 2, 0)
+    window.document.select(Selection(weights=(ref,)))
+    wait_for(qtbot, ui, ref, sample=0)
+    assert f"h[{net.input_layer.name}[2]], the input x1·x2 = " in plain(ui.panel.local)
+    other = WeightRef(net.outgoing(conn.target)[0].id, 0, 0)  # a hidden layer's weight carries no data column
+    window.document.select(Selection(weights=(other,)))
+    wait_for(qtbot, ui, other, sample=0)
+    assert "the input" not in plain(ui.panel.local)
