@@ -57,8 +57,8 @@ STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (
 
 
 def input_column(network: Network, ref: ParamRef, columns: tuple[str, ...]) -> str:
-    """The data column (`columns`, the loaded data's) that a weight out of the input layer carries ("x1·x2"), or ""
-    for any other weight or bias."""
+    """The input feature (`columns`: the data's, `DataSpec.features`) that a weight out of the input layer carries
+    ("x1·x2"), or "" for any other weight or bias, and when no feature is on (the inputs are the data's own)."""
     if not isinstance(ref, WeightRef):
         return ""
     source = network.layer(network.connection(ref.conn).source)
@@ -282,7 +282,7 @@ class ExplorerFeature(QObject):
             e = explain_weight(network, ref, x, t, loss, sample, optimizer=optimizer, check=False)
             return e, check_gradient(network, batch, e) if checked else None
 
-        column = input_column(network, ref, self.document.session.data()[0].feature_names)
+        column = input_column(network, ref, self.document.project.data.features)
         self._submit(job, lambda shown: self._show_explanation(shown, note, column))
 
     def _show_explanation(self, shown: tuple[Explanation, CheckResult | None], note: str, column: str) -> None:
