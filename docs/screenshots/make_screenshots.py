@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             grab_time_travel(window, args.out)
             grab_lessons(window, args.out)
             grab_weight_images(window, args.out)
+            grab_input_features(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -207,6 +208,21 @@ def grab_weight_images(window: MainWindow, out: Path) -> None:
     window.files.open_example("Digits (8×8)")
     train_epochs(window, 5)
     grab_dock(window, "weight_images", (560, 440), out, "weight-images")
+
+
+def grab_input_features(window: MainWindow, out: Path) -> None:
+    """docs/datasets.md's Input features: the spiral example with x1², x2², sin x1 and sin x2 ticked on the Data dock
+    (each toggle adds an input neuron, named on the canvas), trained a few epochs."""
+    window.mark_saved()
+    show(window, DOCS_SIZE, "train")
+    window.files.open_example("Spiral (3 arms)")
+    for name in ("x1²", "x2²", "sin x1", "sin x2"):
+        window.training.dataset_panel.features.boxes[name].click()
+    window._docks["dataset"].raise_()
+    train_epochs(window, 30)
+    window.view.fit()
+    settle(window)
+    save(window, "input-features", out)
 
 
 if __name__ == "__main__":

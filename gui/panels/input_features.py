@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from engine import BackpropError
-from engine.datasets import FEATURES, feature_refusal
+from engine.datasets import feature_refusal
 from engine.project import Project
 from engine.studio import Document, LoadedData, RunState
 from gui.colors import error_color
@@ -29,7 +29,7 @@ TIPS = {
     "sin x1": "the sine of the first input: repeating patterns along x1 (a spiral's arms)",
     "sin x2": "the sine of the second input: repeating patterns along x2",
 }
-PER_ROW = 4
+ROWS = (("x1", "x2"), ("x1²", "x2²", "x1·x2"), ("sin x1", "sin x2"))  # the raw inputs, products, sines
 RUNNING = "Pause training to change the input features."
 
 
@@ -41,13 +41,14 @@ class FeatureToggles(QWidget):
         self.boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
-        for k, name in enumerate(FEATURES):
-            box = QCheckBox(name)
-            box.setToolTip(f"{name}: {TIPS[name]}. Adds (or removes) an input column and its input neuron, "
-                           "with a row of new weights; undoable.")
-            box.toggled.connect(lambda on, name=name: self._toggled(name, on))
-            grid.addWidget(box, k // PER_ROW, k % PER_ROW)
-            self.boxes[name] = box
+        for row, names in enumerate(ROWS):
+            for column, name in enumerate(names):
+                box = QCheckBox(name)
+                box.setToolTip(f"{name}: {TIPS[name]}. Adds (or removes) an input column and its input neuron, "
+                               "with a row of new weights; undoable.")
+                box.toggled.connect(lambda on, name=name: self._toggled(name, on))
+                grid.addWidget(box, row, column)
+                self.boxes[name] = box
         self.note = QLabel("")  # why the toggles are off, or why the last one was refused
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {error_color(self.palette())};")

@@ -9,7 +9,7 @@ from test_explorer_support import open_explorer, plain, wait_for
 from test_training_support import WAIT, make_project
 
 from engine import WeightRef
-from engine.datasets import split
+from engine.datasets import FEATURES, split
 from engine.studio import RunState, Selection
 
 
@@ -69,8 +69,10 @@ def test_turning_a_feature_off_removes_its_row_and_undo_puts_it_back(circles):
 
 def test_the_last_feature_left_cannot_be_turned_off(circles):
     window = circles
-    toggle(window, "x1")
     boxes = window.training.dataset_panel.features.boxes
+    assert list(boxes) == list(FEATURES)  # a box for each feature, in the columns' order
+    assert all(boxes[name].toolTip().startswith(f"{name}: ") for name in FEATURES)
+    toggle(window, "x1")
     assert window.project.data.features == ("x2",) and window.network.input_layer.size == 1
     assert not boxes["x2"].isEnabled() and boxes["x1"].isEnabled()
 

@@ -15,7 +15,8 @@ SCRIPT = ROOT / "docs" / "screenshots" / "make_screenshots.py"
 SIZES = {"readme-training": (1440, 900), "workspace-train": (1280, 800), "workspace-build": (1280, 800),
          "workspace-explain": (1280, 800),
          "workspace-learn": (1280, 800), "timeline": (900, 360), "runs": (820, 260), "loss-surface": (560, 480),
-         "weight-images": (560, 440), "boundary-readouts": (760, 400)}
+         "weight-images": (560, 440), "boundary-readouts": (760, 400),
+         "input-features": (1280, 800)}
 
 
 def test_the_screenshot_script_grabs_the_readme_each_workspace_and_the_time_travel_docks(tmp_path):
