@@ -15,6 +15,7 @@ from test_export import predict_from_json, predict_from_npz
 from test_export_runtimes import load_module
 
 from engine import DataError, ExportError, ProjectError, compiled, layered
+from engine.cli import main
 from engine.datasets import FEATURES, InputTransform, apply_features, feature_set, split
 from engine.export import export_network
 from engine.project import DataSpec, Project, load_project, save_project
@@ -209,3 +210,14 @@ def test_without_features_the_plane_is_the_inputs_as_before():
     one_input = Session(project_for(DataSpec("generator", "sine", {"n_samples": 20})))
     one_input.data()
     assert one_input.plane is None and one_input.data_version == 1
+
+
+def test_the_cli_says_which_features_and_exports_a_model_of_raw_rows(tmp_path, capsys):
+    project, raw, app = trained(True)
+    save_project(project, tmp_path / "p.bps.json")
+    assert main(["info", str(tmp_path / "p.bps.json")]) == 0
+    out = capsys.readouterr().out
+    assert "input features (before standardising): x1, x2, x1², x2², x1·x2, sin x1, sin x2" in out
+    assert "7 features" in out
+    assert main(["export", str(tmp_path / "p.bps.json"), "--format", "numpy", "--out", str(tmp_path / "m.py")]) == 0
+    np.testing.assert_allclose(load_module(tmp_path / "m.py", "cli_featured").predict(raw), app, **RAW)
