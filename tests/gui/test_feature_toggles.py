@@ -10,6 +10,7 @@ from test_training_support import WAIT, make_project
 
 from engine import WeightRef
 from engine.datasets import FEATURES, split
+from engine.project import load_project, save_project
 from engine.studio import RunState, Selection
 
 
@@ -154,3 +155,17 @@ def test_the_explorer_names_the_feature_a_first_layer_weight_carries(qtbot, circ
     window.document.select(Selection(weights=(other,)))
     wait_for(qtbot, ui, other, sample=0)
     assert "the input" not in plain(ui.panel.local)
+
+
+def test_a_saved_project_opens_with_its_features_ticked_and_named(tmp_path, circles):
+    window = circles
+    toggle(window, "x1·x2")
+    save_project(window.project, tmp_path / "p.bps.json")
+    window.mark_saved()
+    window.set_project(make_project("xor"))  # another project in between: nothing of the first stays ticked
+    toggles = window.training.dataset_panel.features
+    assert [name for name, box in toggles.boxes.items() if box.isChecked()] == ["x1", "x2"]
+    window.set_project(load_project(tmp_path / "p.bps.json"))  # as File ▸ Open does
+    assert [name for name, box in toggles.boxes.items() if box.isChecked()] == ["x1", "x2", "x1·x2"]
+    assert window.scene.layer_item(window.network.input_layer.id).names == ("x1", "x2", "x1·x2")
+    assert window.document.trainer().x.shape[1] == 3
