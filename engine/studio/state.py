@@ -45,5 +45,4 @@ class LoadedData:
 
     train: Dataset
     val: Dataset
-    plane: Plane | None = None  # the points the decision boundary draws (raw x1, x2 with input features); None: no
-    # two inputs
+    plane: Plane | None = None  # the decision boundary's points (raw x1, x2 with input features); None: not 2 inputs

@@ -253,7 +253,7 @@ class DatasetPanel(QWidget):
         else:
             params = {}
         return DataSpec(kind, name, params, self.val_fraction.value(), self.split_seed.value(),
-                        self.standardize.isChecked(), self.document.project.data.features)
+                        self.standardize.isChecked(), features=self.document.project.data.features)
 
     def apply(self) -> bool:
         """Load the widgets' recipe; on success make it the data set and say so, else show why and keep the old."""
