@@ -221,3 +221,13 @@ def test_the_cli_says_which_features_and_exports_a_model_of_raw_rows(tmp_path, c
     assert "7 features" in out
     assert main(["export", str(tmp_path / "p.bps.json"), "--format", "numpy", "--out", str(tmp_path / "m.py")]) == 0
     np.testing.assert_allclose(load_module(tmp_path / "m.py", "cli_featured").predict(raw), app, **RAW)
+
+
+def test_a_float32_network_computes_the_features_in_its_dtype(tmp_path):
+    project, raw, _ = trained(True)
+    project.network.set_dtype(np.float32)
+    train, val, _ = project.data.load()
+    app = compiled(project.network).predict(np.vstack([train.X, val.X]))
+    exported(project, "onnx", tmp_path / "m.onnx")
+    (y,) = ort.InferenceSession(tmp_path / "m.onnx").run(None, {"input": raw.astype(np.float32)})
+    np.testing.assert_allclose(y, app, rtol=1e-5, atol=1e-6)
