@@ -169,3 +169,16 @@ def test_a_saved_project_opens_with_its_features_ticked_and_named(tmp_path, circ
     assert [name for name, box in toggles.boxes.items() if box.isChecked()] == ["x1", "x2", "x1·x2"]
     assert window.scene.layer_item(window.network.input_layer.id).names == ("x1", "x2", "x1·x2")
     assert window.document.trainer().x.shape[1] == 3
+
+
+def test_the_new_row_of_weights_is_drawn_from_the_networks_seed(project_windows):
+    rows = []
+    for _ in range(2):  # the same project in two windows: the same new weights
+        window = project_windows(make_project("circles"))
+        toggle(window, "sin x2")
+        rows.append(first_weights(window)[2])
+    np.testing.assert_array_equal(rows[0], rows[1])
+    window = project_windows(make_project("circles"))
+    window.network.seed = 99
+    toggle(window, "sin x2")
+    assert not np.array_equal(first_weights(window)[2], rows[0])
