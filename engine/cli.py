@@ -191,6 +191,8 @@ def _info_data(project: Project) -> list[str]:
     lines = [f"data: {d.kind} {_shown(d.name)}" + (f" ({_shown(params)})" if params else ""),
              f"  validation fraction {d.val_fraction:g}, split seed {d.split_seed}, "
              f"standardised: {'yes' if d.standardize else 'no'}"]
+    if d.features:
+        lines.append(f"  input features (before standardising): {', '.join(d.features)}")
     try:
         train, val, scaler = d.load(project.base_dir)
     except BackpropError as exc:

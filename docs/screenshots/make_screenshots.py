@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             grab_fit_plot(window, args.out)
             grab_regularisation(window, args.out)
             grab_painted(window, args.out)
+            grab_input_features(window, args.out)
         finally:
             window.training.shutdown()
             window.mark_saved()
@@ -283,6 +284,19 @@ def grab_painted(window: MainWindow, out: Path) -> None:
     stroke(1, [(-0.9, 0.4), (-0.6, 0.9)])
     train_epochs(window, 40)
     grab_dock(window, "boundary", (760, 400), out, "boundary-painted")
+def grab_input_features(window: MainWindow, out: Path) -> None:
+    """docs/datasets.md's Input features: the spiral example with x1², x2², sin x1 and sin x2 ticked on the Data dock
+    (each toggle adds an input neuron, named on the canvas), trained a few epochs."""
+    window.mark_saved()
+    show(window, DOCS_SIZE, "train")
+    window.files.open_example("Spiral (3 arms)")
+    for name in ("x1²", "x2²", "sin x1", "sin x2"):
+        window.training.dataset_panel.features.boxes[name].click()
+    window._docks["dataset"].raise_()
+    train_epochs(window, 30)
+    window.view.fit()
+    settle(window)
+    save(window, "input-features", out)
 
 
 if __name__ == "__main__":

@@ -16,20 +16,33 @@ from engine.datasets.generators import (
     spiral,
     xor,
 )
-from engine.datasets.transform import InputTransform
+from engine.datasets.transform import (
+    FEATURES,
+    RAW_FEATURES,
+    InputTransform,
+    apply_features,
+    feature_refusal,
+    feature_set,
+    with_features,
+)
 
 __all__ = [
     "BUNDLED",
+    "FEATURES",
     "GENERATORS",
     "GENERATOR_PARAMS",
+    "RAW_FEATURES",
     "TASKS",
     "CsvPreview",
     "Dataset",
     "InputTransform",
     "Standardizer",
+    "apply_features",
     "blobs",
     "circles",
     "describe_csv",
+    "feature_refusal",
+    "feature_set",
     "generate",
     "linear",
     "load_bundled",
@@ -39,5 +52,6 @@ __all__ = [
     "sine",
     "spiral",
     "split",
+    "with_features",
     "xor",
 ]

@@ -13,7 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..datasets import FEATURES
 from .spec import STANDARDIZE_MEAN, STANDARDIZE_STD, Graph, Link, Node
+
+# the array library's name in the generated source -> how it stacks columns into a matrix
+STACK = {"np": "np.stack([{}], axis=1)", "torch": "torch.stack([{}], dim=1)"}
 
 
 def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
@@ -27,8 +31,24 @@ def packed(arrays: dict[str, np.ndarray]) -> tuple[str, str]:
     return f"[\n{rows}]", f'"""\n{data}"""'
 
 
-def transformed(graph: Graph, x: str, array: Callable[[str], str]) -> str:
-    """The expression `x` taken through the input transform, whose arrays the code reads as `array(name)`."""
+def featured(graph: Graph, x: str, lib: str) -> str:
+    """The expression for the input features of the raw rows `x` (a name: it is repeated), with `lib`'s
+    functions ("np" or "torch"); `x` itself when there are none."""
+    if not graph.features:
+        return x
+    columns = []
+    for name in graph.features:
+        f = FEATURES[name]
+        column = f"{x}[:, {f.column}]"
+        column = f"{lib}.sin({column})" if f.function == "sin" else column
+        columns.append(column if f.times is None else f"{column} * {x}[:, {f.times}]")
+    return STACK[lib].format(", ".join(columns))
+
+
+def transformed(graph: Graph, x: str, array: Callable[[str], str], lib: str) -> str:
+    """The raw rows `x` (a name) taken through the input transform, features then standardisation, whose arrays
+    the code reads as `array(name)`."""
+    x = featured(graph, x, lib)
     if not graph.standardizes:
         return x
     return f"({x} - {array(STANDARDIZE_MEAN)}) / {array(STANDARDIZE_STD)}"
@@ -36,10 +56,16 @@ def transformed(graph: Graph, x: str, array: Callable[[str], str]) -> str:
 
 def transform_note(graph: Graph, where: str) -> str:
     """A docstring paragraph saying that the model takes raw rows, or nothing when it has no input transform."""
-    if not graph.standardizes:
+    steps = []
+    if graph.features:
+        steps.append(f"the input features {', '.join(graph.features)} of the raw x1, x2 (the columns of x)")
+    if graph.standardizes:
+        steps.append(f"(x - {STANDARDIZE_MEAN}) / {STANDARDIZE_STD}\n({where}), with the training split's "
+                     "statistics")
+    if not steps:
         return ""
-    return (f"\nInputs are raw rows, as in the data file: the model first computes (x - {STANDARDIZE_MEAN}) / "
-            f"{STANDARDIZE_STD}\n({where}), with the training split's statistics, as Backprop Studio did.\n")
+    return f"\nInputs are raw rows, as in the data file: the model first computes {', then '.join(steps)}, " \
+           "as Backprop Studio did.\n"
 
 
 def forward_lines(graph: Graph, x: str, weight: Callable[[Link], str], bias: Callable[[str], str],

@@ -125,11 +125,12 @@ def numpy_script(graph: Graph) -> bytes:
     defs = dict.fromkeys(d for name in used for d in _NEEDS.get(name, (name,)))
     weights = {name: a for name, a in graph.arrays.items() if name.startswith(("W__", "b__"))}
     table, data = packed({**graph.transform_arrays(), **weights})
-    x = transformed(graph, "np.asarray(x, DTYPE)", lambda name: f"P[{name!r}]")
-    body = forward_lines(graph, x, lambda link: f"P[{link.weight!r}]", lambda name: f"P[{name!r}]",
-                         lambda k, node, a: f"{node.activation}({a})")
+    x = transformed(graph, "x", lambda name: f"P[{name!r}]", "np")
+    body = ["x = np.asarray(x, DTYPE)",
+            *forward_lines(graph, x, lambda link: f"P[{link.weight!r}]", lambda name: f"P[{name!r}]",
+                           lambda k, node, a: f"{node.activation}({a})")]
     text = _TEMPLATE.substitute(
-        summary=doc_text(graph.summary()), n_in=graph.input.size, n_out=graph.output.size, dtype=graph.dtype.name,
+        summary=doc_text(graph.summary()), n_in=graph.n_raw, n_out=graph.output.size, dtype=graph.dtype.name,
         transform=transform_note(graph, "arrays P[...]"), table=table, data=data,
         activations="\n\n".join(ACTIVATION_SOURCE[d] for d in defs), body=indent(body, 1),
     )

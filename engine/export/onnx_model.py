@@ -19,6 +19,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..activations import ELU_ALPHA, LEAKY_SLOPE, SOFTPLUS_THRESHOLD
+from ..datasets import FEATURES
 from ..errors import ExportError
 from .spec import GELU_C, GELU_CUBIC, STANDARDIZE_MEAN, STANDARDIZE_STD, Graph
 
@@ -32,6 +33,7 @@ class _Builder:
         self.dtype = dtype
         self.nodes: list[onnx.NodeProto] = []
         self.constants: dict[float, onnx.TensorProto] = {}
+        self.columns: dict[str, onnx.TensorProto] = {}  # column tensor name -> its index initialiser
         self.scope = ""
 
     def op(self, op_type: str, *inputs: str, output: str | None = None, **attrs: Any) -> str:
@@ -39,6 +41,15 @@ class _Builder:
         output = output or name
         self.nodes.append(helper.make_node(op_type, list(inputs), [output], name=name, **attrs))
         return output
+
+    def column(self, x: str, i: int) -> str:
+        """Raw column i of `x` as a (batch, 1) tensor named x1, x2, ... (one Gather per column)."""
+        name = f"x{i + 1}"
+        if name not in self.columns:
+            index = numpy_helper.from_array(np.array([i], np.int64), f"column__{i}")
+            self.columns[name] = index
+            self.op("Gather", x, index.name, axis=1, output=name)
+        return name
 
     def const(self, value: float) -> str:
         if value not in self.constants:
@@ -99,6 +110,15 @@ def onnx_model(graph: Graph) -> onnx.ModelProto:
     """A checked model with input "input" (batch × inputs, raw rows) and output "output" (the output layer's h)."""
     b = _Builder(graph.dtype)
     x = "input"
+    if graph.features:
+        b.scope = "features"
+        columns = []
+        for name in graph.features:
+            f = FEATURES[name]
+            column = b.column(x, f.column)
+            column = b.op("Sin", column) if f.function == "sin" else column
+            columns.append(column if f.times is None else b.op("Mul", column, b.column(x, f.times)))
+        x = b.op("Concat", *columns, axis=1, output="x__features")
     if graph.standardizes:
         b.scope = "standardize"
         x = b.op("Div", b.op("Sub", x, STANDARDIZE_MEAN), STANDARDIZE_STD, output="x__standardized")
@@ -119,9 +139,9 @@ def onnx_model(graph: Graph) -> onnx.ModelProto:
     transform = [numpy_helper.from_array(a, name) for name, a in graph.transform_arrays().items()]
     onnx_graph = helper.make_graph(
         b.nodes, "backprop_studio",
-        [helper.make_tensor_value_info("input", elem, ["batch", graph.input.size])],
+        [helper.make_tensor_value_info("input", elem, ["batch", graph.n_raw])],
         [helper.make_tensor_value_info("output", elem, ["batch", graph.output.size])],
-        initializer=weights + transform + list(b.constants.values()),
+        initializer=weights + transform + list(b.columns.values()) + list(b.constants.values()),
         doc_string=graph.summary(),
     )
     opsets = [helper.make_opsetid("", OPSET)]

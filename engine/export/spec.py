@@ -7,6 +7,7 @@ which order sums are taken (the exported models add terms in the engine's order,
 Array names (see docs/export.md): ``W__<source>__<target>``, ``mask__<source>__<target>``,
 ``frozen__<source>__<target>`` for a connection; ``b__<layer>`` and ``frozen__<layer>`` for a layer's biases;
 ``standardize__mean`` and ``standardize__std`` for the input transform, when the project standardises its inputs.
+The input features (x1², x1·x2, sin x1, ...) have no arrays: each is named, and defined by `Feature`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from ..datasets import InputTransform
+from ..datasets import FEATURES, InputTransform
 from ..errors import ExportError, ValidationError
 from ..graph.model import Network
 from ..graph.params import Param
 from ..graph.validate import validate
 
-FORMAT_VERSION = 2  # 2: the input transform ("input_transform"); a version-1 file has none
+# 2: the input transform ("input_transform"); a version-1 file has none. 3: its "features" step
+FORMAT_VERSION = 3
 # GELU's tanh form, 0.5·x·(1 + tanh(GELU_C·(x + GELU_CUBIC·x³))), which the exports write out term by term
 GELU_C = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
@@ -70,10 +72,16 @@ class Graph:
     dtype: np.dtype
     nodes: tuple[Node, ...]  # evaluation order: the input layer first, the output layer last
     arrays: dict[str, np.ndarray]  # copies, so a file describes one moment even while training goes on
+    features: tuple[str, ...] = ()  # the input features computed from the raw rows first (FEATURES' names)
 
     @property
     def input(self) -> Node:
         return self.nodes[0]
+
+    @property
+    def n_raw(self) -> int:
+        """How many numbers a raw row holds: what an exported model takes."""
+        return 2 if self.features else self.input.size
 
     @property
     def output(self) -> Node:
@@ -114,10 +122,16 @@ class Graph:
                 if name in self.arrays}
 
     def transform_steps(self, array: Callable[[str], object]) -> list[dict[str, object]]:
-        """The input transform as steps applied in order to raw rows, each array given as `array(name)`."""
-        if not self.standardizes:
-            return []
-        return [{"step": "standardize", "mean": array(STANDARDIZE_MEAN), "std": array(STANDARDIZE_STD)}]
+        """The input transform as steps applied in order to raw rows, each array given as `array(name)`; a feature
+        is `function` (identity or sin) of the raw column `column`, times the raw column `times` unless null."""
+        steps: list[dict[str, object]] = []
+        if self.features:
+            steps.append({"step": "features", "features": [
+                {"name": name, "function": FEATURES[name].function, "column": FEATURES[name].column,
+                 "times": FEATURES[name].times} for name in self.features]})
+        if self.standardizes:
+            steps.append({"step": "standardize", "mean": array(STANDARDIZE_MEAN), "std": array(STANDARDIZE_STD)})
+        return steps
 
 
 def named_params(network: Network) -> dict[str, tuple[tuple[str, int], Param, str]]:
@@ -153,6 +167,10 @@ def describe(network: Network, transform: InputTransform | None = None) -> Graph
         raise ExportError(f"the network cannot be exported yet: {exc}") from None
     arrays = {name: getattr(param, field).copy() for name, (_, param, field) in named_params(network).items()}
     scaler = transform.standardizer if transform is not None else None
+    features = transform.features if transform is not None else ()
+    if features and len(features) != network.input_layer.size:
+        raise ExportError(f"the data has {len(features)} input features, the network's input layer "
+                          f"{network.input_layer.size}")
     if scaler is not None:
         if len(scaler.mean) != network.input_layer.size:
             raise ExportError(f"the data has {len(scaler.mean)} input columns, the network's input layer "
@@ -170,4 +188,4 @@ def describe(network: Network, transform: InputTransform | None = None) -> Graph
             links.append(Link(network.layer(c.source).name, layer.name, *names, not c.weight.mask.all()))
         bias, bias_frozen = bias_names(layer.name) if layer.bias is not None else (None, None)
         nodes.append(Node(layer.name, layer.kind, layer.size, layer.activation, bias, bias_frozen, tuple(links)))
-    return Graph(network.dtype, tuple(nodes), arrays)
+    return Graph(network.dtype, tuple(nodes), arrays, features)

@@ -124,14 +124,14 @@ def torch_source(graph: Graph) -> bytes:
         w = f"p[{keys[link.weight]!r}]"
         return f"({w} * self.get_buffer({keys[link.mask]!r}))" if link.has_cuts else w
 
-    x = transformed(graph, "x", lambda name: f"self.get_buffer({name!r})")
+    x = transformed(graph, "x", lambda name: f"self.get_buffer({name!r})", "torch")
     body = forward_lines(graph, x, weight, lambda name: f"p[{keys[name]!r}]",
                          lambda k, node, a: f"self.act[{k}]({a})")
     modules = [f"{ACTIVATION_MODULES[n.activation]},  # layer {n.name!r}" for n in graph.nodes[1:]]
     helpers = _ELEMENTWISE if any(m.startswith("Elementwise(") for m in modules) else ""
     dtype = f"torch.{graph.dtype.name}"
     text = _TEMPLATE.substitute(summary=doc_text(graph.summary()), transform=transform_note(graph, "buffers"),
-                                dtype=dtype, n_in=graph.input.size, helpers=helpers,
+                                dtype=dtype, n_in=graph.n_raw, helpers=helpers,
                                 n_out=graph.output.size, table=table, data=data, modules=indent(modules, 3),
                                 body=indent(body, 2))
     return text.encode()

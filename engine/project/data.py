@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datasets import Dataset, InputTransform, Standardizer, generate, load_bundled, load_csv, split
+from ..datasets.transform import with_features
 from ..errors import DataError
 from .painted import painted_dataset
 
@@ -26,6 +27,8 @@ class DataSpec:
     val_fraction: float = 0.2
     split_seed: int = 0
     standardize: bool = False
+    # derived input columns (engine.datasets.FEATURES, for 2-input data), before standardising; () = the raw inputs
+    features: tuple[str, ...] = ()
 
     def csv_path(self, base_dir: Path | None) -> Path:
         """The CSV file, a relative name being taken relative to `base_dir` (the project file's directory)."""
@@ -45,9 +48,11 @@ class DataSpec:
         raise DataError(f"unknown data source kind {self.kind!r}; expected one of {', '.join(KINDS)}")
 
     def load(self, base_dir: Path | None = None) -> tuple[Dataset, Dataset, Standardizer | None]:
-        """Training and validation sets; standardised with the training split's statistics when asked, so the
-        validation rows never leak into what the network sees as "normal"."""
+        """Training and validation sets, their inputs turned into the chosen features first; standardised with the
+        training split's statistics when asked, so the validation rows never leak into what the network sees as
+        "normal"."""
         train, val = split(self.dataset(base_dir), self.val_fraction, self.split_seed)
+        train, val = with_features(train, self.features), with_features(val, self.features)
         if not self.standardize:
             return train, val, None
         scaler = Standardizer.fit(train.X)
@@ -56,4 +61,5 @@ class DataSpec:
     def input_transform(self, base_dir: Path | None = None) -> InputTransform:
         """What `load` does to every input row, for an export to do the same to raw rows; the data is read only
         when the transform depends on it."""
-        return InputTransform(self.load(base_dir)[2]) if self.standardize else InputTransform()
+        scaler = self.load(base_dir)[2] if self.standardize else None
+        return InputTransform(scaler, self.features)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..datasets import BUNDLED, GENERATOR_PARAMS, TASKS
+from ..datasets.transform import FEATURES, feature_set
 from ..errors import ProjectError, TrainingError
 from ..history import EPOCH_COLUMNS, History
 from ..losses import LOSSES
@@ -87,6 +88,14 @@ def check_ui(ui: object) -> dict[str, Any]:
     return ui
 
 
+def encode_data(data: DataSpec) -> dict[str, Any]:
+    """The data recipe; without input features the key is left out, so such a file reads as it did before them."""
+    fields = asdict(data)
+    if not data.features:
+        del fields["features"]
+    return fields
+
+
 def encode_document(project: Project, data: DataSpec) -> dict[str, Any]:
     """The document for `project`, with `data` in place of project.data (its CSV path made relative already)."""
     check_ui(project.ui)
@@ -102,7 +111,7 @@ def encode_document(project: Project, data: DataSpec) -> dict[str, Any]:
         **encode_network(project.network),
         "optimizer_t": int(project.optimizer_t),
         "settings": settings,
-        "data": asdict(data),
+        "data": encode_data(data),
         "history": {"capacity": h.capacity, "snapshot_every": h.snapshot_every,
                     "snapshots_kept": h.snapshots.maxlen, "losses": _rows(h.losses.data()),
                     **({"penalties": penalties} if penalties else {}), "epochs": _rows(h.epochs.data())},
@@ -189,7 +198,15 @@ def decode_data(f: Field) -> DataSpec:
         name, params = nf.str(), _csv_params(pf)
     return DataSpec(kind, name, params, val_fraction=f["val_fraction"].float(minimum=0.0, below=1.0),
                     split_seed=f["split_seed"].int(minimum=0, maximum=MAX_SEED),
-                    standardize=f["standardize"].bool())
+                    standardize=f["standardize"].bool(), features=_features(f.get("features", [])))
+
+
+def _features(f: Field) -> tuple[str, ...]:
+    """The input features (absent before they existed: the raw inputs), each once, put in the columns' order."""
+    names = [item.str(tuple(FEATURES)) for item in f.items()]
+    if len(set(names)) < len(names):
+        raise f.error("an input feature is listed twice")
+    return feature_set(names)
 
 
 def _table(f: Field, width: int, capacity: int) -> np.ndarray:

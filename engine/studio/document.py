@@ -194,7 +194,7 @@ class Document:
             if self.session.data_version != self._data_shown:
                 self._data_shown = self.session.data_version
                 self.select_samples(SampleSelection())  # its indices meant the data being replaced
-                self.events.data_loaded.emit(LoadedData(train, val))
+                self.events.data_loaded.emit(LoadedData(train, val, self.session.plane))
             found = self.session.problems()
             trainer = self.session.trainer()
         except BackpropError as exc:

@@ -14,6 +14,7 @@ from ..graph.validate import problems
 from ..project import Project
 from ..recording import Recorder
 from ..training import Trainer
+from .plane import Plane, data_plane
 from .snapshot import BoundaryGrid
 
 
@@ -27,6 +28,7 @@ class Session:
         self._trainer: Trainer | None = None
         self._data: tuple[Dataset, Dataset] | None = None
         self._grid: BoundaryGrid | None = None
+        self.plane: Plane | None = None  # of the data loaded (see `adopt`)
         self.data_version = 0  # counts loads, so views know when to redraw the data points
 
     @property
@@ -46,7 +48,8 @@ class Session:
         self._trainer = None
         self._data = train, val
         self.data_version += 1
-        self._grid = BoundaryGrid(train.X) if train.n_features == 2 else None
+        self.plane = data_plane(self.project.data, self.project.base_dir, train, val)
+        self._grid = None if self.plane is None else BoundaryGrid(self.plane.train, lift=self.plane.lift)
 
     def grid(self, *, read_only: bool = False) -> BoundaryGrid | None:
         """The decision-boundary grid, for data sets with two inputs, while the network can run on the data."""

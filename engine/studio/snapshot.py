@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..compile import Compiled
+from ..datasets import InputTransform
 from ..graph.model import Network
 from ..refs import ParamKey, ParamRef
 from ..training import Trainer
@@ -68,7 +69,10 @@ class Snapshot:
 class BoundaryGrid:
     """A fixed grid over the training inputs (plus a margin), evaluated with the trainer's compiled network."""
 
-    def __init__(self, x: np.ndarray, resolution: int = BOUNDARY_RESOLUTION, margin: float = 0.15):
+    def __init__(self, x: np.ndarray, resolution: int = BOUNDARY_RESOLUTION, margin: float = 0.15,
+                 lift: InputTransform | None = None):
+        """`x`: the points (n, 2) the grid spans; `lift` turns grid points into the network's inputs (the input
+        features of raw x1, x2), once: the grid is fixed."""
         lo, hi = x.min(axis=0), x.max(axis=0)
         pad = np.maximum((hi - lo) * margin, 1e-3)
         lo, hi = lo - pad, hi + pad
@@ -76,6 +80,7 @@ class BoundaryGrid:
         self.resolution = resolution
         g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
         self.points = np.column_stack([g1.ravel(), g2.ravel()])
+        self.inputs = self.points if lift is None else lift.apply(self.points)
 
     def evaluate(self, trainer: Trainer) -> Boundary:
         """The forward pass goes in chunks small enough for OpenBLAS to keep each product on one thread.
@@ -86,7 +91,7 @@ class BoundaryGrid:
         Setting OpenBLAS's thread count around the call instead is linked to hangs in its tracker.
         """
         c = trainer.compiled
-        points = self.points.astype(c.dtype, copy=False)
+        points = self.inputs.astype(c.dtype, copy=False)
         rows = one_thread_rows(c, len(points))
         chunks = [c.forward(points[i : i + rows]).h for i in range(0, len(points), rows)]
         h = [np.concatenate(layer) for layer in zip(*chunks, strict=True)]

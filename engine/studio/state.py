@@ -7,6 +7,7 @@ from enum import Enum
 
 from ..datasets import Dataset
 from ..refs import WeightRef
+from .plane import Plane
 
 
 class RunState(Enum):
@@ -44,3 +45,4 @@ class LoadedData:
 
     train: Dataset
     val: Dataset
+    plane: Plane | None = None  # the decision boundary's points (raw x1, x2 with input features); None: not 2 inputs

@@ -36,7 +36,7 @@ from engine import (
     WeightRef,
 )
 from engine.project import Project
-from engine.studio import Document, RunState, Selection
+from engine.studio import Document, LoadedData, RunState, Selection
 from gui import commands
 from gui.colors import to_bins
 from gui.follow import Follower, follow
@@ -83,14 +83,22 @@ class EditorScene(QGraphicsScene):
         self._batch = 0
         self._dirty_layers: set[int] = set()
         self._dirty: set[str] = set()
+        self._input_names: tuple[str, ...] = ()  # the loaded data's input columns, for the input layer's neurons
         self.selectionChanged.connect(self.selection_changed)
         self.selection_changed.connect(self._publish_selection)
         self.set_network(document.network)
         follow(self, document.events.project_replaced, self._project_replaced)
         follow(self, document.events.selection_changed, self._show_selection)
+        follow(self, document.events.data_loaded, self._data_loaded)
 
     def _project_replaced(self, project: Project) -> None:
+        self._input_names = ()
         self.set_network(project.network)
+
+    def _data_loaded(self, data: LoadedData) -> None:
+        self._input_names = data.train.feature_names
+        for item in self._items.values():
+            item.set_names(self._input_names)
 
     def _show_selection(self, selection: Selection) -> None:
         """A selection the document got from elsewhere (a lesson, a project's opening selection), on the canvas."""
@@ -134,6 +142,7 @@ class EditorScene(QGraphicsScene):
 
     def _add_item(self, layer_id: int) -> None:
         item = LayerItem(self.network.layer(layer_id))
+        item.set_names(self._input_names)
         self._items[layer_id] = item
         self.addItem(item)
 

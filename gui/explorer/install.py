@@ -56,6 +56,15 @@ COMPUTING_AFTER_MS = 100  # a quicker explanation just appears: the note would o
 STEP_LIMIT = 10_000  # weights and biases: a step-through has a frame for each (784-128-10: 103k frames, 1.2 s)
 
 
+def input_column(network: Network, ref: ParamRef, columns: tuple[str, ...]) -> str:
+    """The input feature (`columns`: the data's, `DataSpec.features`) that a weight out of the input layer carries
+    ("x1·x2"), or "" for any other weight or bias, and when no feature is on (the inputs are the data's own)."""
+    if not isinstance(ref, WeightRef):
+        return ""
+    source = network.layer(network.connection(ref.conn).source)
+    return columns[ref.i] if source.kind == "input" and len(columns) == source.size else ""
+
+
 def explained_target(network: Network, selection: Selection) -> tuple[ParamRef | None, str]:
     """The parameter the selection asks about (a weight first, else a neuron's bias) and a note for the reader."""
     weights, neurons = selection.weights, selection.neurons
@@ -275,11 +284,12 @@ class ExplorerFeature(QObject):
             e = explain_weight(network, ref, x, t, loss, sample, optimizer=optimizer, check=False, penalty=penalty)
             return e, check_gradient(network, batch, e) if checked else None
 
-        self._submit(job, lambda shown: self._show_explanation(shown, note))
+        column = input_column(network, ref, self.document.project.data.features)
+        self._submit(job, lambda shown: self._show_explanation(shown, note, column))
 
-    def _show_explanation(self, shown: tuple[Explanation, CheckResult | None], note: str) -> None:
+    def _show_explanation(self, shown: tuple[Explanation, CheckResult | None], note: str, column: str) -> None:
         e, result = shown
-        self.panel.show_explanation(e, note)
+        self.panel.show_explanation(e, note, column)
         self.panel.show_check(result)
         self._union = None
         self._mark_canvas()

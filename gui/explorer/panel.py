@@ -227,13 +227,14 @@ class ExplorerPanel(QWidget):
         self.message.setText(f'<span style="color:{ink.bad if error else ink.muted}">{escape(text)}</span>')
         self.stack.setCurrentWidget(self.message)
 
-    def show_explanation(self, e: Explanation, note: str = "") -> None:
+    def show_explanation(self, e: Explanation, note: str = "", column: str = "") -> None:
+        """`column`: the data column a weight out of the input layer carries ("x1·x2"), named in the local form."""
         self.explanation = e
         ink = self.ink()
-        self._redraw = lambda: self._redraw_explanation(e, note)
+        self._redraw = lambda: self._redraw_explanation(e, note, column)
         extra = "<br>" + render.muted(escape(note), ink) if note else ""
         self.heading.setText(render.heading(e, ink) + extra)
-        self.local.setText(render.local_form(e, ink))
+        self.local.setText(render.local_form(e, ink, column))
         if e.n_samples > 1:
             self.batch_table.show_batch(e)
         self.batch_table.setHidden(e.n_samples == 1)
@@ -246,9 +247,9 @@ class ExplorerPanel(QWidget):
         self.update_label.setText(render.update(e.update, ink))
         self.stack.setCurrentWidget(self.content)
 
-    def _redraw_explanation(self, e: Explanation, note: str) -> None:
+    def _redraw_explanation(self, e: Explanation, note: str, column: str) -> None:
         result = self.check_result
-        self.show_explanation(e, note)
+        self.show_explanation(e, note, column)
         self.show_check(result)
 
     def show_output(self, e: OutputExplanation) -> None:

@@ -138,9 +138,10 @@ def heading(e: Explanation, ink: TextInk) -> str:
                          "weights (after that step's update; the inspector's dL/dw is from before it)", ink)
 
 
-def local_form(e: Explanation, ink: TextInk) -> str:
+def local_form(e: Explanation, ink: TextInk, column: str = "") -> str:
     """dL/dw = ∂a_j/∂w · δ_j, δ_j's own expansion (consumer terms, or the loss's factors), and the product; with a
-    batch, the sentence that introduces the samples' table (`batch_table.BatchTable`)."""
+    batch, the sentence that introduces the samples' table (`batch_table.BatchTable`). `column` names the data
+    column (an input feature such as x1·x2) that h_i is, for a weight out of the input layer."""
     loc = e.local
     w = "b" if is_bias(e) else "w"
     batch = e.n_samples > 1
@@ -148,7 +149,7 @@ def local_form(e: Explanation, ink: TextInk) -> str:
              + f"{'averaged over the batch, ' if batch else ''}for neuron j = <b>{escape(loc.delta.where)}</b>"]
     if not batch:
         rows = [_row(f"∂a<sub>j</sub>/∂{w}", "1 (a bias is added to a<sub>j</sub> as it is)" if is_bias(e) else
-                     f"h<sub>i</sub> = h[{escape(loc.source.where)}] = {fmt(loc.source.value)}"),
+                     f"h<sub>i</sub> = h[{escape(loc.source.where)}]{_column(column)} = {fmt(loc.source.value)}"),
                 _row("a<sub>j</sub>", fmt(loc.a.value))]
         if loc.f_prime is not None:
             rows.append(_row("f′(a<sub>j</sub>)", fmt(loc.f_prime.value)))
@@ -200,6 +201,8 @@ def penalty(e: Explanation, ink: TextInk) -> str:
     return (f"+ the penalty's term ({escape(str(p.penalty))}): {escape(p.formula)}<br>"
             f"<b>∂L/∂w = data loss's + penalty's = {fmt(e.data_gradient, 8)} + {number(p.value, 8)} = "
             f"{signed(e.gradient, ink, 8)}</b>, the gradient training uses")
+def _column(column: str) -> str:
+    return f", the input <b>{escape(column)}</b>" if column else ""
 
 
 def factor_chain(path: Path) -> str:

@@ -8,6 +8,7 @@ signatures, so a new generator parameter appears here without a change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,10 @@ from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
 from engine.project import DataSpec, Project
 from engine.studio import Document, LoadedData, RunState, SampleSelection
 from gui.colors import INK, TRAIN, class_colors, error_color
+from gui.commands import ModelCommand
 from gui.follow import follow
+
+from .input_features import FeatureToggles
 
 CSV = "csv:"
 AUTO = "auto"
@@ -144,9 +148,10 @@ class CsvDialog(QDialog):
 
 
 class DatasetPanel(QWidget):
-    def __init__(self, document: Document, parent: QWidget | None = None):
+    def __init__(self, document: Document, push: Callable[[ModelCommand], str | None], parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
+        self.features = FeatureToggles(document, push)  # `push`: the canvas's gate (the input layer changes too)
         self.source = QComboBox()
         for name in GENERATOR_PARAMS:
             self.source.addItem(f"{name} (generated)", f"generator:{name}")
@@ -193,6 +198,7 @@ class DatasetPanel(QWidget):
         form.addRow("Validation fraction", self.val_fraction)
         form.addRow("Split seed", self.split_seed)
         form.addRow(self.standardize)
+        form.addRow("Input features", self.features)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -263,7 +269,7 @@ class DatasetPanel(QWidget):
         else:
             params = {}
         return DataSpec(kind, name, params, self.val_fraction.value(), self.split_seed.value(),
-                        self.standardize.isChecked())
+                        self.standardize.isChecked(), features=self.document.project.data.features)
 
     def apply(self) -> bool:
         """Load the widgets' recipe; on success make it the data set and say so, else show why and keep the old."""

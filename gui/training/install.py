@@ -45,7 +45,7 @@ class TrainingFeature:
         self.document = document
         self.controller = TrainingController(document, scene)
         self.panel = TrainingPanel(document)
-        self.dataset_panel = DatasetPanel(document)
+        self.dataset_panel = DatasetPanel(document, scene.push)
         self.status = RunStatus()
         self.loss = LossView()
         self.weights = WatchedWeightsView()
@@ -228,9 +228,9 @@ class TrainingFeature:
         self._request_parts()
 
     def _data_loaded(self, data: LoadedData) -> None:
-        train, val = data.train, data.val
-        self.boundary.set_points(train.X if train.n_features == 2 else None, train.y, train.task, train.n_classes,
-                                 (val.X, val.y))
+        train, val, plane = data.train, data.val, data.plane
+        self.boundary.set_points(None if plane is None else plane.train, train.y, train.task, train.n_classes,
+                                 None if plane is None else (plane.val, val.y))
         fitting = train.n_features == 1 and train.task == "regression"
         self.plane.setCurrentWidget(self.fit if fitting else self.boundary)
         if isinstance(plane_dock := self.plane.parentWidget(), QDockWidget):

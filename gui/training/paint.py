@@ -105,11 +105,12 @@ class PaintTool(QObject):
 
     # ------------------------------------------------------------ following the document
     def _data_loaded(self, data: LoadedData) -> None:
-        train = data.train
+        train, plane = data.train, data.plane
         spec = self.document.project.data
-        can = train.n_features == 2 and (train.task == "classification" or train.y.shape[1] == 1)
-        # read only when it matters: the statistics cost another load of the data
-        standardized = can and spec.standardize
+        can = plane is not None and (train.task == "classification" or train.y.shape[1] == 1)
+        # the plane is the raw x1, x2 under input features (engine.studio.plane), else the inputs as training sees
+        # them; the standardiser is read only when it matters: the statistics cost another load of the data
+        standardized = can and plane is not None and plane.lift is None and spec.standardize
         self._scaler = spec.input_transform(self.document.project.base_dir).standardizer if standardized else None
         self.toggle.setEnabled(can)
         self.toggle.setToolTip(PAINT_TIP if can else NEEDS_TWO_INPUTS)

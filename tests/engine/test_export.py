@@ -198,7 +198,7 @@ def test_npz_holds_documented_names_and_a_self_describing_meta(tmp_path):
     np.testing.assert_array_equal(arrays["b__out"], net.output_layer.bias.value)
     assert arrays["mask__h1__h2"].dtype == bool and arrays["W__h1__h2"].dtype == np.float64
     meta = json.loads(str(arrays["__meta__"]))
-    assert (meta["format"], meta["version"], meta["dtype"]) == ("backprop-studio-weights", 2, "float64")
+    assert (meta["format"], meta["version"], meta["dtype"]) == ("backprop-studio-weights", 3, "float64")
     assert [(lay["name"], lay["size"], lay["activation"]) for lay in meta["layers"]] == [
         ("in", 3, "identity"), ("h1", 5, "tanh"), ("h2", 4, "relu"), ("out", 2, "identity")]
     assert meta["layers"][3]["bias"] == "b__out"
@@ -217,6 +217,11 @@ def predict_from_graph(doc: dict, x: np.ndarray, array) -> np.ndarray:
     """The forward pass a reader rebuilds from an exported graph description (NPZ's __meta__, the JSON document);
     `array` turns a layer's "bias", a connection's "weight" or a transform step's field into its array."""
     for step in doc["input_transform"]:
+        if step["step"] == "features":  # each: function (identity or sin) of a raw column, times another or not
+            functions = {"identity": lambda v: v, "sin": np.sin}
+            x = np.column_stack([functions[f["function"]](x[:, f["column"]]) * (1 if f["times"] is None else
+                                 x[:, f["times"]]) for f in step["features"]])
+            continue
         assert step["step"] == "standardize"
         x = (x - np.asarray(array(step["mean"]))) / np.asarray(array(step["std"]))
     h = {doc["input"]: x}
@@ -337,7 +342,7 @@ def test_json_document_holds_the_exact_graph_and_weights(tmp_path, build):
     net = build()
     export_network(net, tmp_path / "m.json", "json")
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert (doc["format"], doc["version"], doc["dtype"]) == ("backprop-studio-network", 2, "float64")
+    assert (doc["format"], doc["version"], doc["dtype"]) == ("backprop-studio-network", 3, "float64")
     assert [(lay["name"], lay["kind"], lay["size"]) for lay in doc["layers"]] == [
         (net.layer(lid).name, net.layer(lid).kind, net.layer(lid).size) for lid in net.topological_order()]
     for c in net.connections.values():

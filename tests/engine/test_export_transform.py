@@ -66,7 +66,7 @@ def test_npz_holds_the_transform_and_a_reader_of_its_meta_gets_the_app_predictio
         np.testing.assert_array_equal(f["standardize__mean"], scaler.mean)  # exact, float64 as the app has them
         np.testing.assert_array_equal(f["standardize__std"], scaler.std)
         meta = json.loads(str(f["__meta__"]))
-    assert meta["version"] == 2
+    assert meta["version"] == 3
     assert meta["input_transform"] == [{"step": "standardize", "mean": "standardize__mean", "std": "standardize__std"}]
     import_npz(project.network, tmp_path / "m.npz")  # the transform's arrays are not the network's
 

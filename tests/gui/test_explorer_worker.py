@@ -72,7 +72,8 @@ def test_an_explanation_of_a_selection_that_changed_meanwhile_is_dropped(qtbot, 
     ui, (w00, w11), hold, go, calls = held
     shown: list[WeightRef] = []
     show = ui.panel.show_explanation
-    monkeypatch.setattr(ui.panel, "show_explanation", lambda e, note="": (shown.append(e.ref), show(e, note)))
+    monkeypatch.setattr(ui.panel, "show_explanation",
+                        lambda e, note="", column="": (shown.append(e.ref), show(e, note, column)))
     hold.add(w00)
     window.document.select(Selection(weights=(w00,)))
     qtbot.waitUntil(lambda: bool(calls), timeout=WAIT)

@@ -215,3 +215,20 @@ def test_a_painted_regression_takes_the_value_chosen(painter):
     p.tool.value.setValue(2.5)
     p.click(0.2, 0.2)
     assert p.points[-1][2] == 2.5 and p.window.document.project.data.name == "regression"
+
+
+def test_with_input_features_the_plane_is_the_raw_inputs_and_a_click_stores_the_point_under_the_mouse(painter):
+    """Under features the boundary is drawn over the raw x1, x2 (engine.studio.plane), standardised or not: painting
+    stays on, and the point stored is the view's point itself, not un-standardised a second time."""
+    project = make_project(n_samples=40)
+    project.data.standardize = True
+    p = painter(project)
+    p.tool.toggle.setChecked(False)
+    p.window.training.dataset_panel.features.boxes["x1·x2"].click()
+    assert p.window.document.project.data.features == ("x1", "x2", "x1·x2")
+    assert p.tool.toggle.isEnabled()
+    p.tool.toggle.setChecked(True)
+    p.click(0.5, -0.4)
+    assert np.allclose(p.points[-1][:2], [0.5, -0.4], atol=2 * p.pixel_size)
+    train = p.window.document.session.data()[0]
+    assert train.n_features == 3  # the painting trains with the feature column too

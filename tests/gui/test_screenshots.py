@@ -16,7 +16,7 @@ SIZES = {"readme-training": (1440, 900), "workspace-train": (1280, 800), "worksp
          "workspace-explain": (1280, 800),
          "workspace-learn": (1280, 800), "timeline": (900, 360), "runs": (820, 260), "loss-surface": (560, 480),
          "weight-images": (560, 440), "boundary-readouts": (760, 400), "loss-penalty": (900, 360),
-         "confusion": (560, 440), "fit-plot": (760, 440), "boundary-painted": (760, 400)}
+         "confusion": (560, 440), "fit-plot": (760, 440), "boundary-painted": (760, 400), "input-features": (1280, 800)}
 
 
 def test_the_screenshot_script_grabs_the_readme_each_workspace_and_the_time_travel_docks(tmp_path):

@@ -88,11 +88,17 @@ class PortItem(QGraphicsItem):
         self.update()
 
 
+NAME_W = 56.0  # room left of the input neurons for their names
+NAME_GAP = 4.0
+MAX_NAMES = 16  # more input neurons than this are too close together to name (the digits' 64 pixels)
+
+
 class LayerItem(QGraphicsItem):
     def __init__(self, layer: Layer):
         super().__init__()
         self.layer = layer
         self.neurons: list[NeuronItem] = []
+        self.names: tuple[str, ...] = ()  # the data's input columns ("x1·x2"), for the input layer
         self._half = 0.0  # half height of the neuron column, frame included
         self._radius = 0.0  # of each neuron circle
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -137,7 +143,21 @@ class LayerItem(QGraphicsItem):
         ys = neuron_offsets(len(self.neurons)) + y
         return (np.column_stack([np.full_like(ys, x + r), ys]), np.column_stack([np.full_like(ys, x - r), ys]))
 
+    def set_names(self, names: tuple[str, ...]) -> None:
+        """Name the input neurons after the data's columns; drawn while there is one name per neuron."""
+        if names != self.names:
+            self.prepareGeometryChange()
+            self.names = names
+            self.update()
+
+    def _named(self) -> bool:
+        return self.layer.kind == "input" and len(self.names) == len(self.neurons) <= MAX_NAMES
+
     # ------------------------------------------------------------------ geometry
+    def _names_rect(self) -> QRectF:
+        left = self._column_rect().left() - NAME_GAP - NAME_W
+        return QRectF(left, -self._half, NAME_W, 2 * self._half)
+
     def header_rect(self) -> QRectF:
         return QRectF(-HEADER_W / 2, -self._half - HEADER_GAP - HEADER_H, HEADER_W, HEADER_H)
 
@@ -146,7 +166,9 @@ class LayerItem(QGraphicsItem):
         return QRectF(-w, -self._half, 2 * w, 2 * self._half)
 
     def boundingRect(self) -> QRectF:
-        return self.header_rect().united(self._column_rect()).adjusted(-PORT_R - 3, -3, PORT_R + 3, 3)
+        rect = self.header_rect().united(self._column_rect())
+        rect = rect.united(self._names_rect()) if self._named() else rect
+        return rect.adjusted(-PORT_R - 3, -3, PORT_R + 3, 3)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -169,6 +191,21 @@ class LayerItem(QGraphicsItem):
         painter.drawRoundedRect(self._column_rect(), 6, 6)
         self._paint_text(painter, header)
         self._paint_neurons(painter, fill, border)
+        if self._named():
+            self._paint_names(painter)
+
+    def _paint_names(self, painter: QPainter) -> None:
+        """Each input's name right-aligned just left of its neuron."""
+        painter.setPen(TEXT)
+        font = QFont(painter.font())
+        font.setPointSizeF(8.0)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        left, height = self._names_rect().left(), metrics.height()
+        for name, y in zip(self.names, neuron_offsets(len(self.neurons)), strict=True):
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, NAME_W)
+            painter.drawText(QRectF(left, float(y) - height / 2, NAME_W, height),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
     def _paint_neurons(self, painter: QPainter, fill: QColor, border: QColor) -> None:
         """All circles in two calls (a border disc under a fill disc per neuron), then the marked ones on top."""
