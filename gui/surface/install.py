@@ -1,6 +1,6 @@
 """The Loss surface feature: its dock and action, kept in step with the document.
 
-It computes on the GUI thread, from the trainer's last batch, and only while no run owns the network: a new
+It computes off the GUI thread (gui/offthread.py), from the trainer's last batch, and only while no run owns the network: a new
 selection or a final snapshot (a pause, the end of a run, an edit, a reset) schedules one computation on a zero timer
 while the dock is on screen, and Explore → Loss Surface or Recompute computes at once. A 41 × 41 grid keeps that
 to milliseconds on the starter network and well under a second on a digit-sized one (docs/benchmarks.md: 64 × 64
@@ -93,6 +93,7 @@ class SurfaceFeature(QObject):
         self.compute()
 
     def schedule(self, *_) -> None:
+        self.worker.invalidate()  # whatever it is computing answers the question as it was, on screen or not
         if self.on_screen:
             self._timer.start()
 
