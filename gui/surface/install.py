@@ -1,10 +1,11 @@
 """The Loss surface feature: its dock and action, kept in step with the document.
 
-It computes off the GUI thread (gui/offthread.py), from the trainer's last batch, and only while no run owns the network: a new
-selection or a final snapshot (a pause, the end of a run, an edit, a reset) schedules one computation on a zero timer
-while the dock is on screen, and Explore → Loss Surface or Recompute computes at once. A 41 × 41 grid keeps that
-to milliseconds on the starter network and well under a second on a digit-sized one (docs/benchmarks.md: 64 × 64
-on 784-128-10 in 0.7–1.0 s). Nothing of the project is kept here: each computation reads the document afresh.
+It computes off the GUI thread (gui/offthread.py), from the trainer's last batch, and only while no run owns the
+network: a new selection or a final snapshot (a pause, the end of a run, an edit, a reset) makes any result on its
+way stale at once and schedules one computation on a zero timer while the dock is on screen; Explore → Loss Surface
+or Recompute computes at once. A 41 × 41 grid takes milliseconds on the starter network and well under a second on
+a digit-sized one (docs/benchmarks.md: 64 × 64 on 784-128-10 in 0.7–1.0 s).
+Nothing of the project is kept here: each computation reads the document afresh.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from gui.offthread import OffThread
 
 from .panel import EMPTY, SurfacePanel
 
-POINTS = 41  # per axis: 1,681 network passes over the batch, on the GUI thread
+POINTS = 41  # per axis: 1,681 network passes over the batch
 RUNNING_NOTE = "Pause training to compute: the surface is drawn again when the run pauses or ends."
 
 
