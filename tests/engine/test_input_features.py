@@ -167,8 +167,8 @@ def test_numpy_script_takes_raw_rows_in_python_and_from_the_shell(tmp_path, stan
 
 
 def test_torch_module_computes_the_features_before_standardising(tmp_path):
-    """PyTorch is not a test dependency: the source is checked here, and its expression is the NumPy script's
-    (codegen.featured), which the test above runs."""
+    """Its numbers are checked against PyTorch's own run (the `features` case of test_torch_references.py); here
+    the source's layout."""
     project, _, _ = trained(True)
     exported(project, "torch", tmp_path / "model.py")
     source = (tmp_path / "model.py").read_text()

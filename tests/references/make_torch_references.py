@@ -27,10 +27,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent.parent), str(HERE.parent / "engine")]  # the engine, and the tests' builders
 
 from test_export import CASES as NETWORK_CASES  # noqa: E402
-from test_export import inputs, odd_names, sparse  # noqa: E402
+from test_export import chain, inputs, odd_names, sparse  # noqa: E402
 
 from engine import Network  # noqa: E402
-from engine.datasets import InputTransform, Standardizer  # noqa: E402
+from engine.datasets import FEATURES, InputTransform, Standardizer, apply_features  # noqa: E402
 from engine.export.spec import describe  # noqa: E402
 from engine.export.torch_module import torch_source  # noqa: E402
 
@@ -58,6 +58,17 @@ CASES["odd_names"] = _plain(odd_names)
 CASES[TRAINED] = lambda: Case(sparse(dtype=np.float32), InputTransform(), inputs().astype(np.float32))
 CASES["standardized"] = lambda: Case(NETWORK_CASES["skip"](), InputTransform(SCALER),
                                      SCALER.mean + SCALER.std * inputs())
+
+
+def _featured() -> Case:
+    """All seven input features of raw (x1, x2) rows, then standardised with those columns' own statistics."""
+    raw = 2.5 * inputs(n_in=2)
+    names = tuple(FEATURES)
+    scaler = Standardizer.fit(apply_features(raw, names))
+    return Case(chain("tanh", "sigmoid", sizes=(len(names), 4, 2)), InputTransform(scaler, names), raw)
+
+
+CASES["features"] = _featured
 
 
 def sha256(source: bytes) -> str:
