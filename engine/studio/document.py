@@ -14,6 +14,7 @@ only takes what the worker publishes (snapshots, the end of a command).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import replace as replaced
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..errors import BackpropError, TrainingError
 from ..graph.events import LayerMoved, NetworkEvent
 from ..graph.model import Network
 from ..observe import Signal
+from ..optim import OPTIMIZERS
 from ..project import DataSpec, Project
 from ..recording import DEFAULT_BUDGET, Peek, Recorder
 from ..refs import ParamRef
@@ -255,6 +257,19 @@ class Document:
             self.session.invalidate()
         self.mark_modified()
         self.events.settings_changed.emit(settings)
+
+    def current_settings(self, names: Iterable[str]) -> dict[str, Any]:
+        """The settings `names` as they are now, in `edit_settings`'s terms (`lr` included): passing them back to
+        `edit_settings` restores them, which is how an edit is undone."""
+        settings = self._project.settings
+        values: dict[str, Any] = {}
+        for name in names:
+            if name == "lr":
+                values[name] = float({**OPTIMIZERS[settings.optimizer].defaults, **settings.optimizer_params}["lr"])
+            else:
+                value = getattr(settings, name)
+                values[name] = dict(value) if isinstance(value, dict) else value
+        return values
 
     def set_data(self, spec: DataSpec) -> None:
         """Train on another data set. It is loaded here first, so a recipe that cannot be loaded (the engine's error

@@ -1,8 +1,9 @@
 """How to train: loss, optimiser and its settings, budget and stop condition, and the run buttons.
 
-Every edit goes to the document (`Document.edit_settings`), which says whether it is allowed now; the learning
-rate and batch size also reach a running loop (the training controller follows `settings_changed`). The panel
-shows the document's settings, run state and status line and keeps none of them.
+Every edit is announced (`settings_edited`) for the training feature to make it an undoable edit of the document
+(`Document.edit_settings`, which says whether it is allowed now); the learning rate and batch size also reach a
+running loop (the training controller follows `settings_changed`). The panel shows the document's settings, run
+state and status line and keeps none of them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import LOSSES, OPTIMIZERS, BackpropError, TrainSettings
+from engine import LOSSES, OPTIMIZERS, TrainSettings
 from engine.studio import Document, RunState, Status
 from gui.colors import error_color
 from gui.follow import follow
@@ -88,7 +89,7 @@ class NumberBox(QDoubleSpinBox):
 class TrainingPanel(QWidget):
     action_triggered = Signal(str)  # one of ACTIONS
     pace_chosen = Signal(object)  # steps per second (float), or None: as fast as possible
-    penalty_edited = Signal(object)  # the network's new Penalty: the training feature makes it an undoable edit
+    settings_edited = Signal(dict)  # `Document.edit_settings` keywords: the training feature makes them undoable
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -172,7 +173,7 @@ class TrainingPanel(QWidget):
         self.patience.valueChanged.connect(self._edited)
         self.pause_on_blowup.toggled.connect(self._edited)
         self.seed.valueChanged.connect(self._edited)
-        self.penalty.edited.connect(self.penalty_edited)
+        self.penalty.edited.connect(lambda penalty: self._edit(penalty=penalty))
         self.lr.valueChanged.connect(lambda lr: self._edit(lr=lr))
         self.batch_size.valueChanged.connect(lambda size: self._edit(batch_size=size))
         events = document.events
@@ -228,10 +229,7 @@ class TrainingPanel(QWidget):
         self.message.setText(status.text)
 
     def _edit(self, **changes) -> None:
-        try:
-            self.document.edit_settings(**changes)
-        except BackpropError as exc:
-            self.document.post(str(exc), error=True)
+        self.settings_edited.emit(changes)
 
     # ------------------------------------------------------------ edits
     def _hyper_values(self) -> dict:

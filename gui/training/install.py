@@ -12,9 +12,8 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QStackedWidget, QTabWid
 
 from engine import BackpropError
 from engine.project import Project
-from engine.regularization import Penalty
 from engine.studio import Document, LoadedData, SampleSelection, Snapshot
-from gui.commands.document import DocumentCommand, push_document
+from gui.commands.document import DocumentCommand, SettingsCommand, push_document, settings_changes
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
 from gui.follow import follow
@@ -127,7 +126,7 @@ class TrainingFeature:
             lambda name: {"train": c.train, "pause": c.pause, "step": c.step, "step_epoch": c.step_epoch,
                           "stop": c.stop, "reset": c.reset_weights}[name]())
         self.panel.pace_chosen.connect(self._pace_chosen)
-        self.panel.penalty_edited.connect(self._penalty_edited)
+        self.panel.settings_edited.connect(self._settings_edited)
         self.gradients.currentChanged.connect(self._tab_changed)
         self.weights.watch_requested.connect(self._watch_selected)
         self.weights.unwatch_requested.connect(lambda: self.document.set_watched(()))
@@ -269,14 +268,10 @@ class TrainingFeature:
                                    lambda: self._set_boundary_options(after),
                                    lambda _token: self._set_boundary_options(before)))
 
-    def _penalty_edited(self, penalty: Penalty) -> None:
-        """The network's L1/L2 penalty is an undoable settings edit; a refused one shows the settings as they are."""
-        before = self.document.project.settings.penalty
-        if penalty == before:
-            return
-        edit = self.document.edit_settings
-        text = "Regularisation: " + ("none" if not penalty.active else f"{penalty.kind.upper()} λ = {penalty.rate:g}")
-        if self._push(DocumentCommand(text, lambda: edit(penalty=penalty), lambda _token: edit(penalty=before))):
+    def _settings_edited(self, changes: dict) -> None:
+        """A training setting changed on the panel: an undoable edit; a refused one shows the settings as they are."""
+        changes = settings_changes(self.document, changes)
+        if changes and self._push(SettingsCommand(self.document, changes)):
             self.panel.set_settings(self.document.project.settings)
 
     def _set_boundary_options(self, options: object) -> None:

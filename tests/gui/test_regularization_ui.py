@@ -39,7 +39,7 @@ def test_the_training_panels_penalty_is_an_undoable_settings_edit(window):
     assert settings.penalty == Penalty("l2", 1e-3) and editor.rate.isEnabled()
     type_rate(editor.rate, "0.05")
     assert settings.penalty == Penalty("l2", 0.05)
-    assert window.undo_stack.undoText() == "Regularisation: L2 λ = 0.05"
+    assert window.undo_stack.undoText() == "Regularisation L2 λ = 0.05 (λ/2·Σw²)"
     assert window.document.trainer().settings.penalty == Penalty("l2", 0.05)  # the next command trains with it
     window.scene.undo()
     assert settings.penalty == Penalty("l2", 1e-3) and editor.rate.value() == pytest.approx(1e-3)
