@@ -43,6 +43,7 @@ from engine.studio import Document, LoadedData, RunState, SampleSelection
 from gui.colors import INK, TRAIN, class_colors, error_color
 from gui.commands import ModelCommand
 from gui.follow import follow
+from gui.markers import training_points, validation_points
 
 from .input_features import FeatureToggles
 
@@ -346,15 +347,10 @@ class DatasetPanel(QWidget):
         self.summary.setText(describe(train, val))
         plot = self.preview.getPlotItem()
         plot.clear()
-        for data, hollow in ((train, False), (val, True)):
+        for data, points in ((train, training_points), (val, validation_points)):
             if data.n_samples:
                 x, y, colors = scatter_coordinates(data)
-                if hollow:
-                    item = pg.ScatterPlotItem(x, y, size=7, pen=[pg.mkPen(c, width=1.5) for c in colors], brush=None)
-                else:
-                    item = pg.ScatterPlotItem(x, y, size=6, pen=pg.mkPen("#333333", width=0.5),
-                                              brush=[pg.mkBrush(c) for c in colors])
-                plot.addItem(item)
+                plot.addItem(points(x=x, y=y, brush=[pg.mkBrush(c) for c in colors]))
         plot.addItem(self.picked)
         self._show_picked(self.document.sample_selection)
 
@@ -375,7 +371,7 @@ def describe(train: Dataset, val: Dataset) -> str:
     kind = (f"classification, {train.n_classes} classes" if train.task == "classification"
             else f"regression, {train.y.shape[1]} target(s)")
     shown = "" if train.n_features <= 2 else f"; the preview shows the first two of {train.n_features} inputs"
-    return (f"{total} samples ({train.n_samples} training, {val.n_samples} validation; validation hollow), "
+    return (f"{total} samples ({train.n_samples} training, {val.n_samples} validation as diamonds), "
             f"{train.n_features} input(s), {kind}{shown}")
 
 

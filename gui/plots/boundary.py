@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from engine.metrics import predicted_class
 from gui.colors import INK, class_colors, signed_colormap
+from gui.markers import training_points, validation_points
 
 from .style import plot_widget, side_by_side
 
@@ -37,8 +38,6 @@ THUMBNAIL_PIXELS = 32  # a tile's side at most: tiles show at 20-40 px, and pain
 GAP_X, GAP_Y = 0.1, 0.55  # between tiles, as a fraction of a tile; the vertical gap holds the neuron's index
 LABEL_POINTS = 7
 NAME_WIDTH = 1.0  # room for the layer's name left of its tiles, in tiles
-POINT_EDGE = pg.mkPen("w", width=1.5)  # white around a filled point: it stays visible on a region of its colour
-TEST_EDGE = pg.mkPen(INK, width=1.5)  # a validation point's: dark, so it differs from a training point's at a glance
 DISCRETIZE_TIP = "Paint the predicted class (the accuracy's rule) instead of the network's probability."
 NO_CLASSES_TIP = "A regression has no classes to discretize: the background shows the predicted value."
 
@@ -101,8 +100,8 @@ class BoundaryView(QWidget):
         item.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(signed_colormap())
-        self.points = pg.ScatterPlotItem(size=7, pen=POINT_EDGE)
-        self.test_points = pg.ScatterPlotItem(size=9, symbol="d", pen=TEST_EDGE)
+        self.points = training_points()
+        self.test_points = validation_points()
         self.test_points.setVisible(False)
         item.addItem(self.image)
         item.addItem(self.points)

@@ -16,12 +16,11 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLa
 
 from engine.studio import Readouts
 from gui.colors import INK, TRAIN, VALIDATION
+from gui.markers import training_points, validation_points
 
 from .style import add_legend, plot_widget
 
 CURVE_PEN = pg.mkPen(INK, width=2)  # one curve of 200 points: a wide pen costs nothing here, and reads at a glance
-TRAIN_EDGE = pg.mkPen("w", width=1)
-VAL_EDGE = pg.mkPen(INK, width=1)
 RESIDUALS_TIP = "Plot each point's residual y − ŷ (target minus the network's output) against x, under the fit."
 
 
@@ -31,9 +30,8 @@ class FitView(QWidget):
         self.plot = plot_widget(left="y", bottom="x")
         item = self.plot.getPlotItem()
         add_legend(item)
-        self.train_points = pg.ScatterPlotItem(size=7, pen=TRAIN_EDGE, brush=pg.mkBrush(TRAIN), name="train")
-        self.val_points = pg.ScatterPlotItem(size=9, symbol="d", pen=VAL_EDGE, brush=pg.mkBrush(VALIDATION),
-                                             name="validation")
+        self.train_points = training_points(brush=pg.mkBrush(TRAIN), name="train")
+        self.val_points = validation_points(brush=pg.mkBrush(VALIDATION), name="validation")
         self.curve = pg.PlotDataItem(pen=CURVE_PEN, name="network")
         for part in (self.train_points, self.val_points, self.curve):
             item.addItem(part)
@@ -41,8 +39,8 @@ class FitView(QWidget):
         residuals = self.residual_plot.getPlotItem()
         residuals.setXLink(item)
         residuals.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(INK, style=Qt.PenStyle.DashLine)))
-        self.train_residuals = pg.ScatterPlotItem(size=6, pen=TRAIN_EDGE, brush=pg.mkBrush(TRAIN))
-        self.val_residuals = pg.ScatterPlotItem(size=8, symbol="d", pen=VAL_EDGE, brush=pg.mkBrush(VALIDATION))
+        self.train_residuals = training_points(brush=pg.mkBrush(TRAIN))
+        self.val_residuals = validation_points(brush=pg.mkBrush(VALIDATION))
         residuals.addItem(self.train_residuals)
         residuals.addItem(self.val_residuals)
         self.residual_plot.setVisible(False)

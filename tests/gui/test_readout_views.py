@@ -215,3 +215,22 @@ def test_the_views_follow_live_snapshots_while_training(qtbot, project_windows, 
     qtbot.waitUntil(lambda: any(r is snap for r in shown for snap in live), timeout=WAIT)
     ui.panel.run_actions["pause"].trigger()
     qtbot.waitUntil(lambda: window.document.run_state is RunState.PAUSED, timeout=WAIT)
+
+
+def test_every_view_of_data_points_draws_training_discs_and_validation_diamonds(qtbot, project_windows):
+    """The Data preview, the decision boundary and the fit plot mark the two splits alike (gui/markers.py); the
+    preview's points are exactly the loaded data."""
+    window = project_windows(make_project())
+    panel, boundary = window.training.dataset_panel, window.training.boundary
+    train, val = window.document.session.data()
+    scatters = [item for item in panel.preview.getPlotItem().items if item is not panel.picked
+                and hasattr(item, "data") and hasattr(item, "getData")]
+    shown = {item.opts["symbol"]: item for item in scatters}
+    assert set(shown) == {"o", "d"}
+    for symbol, data in (("o", train), ("d", val)):
+        x, y = shown[symbol].getData()
+        np.testing.assert_array_equal(np.c_[x, y], np.c_[scatter_coordinates(data)[:2]])
+    for symbol, item in (("o", boundary.points), ("d", boundary.test_points)):
+        assert item.opts["symbol"] == symbol and item.opts["pen"] == shown[symbol].opts["pen"]
+    fit = window.training.fit
+    assert (fit.train_points.opts["symbol"], fit.val_points.opts["symbol"]) == ("o", "d")
