@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QListView, QMainWindow, QScrollArea, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QListView,
+    QMainWindow,
+    QScrollArea,
+    QStyle,
+    QTabBar,
+    QWidget,
+)
 
 Area = Qt.DockWidgetArea
 LAYOUT_VERSION = 1  # saveState's version: an arrangement saved by a build with other docks is not restored
@@ -52,15 +61,16 @@ WORKSPACES = (
     Workspace("build", "Build", "Ctrl+1", "Build the network: the palette and the inspector beside the canvas",
               (Place("palette", LEFT), Place("inspector", RIGHT))),
     # the settings in a column of tabs (the training form alone fills a laptop's column); under the canvas the
-    # loss and the boundary side by side, the first things to watch, the gradients, the surface and the weight images
-    # (for image data, where no boundary can be drawn) behind them
+    # loss and the boundary side by side, the first things to watch; behind the loss the gradients and the runs
+    # (whose curves it overlays), behind the boundary the surface, the weight images (for image data, where no
+    # boundary can be drawn) and the confusion matrix: four tabs a side keep each title readable at 1280 px
     Workspace("train", "Train", "Ctrl+2",
               "Train it: the training and data settings, the loss and its timeline, the gradients, the decision "
               "boundary and the runs",
               (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
                Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
                Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"),
-               Place("runs", tab_with="surface"), Place("weight_images", tab_with="runs"),
+               Place("runs", tab_with="gradients"), Place("weight_images", tab_with="surface"),
                Place("confusion", tab_with="weight_images"))),
     # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
@@ -186,9 +196,14 @@ class Workspaces(QObject):
         The canvas has the rest."""
         window, docks = self.window, self.docks
         need: dict[str, QSize] = {}
+        groups: dict[str, list[str]] = {}
         for place in space.places:
             head = self._tabbed_with(space, place.dock)
             need[head] = need.get(head, QSize(0, 0)).expandedTo(needed_size(docks[place.dock]))
+            groups.setdefault(head, []).append(docks[place.dock].windowTitle())
+        window.layout().activate()  # the tab bars of the groups just tabified
+        for head, titles in groups.items():
+            need[head].setWidth(max(need[head].width(), self._tabs_width(titles)))
         area = {name: window.dockWidgetArea(docks[name]) for name in need}
         for side in (LEFT, RIGHT):
             names = [n for n in need if area[n] == side]
@@ -205,6 +220,14 @@ class Workspaces(QObject):
             height = max(max(need[n].height() for n in row), int(window.height() * BOTTOM_SHARE))
             window.resizeDocks([docks[row[0]]], [height], Qt.Orientation.Vertical)
             window.resizeDocks([docks[n] for n in row], [need[n].width() for n in row], Qt.Orientation.Horizontal)
+
+    def _tabs_width(self, titles: list[str]) -> int:
+        """What the tab bar of the docks titled `titles` needs to show each title whole (0 for a single dock):
+        "R…" for Runs reads as nothing."""
+        for bar in self.window.findChildren(QTabBar):
+            if len(titles) > 1 and sorted(bar.tabText(i) for i in range(bar.count())) == sorted(titles):
+                return sum(bar.tabSizeHint(i).width() for i in range(bar.count()))
+        return 0
 
     @staticmethod
     def _tabbed_with(space: Workspace, name: str) -> str:

@@ -8,7 +8,7 @@ from conftest import destroy
 from plotcheck import legend_clear_of_data
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar
 
 from engine import WeightRef
 from engine.studio import RunState
@@ -63,6 +63,13 @@ def legends_over_data(window, name: str) -> list[str]:
     return problems
 
 
+def elided_tabs(window) -> list[str]:
+    """The dock tabs whose title is cut short ("R…" for Runs): narrower than the tab bar would make them."""
+    return [f"{bar.tabText(i)!r}: {bar.tabRect(i).width()} < {bar.tabSizeHint(i).width()} px"
+            for bar in window.findChildren(QTabBar) if bar.isVisible()
+            for i in range(bar.count()) if bar.tabRect(i).width() < bar.tabSizeHint(i).width()]
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
 def test_every_dock_of_every_workspace_has_the_room_its_content_needs(qtbot, window, size):
     """Room for every dock's content, and no plot's legend over its data, with data in every plot: a trained
@@ -84,6 +91,7 @@ def test_every_dock_of_every_workspace_has_the_room_its_content_needs(qtbot, win
         assert window.size().toTuple() == size, f"{space.title}'s docks need a larger window than {size}"
         problems = [p for name in sorted(space.docks) for p in short_of_room(window, name)]
         problems += [p for name in sorted(space.docks) for p in legends_over_data(window, name)]
+        problems += elided_tabs(window)
         assert not problems, f"{space.title} at {size}: {problems}"
 
 
