@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 Area = Qt.DockWidgetArea
-LAYOUT_VERSION = 1  # saveState's version: an arrangement saved by a build with other docks is not restored
+# saveState's version: an arrangement saved by a build with other docks is not restored (2: the confusion matrix)
+LAYOUT_VERSION = 2
 BOTTOM_SHARE = 0.36  # of the window's height for the bottom row of plots, when their content asks for less
 
 
@@ -61,17 +62,17 @@ WORKSPACES = (
     Workspace("build", "Build", "Ctrl+1", "Build the network: the palette and the inspector beside the canvas",
               (Place("palette", LEFT), Place("inspector", RIGHT))),
     # the settings in a column of tabs (the training form alone fills a laptop's column); under the canvas the
-    # loss and the boundary side by side, the first things to watch; behind the loss the gradients and the runs
-    # (whose curves it overlays), behind the boundary the surface, the weight images (for image data, where no
-    # boundary can be drawn) and the confusion matrix: four tabs a side keep each title readable at 1280 px
+    # loss and the boundary side by side, the first things to watch; behind the loss and accuracy the gradients,
+    # the runs (whose curves it overlays) and the confusion matrix, behind the boundary the surface and the weight
+    # images (for image data, where no boundary can be drawn)
     Workspace("train", "Train", "Ctrl+2",
               "Train it: the training and data settings, the loss and its timeline, the gradients, the decision "
               "boundary and the runs",
               (Place("training", RIGHT), Place("loss", BOTTOM), Place("boundary", beside="loss"),
                Place("dataset", tab_with="training"), Place("edge_colours", tab_with="dataset"),
                Place("gradients", tab_with="loss"), Place("surface", tab_with="boundary"),
-               Place("runs", tab_with="gradients"), Place("weight_images", tab_with="surface"),
-               Place("confusion", tab_with="weight_images"))),
+               Place("runs", tab_with="gradients"), Place("confusion", tab_with="runs"),
+               Place("weight_images", tab_with="surface"))),
     # the chain rule gets the column's height, the loss surface the least it needs under it
     Workspace("explain", "Explain", "Ctrl+3", "Explain a gradient: the chain rule and the watched weights",
               (Place("explorer", RIGHT), Place("surface", under="explorer"), Place("gradients", BOTTOM))),

@@ -95,12 +95,12 @@ class TrainingFeature:
             DockSpec(self.loss_box, "Loss", Area.BottomDockWidgetArea, "loss"),
             DockSpec(self.gradients, "Gradients", Area.BottomDockWidgetArea, "gradients"),
             DockSpec(self.plane, BOUNDARY_TITLE, Area.BottomDockWidgetArea, "boundary"),
-            # beside the boundary, which has a tab bar anyway (Loss surface): one under Gradients would make the
-            # bottom docks, and the window's minimum height, taller
-            DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="boundary"),
+            # tabs behind the loss, whose curves the runs overlay and whose accuracy the confusion matrix breaks
+            # down (the workspaces place them so too); a dock of their own would make the window's minimum taller
+            DockSpec(self.runs, "Runs", Area.BottomDockWidgetArea, "runs", tab_with="loss"),
             DockSpec(self.weight_images, "Weight images", Area.BottomDockWidgetArea, "weight_images",
                      tab_with="boundary"),
-            DockSpec(self.confusion, "Confusion matrix", Area.BottomDockWidgetArea, "confusion", tab_with="boundary"),
+            DockSpec(self.confusion, "Confusion matrix", Area.BottomDockWidgetArea, "confusion", tab_with="loss"),
         ]
 
     @property
