@@ -296,7 +296,7 @@ def cmd_surface(args: argparse.Namespace) -> int:
     refs = [parse_ref(net, text) for text in args.weights]
     n = min(args.samples or train.n_samples, train.n_samples)
     x, y = train.X[:n], train.y[:n]
-    s = loss_surface(net, x, y, project.settings.loss, refs, args.points, args.span)
+    s = loss_surface(net, x, y, project.settings.loss, refs, args.points, args.span, project.settings.penalty)
     arrays = {"loss": s.loss, "center": np.array(s.center), "center_loss": np.array(s.center_loss),
               "names": np.array(s.names), **{f"axis{k}": axis for k, axis in enumerate(s.axes)}}
     if len(refs) == 1:  # one weight: also the slice along its own gradient step, w − t·lr·dL/dw

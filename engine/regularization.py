@@ -62,6 +62,13 @@ class Penalty:
         w64 = np.asarray(w, np.float64).ravel()
         return self.rate * float(np.abs(w64).sum()) if self.kind == "l1" else self.rate / 2 * float(w64 @ w64)
 
+    def each(self, w: np.ndarray) -> np.ndarray:
+        """The penalty of each weight of `w` on its own (float64, `w`'s shape): `value` is their sum."""
+        w64 = np.asarray(w, np.float64)
+        if not self.active:
+            return np.zeros_like(w64)
+        return self.rate * np.abs(w64) if self.kind == "l1" else self.rate / 2 * w64 * w64
+
     def gradient(self, w: float) -> float:
         """d(penalty)/dw for one weight."""
         g = np.zeros(1)
@@ -112,6 +119,13 @@ class Regularizer:
             total += penalty.value(w)
             penalty.add_gradient(w, c.grad[part])
         return total
+
+    def value_at(self, c: Compiled, default: Penalty, flat: np.ndarray) -> float:
+        """The penalty of the weights `flat`, a buffer laid out as `c.value`: the loss surface's points away from
+        the current weights."""
+        if c is not self._plan or default is not self._default:
+            self._prepare(c, default)
+        return sum((penalty.value(flat[part]) for penalty, part in self._parts), 0.0)
 
     def _prepare(self, c: Compiled, default: Penalty) -> None:
         self._plan, self._default = c, default

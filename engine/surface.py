@@ -2,6 +2,8 @@
 
 A learner sees why training goes where it goes: the valley the two weights roll down, and, along the step
 w − t·α·∇L, whether the learning rate α overshoots the valley's floor (t = 1 past the minimum) or creeps towards it.
+Under an L1/L2 penalty L is what training minimises, the data loss plus the penalty (engine.regularization), so
+the valley shown is the one the run rolls down.
 
 Every grid point is a whole network pass, so a 64 × 64 grid is 4,096 passes; a Python loop over them would take
 minutes on a digit-sized network. The points are evaluated together instead: the weights at point g are
@@ -27,6 +29,7 @@ from .graph.model import Network
 from .graph.validate import validate
 from .losses import Loss, encode_targets, get_loss
 from .refs import ParamKey, ParamRef
+from .regularization import NO_PENALTY, Penalty, Regularizer, effective
 
 CHUNK_BYTES = 64 * 2**20  # the largest stack of one layer's values over grid points held at once
 SPARSE_ENTRIES = 8  # a direction touching at most this many entries of a parameter is applied entry by entry
@@ -49,7 +52,8 @@ class Surface:
     axes: tuple[np.ndarray, ...]
     loss: np.ndarray
     center: tuple[float, ...]  # the weights' current values
-    center_loss: float  # the loss there
+    center_loss: float  # the loss there (the penalty included)
+    penalty: float = 0.0  # the L1/L2 penalty at the current weights, part of every `loss` value
 
 
 @dataclass(frozen=True)
@@ -199,9 +203,10 @@ def _batch(network: Network, x: np.ndarray, y: np.ndarray, loss: str) -> _Batch:
 
 
 def loss_surface(network: Network, x: np.ndarray, y: np.ndarray, loss: str, refs: Sequence[ParamRef],
-                 points: int = DEFAULT_POINTS, span: float | None = None) -> Surface:
+                 points: int = DEFAULT_POINTS, span: float | None = None, penalty: Penalty = NO_PENALTY) -> Surface:
     """The loss on (x, y) over a `points`-wide grid of one or two weights (or biases) around their current values,
-    ± `span` (default: `default_span` of each), every other weight as it is."""
+    ± `span` (default: `default_span` of each), every other weight as it is; plus the L1/L2 penalty (`penalty` the
+    network's, a connection's own where it has one) at each point."""
     if not 1 <= len(refs) <= 2:
         raise GraphError(f"a loss surface is over one or two weights, not {len(refs)}")
     if len(set(refs)) != len(refs):
@@ -218,19 +223,29 @@ def loss_surface(network: Network, x: np.ndarray, y: np.ndarray, loss: str, refs
     for k, ref in enumerate(refs):
         directions[k, c.flat_index(ref)] = 1.0
     grid = np.stack([o.ravel() for o in np.meshgrid(*offsets, indexing="ij")], axis=-1)
-    values = b.losses(np.vstack([grid, np.zeros(len(refs))]), directions)
+    coords = np.vstack([grid, np.zeros(len(refs))])
+    values = b.losses(coords, directions)
+    # the penalty of every weight but the moved ones is the same at every point: only theirs changes
+    here = Regularizer().value_at(c, penalty, c.value)
+    values += here
+    for k, ref in enumerate(refs):
+        own = effective(network, ref, penalty)
+        values += own.each(center[k] + coords[:, k]) - own.each(np.array(center[k]))
     return Surface(tuple(refs), tuple(network.ref_name(r) for r in refs),
                    tuple(w + o for w, o in zip(center, offsets, strict=True)),
-                   values[:-1].reshape((points,) * len(refs)), center, float(values[-1]))
+                   values[:-1].reshape((points,) * len(refs)), center, float(values[-1]), here)
 
 
 def gradient_slice(network: Network, x: np.ndarray, y: np.ndarray, loss: str, lr: float,
-                   t: np.ndarray | None = None, refs: Sequence[ParamRef] | None = None) -> GradientSlice:
+                   t: np.ndarray | None = None, refs: Sequence[ParamRef] | None = None,
+                   penalty: Penalty = NO_PENALTY) -> GradientSlice:
     """L(w − t·lr·∇L) on (x, y) for each t (default −1 … 3), ∇L on that batch, moving only `refs` (default: every
-    trainable weight and bias)."""
+    trainable weight and bias); L and ∇L include the L1/L2 penalty (`penalty` the network's), as training's do."""
     b = _batch(network, x, y, loss)
     c = b.c
     c.backward(b.base, b.t, b.lossfn)
+    regularizer = Regularizer()
+    regularizer.add_gradient(c, penalty)
     grad = c.grad.copy()
     if refs is not None:
         keep = np.zeros_like(grad)
@@ -242,4 +257,5 @@ def gradient_slice(network: Network, x: np.ndarray, y: np.ndarray, loss: str, lr
         grad *= c.trainable
     ts = np.linspace(-1.0, 3.0, 81) if t is None else np.asarray(t, np.float64)
     values = b.losses(ts[:, None], -lr * grad[None, :])
+    values += [regularizer.value_at(c, penalty, c.value - (s * lr) * grad) for s in ts]
     return GradientSlice(ts, values, lr, float(grad @ grad))

@@ -141,15 +141,15 @@ class SurfaceFeature(QObject):
         try:
             trainer = document.trainer()  # compiles the plan here: the worker only copies it
             x, t = trainer.last_batch()
-            loss, lr = trainer.settings.loss, trainer.lr
+            loss, lr, penalty = trainer.settings.loss, trainer.lr, trainer.settings.penalty
         except BackpropError as exc:
             self._failed(exc)
             return
 
         def job() -> tuple[Surface, GradientSlice | None, float]:
             start = time.perf_counter()
-            surface = loss_surface(network, x, t, loss, refs, points=POINTS)
-            gradient = None if len(refs) == 2 else gradient_slice(network, x, t, loss, lr)
+            surface = loss_surface(network, x, t, loss, refs, points=POINTS, penalty=penalty)
+            gradient = None if len(refs) == 2 else gradient_slice(network, x, t, loss, lr, penalty=penalty)
             return surface, gradient, time.perf_counter() - start
 
         self.worker.submit(job, lambda result: self._show(refs, len(x), *result), self._failed)
@@ -162,7 +162,8 @@ class SurfaceFeature(QObject):
         panel = self.panel
         self.seconds = seconds
         grid = f"{POINTS} × {POINTS} grid" if len(refs) == 2 else f"{POINTS} points"
-        caption = (f"L = {surface.center_loss:.4g} at the current point; {grid} on the last batch "
+        with_penalty = f" (data loss + L1/L2 penalty {surface.penalty:.4g})" if surface.penalty else ""
+        caption = (f"L = {surface.center_loss:.4g}{with_penalty} at the current point; {grid} on the last batch "
                    f"({samples} samples), every other weight fixed; computed in {seconds * 1000:.0f} ms.")
         if gradient is None:
             path = self._path(refs)

@@ -132,3 +132,58 @@ def test_data_that_no_longer_fits_the_input_layer_is_named_not_a_numpy_error(alo
             loss_surface(net, x, y, "cross_entropy", [WeightRef(conn.id, 0, 0)])
         else:
             gradient_slice(net, x, y, "cross_entropy", 0.5)
+
+
+def penalised_net():
+    """The trained net under L2 everywhere, its first connection under L1 of its own."""
+    from engine.regularization import Penalty
+
+    net, trainer = trained_net()
+    first = next(iter(net.connections.values()))
+    net.set_penalty(first.id, Penalty("l1", 0.05))
+    return net, trainer, Penalty("l2", 0.1), first
+
+
+def objective_by_hand(net, x, y, network_penalty, values: dict) -> float:
+    """Data loss plus every weight's penalty, with `values` set by hand: what training minimises."""
+    penalty = 0.0
+    for conn in net.connections.values():
+        w = conn.weight.value.astype(np.float64)
+        for ref, value in values.items():
+            if isinstance(ref, WeightRef) and ref.conn == conn.id:
+                w[ref.i, ref.j] = value
+        own = network_penalty if conn.penalty is None else conn.penalty
+        penalty += own.rate * (np.abs(w).sum() if own.kind == "l1" else (w * w).sum() / 2)
+    return loss_by_hand(net, x, y, "cross_entropy", values) + penalty
+
+
+def test_under_a_penalty_every_grid_point_is_data_loss_plus_penalty_of_those_weights():
+    net, trainer, l2, first = penalised_net()
+    x, y = trainer.x, trainer.t.argmax(axis=1)
+    second = list(net.connections.values())[1]
+    refs = [WeightRef(first.id, 0, 1), WeightRef(second.id, 2, 0)]  # one under L1 (its own), one under L2
+    s = loss_surface(net, x, y, "cross_entropy", refs, points=5, span=0.8, penalty=l2)
+    assert s.penalty > 0
+    for index in np.ndindex(s.loss.shape):
+        values = {ref: s.axes[k][index[k]] for k, ref in enumerate(refs)}
+        assert s.loss[index] == pytest.approx(objective_by_hand(net, x, y, l2, values), rel=1e-12)
+    assert s.center_loss == pytest.approx(objective_by_hand(net, x, y, l2, {}), rel=1e-12)
+    # a bias is never penalised: its axis changes the data loss only
+    bias = BiasRef(net.output_layer.id, 1)
+    sb = loss_surface(net, x, y, "cross_entropy", [bias], points=3, span=0.5, penalty=l2)
+    assert sb.loss[0] == pytest.approx(objective_by_hand(net, x, y, l2, {bias: sb.axes[0][0]}), rel=1e-12)
+
+
+def test_under_a_penalty_the_gradient_slice_descends_the_penalised_objective_as_training_does():
+    net, trainer, l2, _ = penalised_net()
+    x, y = trainer.x, trainer.t.argmax(axis=1)
+    lr, h = 0.3, 1e-5
+    sl = gradient_slice(net, x, y, "cross_entropy", lr, t=np.array([-h, 0.0, h, 1.0]), penalty=l2)
+    assert sl.loss[1] == pytest.approx(objective_by_hand(net, x, y, l2, {}), rel=1e-12)
+    slope = (sl.loss[2] - sl.loss[0]) / (2 * h)
+    assert slope == pytest.approx(-lr * sl.grad_norm2, rel=1e-5)  # ∇ of the same objective the values follow
+    # t = 1 is the step a plain-SGD trainer under these penalties takes on this batch
+    stepper = Trainer(net, x, y, TrainSettings(loss="cross_entropy", optimizer="sgd", optimizer_params={"lr": lr},
+                                               batch_size=len(x), penalty=l2))  # one batch: all of x
+    stepper.step()
+    assert sl.loss[3] == pytest.approx(objective_by_hand(net, x, y, l2, {}), rel=1e-10)

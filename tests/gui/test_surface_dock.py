@@ -239,3 +239,26 @@ def test_the_surface_is_computed_off_the_gui_thread_and_a_stale_one_is_dropped(q
     assert panel.pages.currentWidget() is panel.line_page  # the one-weight answer, not the stale two-weight grid
     xs, _ = panel.along_curve.getData()
     np.testing.assert_array_equal(xs, engine_surface(window, [first]).axes[0])
+
+
+def test_under_a_penalty_the_dock_shows_the_objective_training_minimises(qtbot, window, canvas):
+    """The Training panel's L2 reaches the surface: the picture is the engine's data loss + penalty grid, and the
+    caption says the penalty is in it."""
+    from engine.regularization import Penalty
+
+    refs = two_weights(window)
+    select(canvas, *refs)
+    menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
+    data_only = engine_surface(window, refs)
+    window.training.panel.penalty.edited.emit(Penalty("l2", 0.5))  # as the panel's editor does
+    assert window.project.settings.penalty == Penalty("l2", 0.5)
+    window.surface.compute()
+    settled(qtbot, window)
+    trainer = window.document.trainer()
+    x, t = trainer.last_batch()
+    expected = loss_surface(window.network, x, t, trainer.settings.loss, refs, points=POINTS,
+                            penalty=Penalty("l2", 0.5))
+    np.testing.assert_array_equal(window.surface.panel.image.image, expected.loss)
+    assert np.all(expected.loss > data_only.loss)  # every point pays the penalty of the weights
+    assert f"penalty {expected.penalty:.4g}" in window.surface.panel.caption.text()
