@@ -202,7 +202,8 @@ class Workspaces(QObject):
             head = self._tabbed_with(space, place.dock)
             need[head] = need.get(head, QSize(0, 0)).expandedTo(needed_size(docks[place.dock]))
             groups.setdefault(head, []).append(docks[place.dock].windowTitle())
-        window.layout().activate()  # the tab bars of the groups just tabified
+        if (layout := window.layout()) is not None:
+            layout.activate()  # the tab bars of the groups just tabified
         for head, titles in groups.items():
             need[head].setWidth(max(need[head].width(), self._tabs_width(titles)))
         area = {name: window.dockWidgetArea(docks[name]) for name in need}
