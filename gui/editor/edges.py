@@ -127,30 +127,39 @@ class EdgeArrays:
 
 
 def build_edges(network: Network, anchors: dict[int, tuple[np.ndarray, np.ndarray]]) -> EdgeArrays:
-    """Edges of every connection; `anchors[layer id]` gives the (out, in) points of its neurons."""
-    parts: list[tuple] = []
+    """Edges of every connection; `anchors[layer id]` gives the (out, in) points of its neurons.
+
+    The arrays are allocated once at their final size and each connection writes its rows in place: on a
+    1M-weight network a fresh page costs more than the arithmetic (stacking per connection and concatenating
+    touched three times the memory, and the first build took 575 ms against 53 ms for a repeat)."""
+    connections = list(network.connections.values())
+    counts = [c.weight.mask.size if c.dense else int(np.count_nonzero(c.weight.mask)) for c in connections]
+    n = sum(counts)
+    if not n:
+        return EdgeArrays.empty()
+    conn, i, j = (np.empty(n, np.int64) for _ in range(3))
+    cut = np.zeros(n, bool)
+    lines = np.empty((n, 4), np.float64)
     slices: dict[int, slice] = {}
     shapes: dict[int, tuple[int, int]] = {}
     start = 0
-    for c in network.connections.values():
+    for c, count in zip(connections, counts, strict=True):
         mask = c.weight.mask
         ns, nd = mask.shape
+        sl = slice(start, start + count)
         if c.dense:
-            i, j = np.divmod(np.arange(ns * nd), nd)
-            cut = ~mask.ravel()
+            i[sl].reshape(ns, nd)[...] = np.arange(ns)[:, None]
+            j[sl].reshape(ns, nd)[...] = np.arange(nd)
+            np.logical_not(mask.ravel(), out=cut[sl])
         else:
-            i, j = np.nonzero(mask)
-            cut = np.zeros(len(i), bool)
-        src_out, dst_in = anchors[c.source][0], anchors[c.target][1]
-        lines = np.column_stack([src_out[i], dst_in[j]])
-        parts.append((np.full(len(i), c.id), i, j, cut, lines))
-        slices[c.id] = slice(start, start + len(i))
+            i[sl], j[sl] = np.nonzero(mask)
+        conn[sl] = c.id
+        np.take(anchors[c.source][0], i[sl], axis=0, out=lines[sl, :2])
+        np.take(anchors[c.target][1], j[sl], axis=0, out=lines[sl, 2:])
+        slices[c.id] = sl
         shapes[c.id] = (ns, nd)
-        start += len(i)
-    if not parts:
-        return EdgeArrays.empty()
-    conn, i, j, cut, lines = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-    return EdgeArrays(conn, i, j, cut, np.ascontiguousarray(lines, np.float64), slices, shapes)
+        start += count
+    return EdgeArrays(conn, i, j, cut, lines, slices, shapes)
 
 
 def colour_units(values: np.ndarray, shown: np.ndarray, slices: dict[int, slice], mode: str,
