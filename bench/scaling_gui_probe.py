@@ -7,8 +7,8 @@ replaces a small project with the big one (as File ▸ Open does, from a project
 `scaling_bench.py`'s load column), trains for a while (every live view on, the edges recoloured by each snapshot),
 pauses, and the explorer explains a weight of the last connection, then a first-layer weight (10⁶ paths with the
 default sizes); then both again with the Loss surface dock closed (its grid, computed off the GUI thread like the
-explanation, follows every selection while it is on screen). Prints the longest gap, the p99 and the number of
-gaps over 100 ms, per phase.
+explanation, follows every selection while it is on screen); then saves the project and opens the file again as
+File ▸ Open does. Prints the longest gap, the p99 and the number of gaps over 100 ms, per phase.
 """
 
 from __future__ import annotations
@@ -114,6 +114,16 @@ def main() -> None:
                 shown = window.explorer.panel.explanation
                 explained.append(f"{label}{surface}: "
                                  f"{'nothing shown' if shown is None else f'{shown.paths.count:,} paths'}")
+        ticks.phase("save the big project (File ▸ Save, on the GUI thread)")
+        saved = folder / "big.bps.json"
+        window.files.save_to(saved)
+        run.idle(0.5)
+        ticks.phase("open it again (File ▸ Open: read on a worker)")
+        window.mark_saved()
+        window.files.open_path(saved, asked=True)
+        run.wait(lambda: not window.files.reader.busy, 120)
+        run.idle(1.0)
+        print(f"project file: {saved.stat().st_size / 2**20:.1f} MB")
         ticks.phase("idle")
         run.idle(0.5)
         ticks.timer.stop()

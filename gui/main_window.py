@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle, QWidget
 
 from engine import Network
+from engine.datasets import Dataset
 from engine.project import Project, new_project, opening_selection
 from engine.studio import Document, RunState, Selection, Status
 
@@ -291,13 +292,14 @@ class MainWindow(QMainWindow):
                           "rule behind every gradient.</p>")
 
     # ------------------------------------------------------------------ the project
-    def set_project(self, project: Project, title: str | None = None) -> None:
+    def set_project(self, project: Project, title: str | None = None,
+                    loaded: tuple[Dataset, Dataset] | None = None) -> None:
         """Show `project` (New, Open, an example): any run ends, the undo history starts over, the document
-        changes and every view follows it."""
+        changes and every view follows it. `loaded`: its data, when the caller has read it already."""
         self.training.shutdown()
         self._arrange_if_overlapping(project.network)
         self.undo_stack.clear()
-        self.document.replace(project, title)
+        self.document.replace(project, title, loaded)
         opening = Selection(*opening_selection(project.network, project.ui))
         if opening.count:  # the project opens with something explained (the notes' two-path example)
             self.document.select(opening)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import replace as replaced
 from typing import Any
 
+from ..datasets import Dataset
 from ..errors import BackpropError, TrainingError
 from ..graph.events import LayerMoved, NetworkEvent
 from ..graph.model import Network
@@ -92,8 +93,11 @@ class Document:
             return self._project.path.name
         return self._title or "Untitled"
 
-    def replace(self, project: Project, title: str | None = None) -> None:
-        """Show another project. The caller makes sure no run is in progress (a run must be shut down first)."""
+    def replace(self, project: Project, title: str | None = None,
+                loaded: tuple[Dataset, Dataset] | None = None) -> None:
+        """Show another project. The caller makes sure no run is in progress (a run must be shut down first).
+        `loaded`: the project's (training, validation) data, read already (a large file is read off the GUI
+        thread, its data with it); else the data is read here."""
         if self._run_state is RunState.RUNNING:
             raise TrainingError("stop training before replacing the project")
         self.view_live()
@@ -103,6 +107,8 @@ class Document:
         self._watched = tuple(project.history.watched)
         self.recorder.clear()
         self.session = Session(project, self.recorder)
+        if loaded is not None:
+            self.session.adopt(*loaded)
         self._run = self._parent = None
         self._selection = Selection()
         self._snapshot = None

@@ -310,3 +310,84 @@ def test_a_recent_files_setting_that_is_not_a_list_of_paths_is_ignored(window, s
     assert window.files.recent_files() == []
     settings.setValue("recent_files", ["/a.bps", 3])
     assert window.files.recent_files() == ["/a.bps"]
+
+
+class HeldRead:
+    """`read_project` on the worker thread, held until the test lets it go: the window meanwhile keeps turning."""
+
+    def __init__(self, monkeypatch):
+        import threading
+
+        from gui import files
+
+        self.go, self.threads, self.loads = threading.Event(), [], []
+        real, load = files.read_project, DataSpec.load
+
+        def held(path):
+            self.threads.append(threading.current_thread())
+            self.go.wait(10.0)
+            return real(path)
+
+        def counted(spec, *args, **kwargs):
+            self.loads.append(threading.current_thread())
+            return load(spec, *args, **kwargs)
+
+        monkeypatch.setattr(files, "read_project", held)
+        monkeypatch.setattr(files, "READ_AT_ONCE", 0)  # every file counts as large
+        monkeypatch.setattr(DataSpec, "load", counted)
+
+
+def test_a_large_file_is_read_off_the_gui_thread_behind_a_progress_dialog(qtbot, window, tmp_path, monkeypatch):
+    import threading
+
+    project = new_project()
+    project.network.layers[next(iter(project.network.layers))].name = "far"  # something to recognise it by
+    path = tmp_path / f"large{SUFFIX}"
+    save_project(project, path)
+    held = HeldRead(monkeypatch)
+    before = window.project
+    assert window.files.open_path(path)
+    qtbot.waitUntil(lambda: bool(held.threads), timeout=5000)
+    assert held.threads[0] is not threading.main_thread()
+    progress = window.files.progress
+    assert progress is not None and progress.isVisible() and "large" in progress.labelText()
+    ticks: list[int] = []
+    qtbot.waitUntil(lambda: ticks.append(1) or len(ticks) > 5, timeout=5000)  # the event loop turns meanwhile
+    assert window.project is before  # nothing replaced until the file is read
+    held.go.set()
+    qtbot.waitUntil(lambda: not window.files.reader.busy, timeout=10_000)
+    assert window.project.path == path and "far" in {layer.name for layer in window.network.layers.values()}
+    assert window.files.progress is None and not progress.isVisible()
+    assert window.files.recent_files() == [str(path.resolve())]
+    assert held.loads and all(t is not threading.main_thread() for t in held.loads)  # the data read there too
+
+
+def test_cancelling_a_large_open_keeps_the_project_and_drops_what_was_read(qtbot, window, tmp_path, monkeypatch):
+    path = tmp_path / f"large{SUFFIX}"
+    save_project(new_project(), path)
+    held = HeldRead(monkeypatch)
+    before = window.project
+    assert window.files.open_path(path)
+    qtbot.waitUntil(lambda: bool(held.threads), timeout=5000)
+    from PySide6.QtWidgets import QPushButton
+
+    cancel, = window.files.progress.findChildren(QPushButton)
+    cancel.click()  # as the user does (QProgressDialog.cancel() alone says nothing)
+    held.go.set()
+    qtbot.wait(200)
+    assert window.project is before and window.files.recent_files() == []
+    assert not window.files.reader.busy and window.files.progress is None
+
+
+def test_a_large_file_that_cannot_be_read_is_explained_and_the_project_kept(qtbot, window, dialogs, tmp_path,
+                                                                            monkeypatch):
+    path = tmp_path / f"broken{SUFFIX}"
+    path.write_text("{not json")
+    HeldRead(monkeypatch).go.set()
+    dialogs.answer("critical", Button.Ok)
+    before = window.project
+    assert window.files.open_path(path)
+    qtbot.waitUntil(lambda: bool(dialogs.asked), timeout=10_000)
+    (title, text), = dialogs.asked
+    assert title == "Cannot open the project" and "not valid JSON" in text
+    assert window.project is before and window.files.progress is None
