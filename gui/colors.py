@@ -108,3 +108,20 @@ def log_scale(magnitudes: np.ndarray, floor: float = 1e-12) -> tuple[np.ndarray,
 def to_bins(unit: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     """Bin indices 0..n_bins-1 for values in 0..1."""
     return np.clip((unit * n_bins).astype(np.int64), 0, n_bins - 1)
+
+
+# How a data point looks wherever data is drawn (the decision boundary, the fit plot, the Data preview), so the two
+# splits read alike in every view: a training point is a filled disc with a white edge (it stays visible on a region
+# of its own colour), a validation point a slightly larger filled diamond with a dark edge.
+TRAIN_EDGE = pg.mkPen("w", width=1.5)
+VALIDATION_EDGE = pg.mkPen(INK, width=1.5)
+
+
+def training_points(**options) -> pg.ScatterPlotItem:
+    """A scatter of training points; `options` as ScatterPlotItem's (data, brush, name)."""
+    return pg.ScatterPlotItem(size=7, symbol="o", pen=TRAIN_EDGE, **options)
+
+
+def validation_points(**options) -> pg.ScatterPlotItem:
+    """A scatter of validation points; `options` as ScatterPlotItem's (data, brush, name)."""
+    return pg.ScatterPlotItem(size=9, symbol="d", pen=VALIDATION_EDGE, **options)

@@ -40,10 +40,9 @@ from engine import BackpropError
 from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
 from engine.project import DataSpec, Project
 from engine.studio import Document, LoadedData, RunState, SampleSelection
-from gui.colors import INK, TRAIN, class_colors, error_color
+from gui.colors import INK, TRAIN, class_colors, error_color, training_points, validation_points
 from gui.commands import ModelCommand
 from gui.follow import follow
-from gui.markers import training_points, validation_points
 
 from .input_features import FeatureToggles
 

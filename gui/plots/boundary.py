@@ -28,8 +28,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.metrics import predicted_class
-from gui.colors import INK, class_colors, signed_colormap
-from gui.markers import training_points, validation_points
+from gui.colors import INK, class_colors, signed_colormap, training_points, validation_points
 
 from .style import plot_widget, side_by_side
 

@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from engine.studio import Readouts
-from gui.colors import INK, TRAIN, VALIDATION
-from gui.markers import training_points, validation_points
+from gui.colors import INK, TRAIN, VALIDATION, training_points, validation_points
 
 from .style import add_legend, plot_widget
 

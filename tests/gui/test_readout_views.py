@@ -218,7 +218,7 @@ def test_the_views_follow_live_snapshots_while_training(qtbot, project_windows, 
 
 
 def test_every_view_of_data_points_draws_training_discs_and_validation_diamonds(qtbot, project_windows):
-    """The Data preview, the decision boundary and the fit plot mark the two splits alike (gui/markers.py); the
+    """The Data preview, the decision boundary and the fit plot mark the two splits alike (gui/colors.py); the
     preview's points are exactly the loaded data."""
     window = project_windows(make_project())
     panel, boundary = window.training.dataset_panel, window.training.boundary
