@@ -17,10 +17,9 @@ import numpy as np
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_IGNORED = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 try:
-    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj  # type: ignore[attr-defined]
 except ImportError:  # NumPy 1.x
     _extobj_contextvar = None
 
@@ -28,8 +27,8 @@ except ImportError:  # NumPy 1.x
 def quiet(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """`func` with overflow, invalid values and division by zero ignored, as `np.errstate` would."""
     if _extobj_contextvar is None:
-        return np.errstate(**_IGNORED)(func)
-    state = _make_extobj(**_IGNORED)
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")(func)
+    state = _make_extobj(over="ignore", invalid="ignore", divide="ignore")
     var = _extobj_contextvar
 
     @functools.wraps(func)
