@@ -124,3 +124,17 @@ def test_a_step_restored_mid_epoch_from_the_timeline_ends_its_epoch_with_the_uni
     while not (expected := run.step()).epoch_done:
         assert not continued.step().epoch_done
     assert continued.step().epoch_metrics == expected.epoch_metrics
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 1), (256, 10), (5, 3, 16, 4), (1, 1)])
+def test_the_losses_mean_without_numpys_wrapper_is_np_mean_bit_for_bit(dtype, shape):
+    from engine.losses import _batch_mean
+
+    rng = np.random.default_rng(7)
+    for scale in (1e-30, 1e-3, 1.0, 1e3, 1e30):
+        x = (rng.normal(size=shape) * scale).astype(dtype)
+        expected = np.asarray(np.mean(x, axis=(-2, -1)))
+        got = _batch_mean(x)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.tobytes() == expected.tobytes()
