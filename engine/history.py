@@ -171,7 +171,8 @@ class History:
             self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
         g = compiled.grad
         if self._squares.shape[1:] != g.shape or self._squares.dtype != g.dtype:
-            rows = max(1, PENDING_BYTES // max(64, g.nbytes))  # kept: a 1M-weight net would allocate 8 MB a step
+            # kept: a 1M-weight net would allocate 8 MB a step; no more rows than the ring keeps
+            rows = max(1, min(self.capacity, PENDING_BYTES // max(64, g.nbytes)))
             self._squares = np.empty((rows, *g.shape), g.dtype)
         self._plan, self._starts = weakref.ref(compiled), compiled.starts
 
@@ -215,4 +216,5 @@ class History:
         """Upper bound in bytes of everything recorded, for a network of `n_params` parameters."""
         rows = 8 * self.capacity
         per_row = 2 + len(EPOCH_COLUMNS) + 1 + 3 * len(self.watched) + 1 + len(self._norm_keys)
-        return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0)
+        pending = min(self.capacity * 8 * n_params, max(PENDING_BYTES, 8 * n_params))  # `record_step`'s block
+        return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0) + pending

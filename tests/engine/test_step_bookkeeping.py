@@ -52,6 +52,7 @@ def test_deferred_gradient_norms_and_losses_are_bit_identical_to_per_step_ones(m
     np.sqrt(reference[:, 1:], out=reference[:, 1:])
     np.testing.assert_array_equal(norms, reference)
     np.testing.assert_array_equal(history.losses.data(), np.array(expected_losses[-40:]))
+    assert len(history._squares) <= history.capacity  # no more steps wait than the ring would keep
 
 
 def test_steps_recorded_but_not_yet_reduced_survive_truncate_and_vanish_with_clear():
