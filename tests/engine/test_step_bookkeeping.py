@@ -139,3 +139,27 @@ def test_the_losses_mean_without_numpys_wrapper_is_np_mean_bit_for_bit(dtype, sh
         got = _batch_mean(x)
         assert got.dtype == expected.dtype and got.shape == expected.shape
         assert got.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relus_backward_through_its_mask_gives_the_bits_of_its_derivative(dtype):
+    """`Compiled.backward` multiplies a ReLU layer's dL/dh by the mask a > 0 in place instead of by f'(a) as an
+    array: the gradients must be those of dL/dh · f'(a), bit for bit, negative zeros included."""
+    from engine import compiled, layered
+    from engine.activations import get_activation
+    from engine.losses import encode_targets, get_loss
+
+    net = layered((3, 7, 5, 2), "relu", "softmax", dtype=dtype)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(16, 3)).astype(dtype)
+    x[:4] = 0.0  # rows whose pre-activations sit at 0, where f' is 0
+    loss = get_loss("cross_entropy")
+    t = encode_targets(loss, rng.integers(0, 2, 16), 2, dtype)
+    c = compiled(net)
+    trace = c.backward(c.forward(x), t, loss)
+    relu = get_activation("relu")
+    for plan in c.plans[:-1]:  # the hidden layers: recompute δ from the next layer's δ the general way
+        p = plan.pos
+        [up] = [trace.da[q.pos] @ w.T for q in c.plans for src, w, _ in q.incoming if src == p]
+        expected = up * relu.derivative(trace.a[p], trace.h[p])
+        assert trace.da[p].dtype == expected.dtype and trace.da[p].tobytes() == expected.tobytes()
