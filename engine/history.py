@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .compile import Compiled
 
 EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
-PENDING_BYTES = 1 << 20  # squared gradients of steps whose norms are reduced together (see `History.record_step`)
+PENDING_BYTES = 1 << 18  # squared gradients of steps whose norms are reduced together (see `History.record_step`)
 
 
 class Ring:
