@@ -58,12 +58,8 @@ class EpochMeter:
             for batch in batches:
                 self.add(*batch)
             return
-        n, loss_sum = self.n, self.loss_sum  # `_add_loss`'s sums in locals, in the same order
         for loss_value, _, t in batches:
-            k = len(t)
-            n += k
-            loss_sum += loss_value * k
-        self.n, self.loss_sum = n, loss_sum
+            self._add_loss(loss_value, len(t))
         if batches:
             self.correct += correct(self.loss, np.concatenate([h for _, h, _ in batches]),
                                     np.concatenate([t for _, _, t in batches]))
