@@ -93,6 +93,8 @@ class SurfaceFeature(QObject):
         self.compute()
 
     def schedule(self, *_) -> None:
+        # stale at once, not when the timer fires: a grid already on its way would be shown first
+        self.worker.invalidate()
         if self.on_screen:
             self._timer.start()
 
