@@ -237,7 +237,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run, noisier numbers)")
     parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: the libraries' own, every "
                         "core); on a machine shared with other work, threads waiting for a busy core dominate")
+    parser.add_argument("--nets", nargs="+", metavar="NET", help="only these networks, e.g. 2-8-8-1 2-64-64-1")
     args = parser.parse_args()
+    configs = [(sizes, batch) for sizes, batch in CONFIGS
+               if args.nets is None or "-".join(map(str, sizes)) in args.nets]
     if args.threads:
         threadpool_limits(args.threads)  # kept for the whole run: the limit is process-wide
         try:
@@ -262,7 +265,7 @@ def main() -> None:
           "Trainer / PyTorch |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     overhead_rows, peak_rows = [], []
-    for sizes, batch in CONFIGS:
+    for sizes, batch in configs:
         big = sizes[0] >= 64
         n = max(5, int((25 if sizes[0] == 784 else 150 if big else 500) * scale))
         name = "-".join(map(str, sizes))

@@ -177,7 +177,12 @@ class Compiled:
                 up = dh[p]
                 # validation: every hidden layer feeds on to the output, and softmax (no f') is output-only
                 assert up is not None and act.derivative is not None
-                d = up if act.name == "identity" else up * act.derivative(a[p], h[p])
+                if act.name == "identity":
+                    d = up
+                elif act.name == "relu":  # f' is 0 or 1: multiply by the mask a > 0 instead (the same bits)
+                    d = np.multiply(up, a[p] > 0, out=up)
+                else:
+                    d = up * act.derivative(a[p], h[p])
             da[p] = d
             np.add.reduce(d, axis=0, out=plan.bias_grad)  # np.sum's Python wrapper costs more than the sum here
             for src, w, grad in plan.incoming:

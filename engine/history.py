@@ -7,6 +7,7 @@ all parameters, taken every `snapshot_every` steps. The bound is stated in docs/
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .compile import Compiled
 
 EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
+PENDING_BYTES = 1 << 18  # squared gradients of steps whose norms are reduced together (see `History.record_step`)
 
 
 class Ring:
@@ -48,6 +50,17 @@ class Ring:
         start = self.count % cap
         return np.concatenate([self.buf[start:, cols], self.buf[:start, cols]])
 
+    def extend(self, rows: np.ndarray) -> None:
+        """`append` for each row in turn, in at most two copies."""
+        cap = len(self.buf)
+        skipped = max(0, len(rows) - cap)  # rows a full turn of the ring would overwrite anyway
+        rows, self.count = rows[skipped:], self.count + skipped
+        start = self.count % cap
+        first = min(len(rows), cap - start)
+        self.buf[start : start + first] = rows[:first]
+        self.buf[: len(rows) - first] = rows[first:]
+        self.count += len(rows)
+
     def clear(self) -> None:
         self.count = 0
 
@@ -62,7 +75,7 @@ class History:
     def __init__(self, capacity: int = 20_000, snapshot_every: int = 500, snapshots_kept: int = 20):
         self.capacity = capacity
         self.snapshot_every = snapshot_every
-        self.losses = Ring(capacity, 2)  # step, batch loss (the data loss: the L1/L2 penalty is not in it)
+        self._losses = Ring(capacity, 2)  # step, batch loss (the data loss: the L1/L2 penalty is not in it)
         self.penalties = Ring(capacity, 2)  # step, the weights' penalty (engine.regularization), on steps that had one
         self.epochs = Ring(capacity, len(EPOCH_COLUMNS))
         self.snapshots: deque[Snapshot] = deque(maxlen=snapshots_kept)
@@ -70,7 +83,19 @@ class History:
         self._watch_ring = Ring(capacity, 1)
         self._norm_keys: list[ParamKey] = []
         self._norm_ring = Ring(capacity, 1)
-        self._squares = np.zeros(0)
+        # steps recorded but not yet in `_losses` and `_norm_ring` (see `record_step`): (step, loss) and the squares
+        # of their gradients, a row each, under the plan `_plan` (weak: a copy of the history must not copy the
+        # network) whose parameter arrays begin at `_starts`
+        self._pending: list[tuple[int, float]] = []
+        self._squares = np.zeros((1, 0))
+        self._plan: weakref.ref[Compiled] | None = None
+        self._starts = np.zeros(0, np.int64)
+
+    @property
+    def losses(self) -> Ring:
+        """(step, batch loss) rows."""
+        self._flush()
+        return self._losses
 
     # ------------------------------------------------------------ watching
     def watch(self, ref: ParamRef) -> None:
@@ -106,6 +131,7 @@ class History:
     # ------------------------------------------------------------ norms
     def grad_norms(self) -> tuple[list[ParamKey], np.ndarray]:
         """Parameter keys and an (n, 1 + len(keys)) array of step and ‖dL/dW‖ per key, since the last restructure."""
+        self._flush()
         norms = self._norm_ring.data()
         np.sqrt(norms[:, 1:], out=norms[:, 1:])  # recorded squared: the square root is paid on reading only
         return list(self._norm_keys), norms
@@ -113,41 +139,72 @@ class History:
     # ------------------------------------------------------------ recording (the trainer calls these)
     def record_step(self, step: int, loss: float, compiled: Compiled, watch_index: np.ndarray) -> None:
         """`watch_index`: `compiled.watch_index(self.watched)`, kept by the caller (building it costs more than
-        the rest of this)."""
-        row = self.losses.next_row()  # two scalar writes: appending a tuple converts it to an array first
-        row[0] = step
-        row[1] = loss
+        the rest of this).
+
+        The loss and the gradient's squares wait in `_pending` and `_squares`, and the norms of up to
+        `PENDING_BYTES` of squares are reduced in one `np.add.reduceat` when it fills or when anything reads the
+        series (`_flush`): one reduction per step was a tenth of a small net's step. The same numbers, bit for bit
+        (the same reduction of the same squares, row by row). A large net's gradient fills it at once."""
+        if self._plan is None or self._plan() is not compiled:
+            self._new_plan(compiled)
         if self.watched:
             row = self._watch_ring.next_row()
             row[0] = step
             row[1:] = compiled.buffers[watch_index]
-        if compiled.keys != self._norm_keys:
-            self._norm_keys = list(compiled.keys)
-            self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
+        pending = self._pending
+        squares = self._squares
         g = compiled.grad
-        row = self._norm_ring.next_row()
-        row[0] = step
-        if g.size:
-            if self._squares.shape != g.shape or self._squares.dtype != g.dtype:
-                self._squares = np.empty_like(g)  # kept: a 1M-weight net would otherwise allocate 8 MB a step
-            np.add.reduceat(np.multiply(g, g, out=self._squares), compiled.starts, out=row[1:])
+        np.multiply(g, g, out=squares[len(pending)])
+        pending.append((step, loss))
+        if len(pending) == len(squares):
+            self._flush()
         if step % self.snapshot_every == 0:
             self.snapshots.append(
                 Snapshot(step, {key: compiled.value[sl].copy() for key, sl in compiled.slices.items()})
             )
+
+    def _new_plan(self, compiled: Compiled) -> None:
+        """Reduce what was recorded under the last plan, then lay the norms out for this one: a new ring when its
+        parameter arrays differ, rows of squares as many as fit `PENDING_BYTES` (at least one)."""
+        self._flush()
+        if compiled.keys != self._norm_keys:
+            self._norm_keys = list(compiled.keys)
+            self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
+        g = compiled.grad
+        if self._squares.shape[1:] != g.shape or self._squares.dtype != g.dtype:
+            # kept: a 1M-weight net would allocate 8 MB a step; no more rows than the ring keeps
+            rows = max(1, min(self.capacity, PENDING_BYTES // max(64, g.nbytes)))
+            self._squares = np.empty((rows, *g.shape), g.dtype)
+        self._plan, self._starts = weakref.ref(compiled), compiled.starts
+
+    def _flush(self) -> None:
+        """Move the pending steps' losses and gradient norms into their rings."""
+        pending = self._pending
+        if not pending:
+            return
+        steps = np.array(pending, np.float64)
+        self._losses.extend(steps)
+        norms = np.empty((len(steps), 1 + len(self._norm_keys)))
+        norms[:, 0] = steps[:, 0]
+        if self._squares.shape[1]:
+            np.add.reduceat(self._squares[: len(steps)], self._starts, axis=1, out=norms[:, 1:])
+        self._norm_ring.extend(norms)
+        pending.clear()
 
     def record_epoch(self, row: tuple[float, ...]) -> None:
         self.epochs.append(row)
 
     def clear(self) -> None:
         """Forget the run (Reset weights starts a new curve); watched weights stay watched."""
-        for ring in (self.losses, self.penalties, self.epochs, self._watch_ring, self._norm_ring):
+        self._pending.clear()
+        for ring in (self._losses, self.penalties, self.epochs, self._watch_ring, self._norm_ring):
             ring.clear()
         self.snapshots.clear()
 
     def truncate(self, step: int) -> None:
         """Forget what was recorded after `step`: continue-from-here goes back to that step and trains on."""
-        for ring, column in ((self.losses, 0), (self.penalties, 0), (self.epochs, 1), (self._watch_ring, 0),
+        self._flush()
+        for ring, column in ((self._losses, 0), (self.penalties, 0), (self.epochs, 1), (self._watch_ring, 0),
                              (self._norm_ring, 0)):
             rows = ring.data()
             kept = rows[rows[:, column] <= step]
@@ -161,4 +218,5 @@ class History:
         """Upper bound in bytes of everything recorded, for a network of `n_params` parameters."""
         rows = 8 * self.capacity
         per_row = 2 + 2 + len(EPOCH_COLUMNS) + 1 + 3 * len(self.watched) + 1 + len(self._norm_keys)
-        return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0)
+        pending = min(self.capacity * 8 * n_params, max(PENDING_BYTES, 8 * n_params))  # `record_step`'s block
+        return rows * per_row + 8 * n_params * (self.snapshots.maxlen or 0) + pending

@@ -74,7 +74,8 @@ class Optimizer:
     def _remember(self, state: dict[str, np.ndarray]) -> None:
         # buffers kept from step to step: a copy into them costs no allocation (big nets' moments are megabytes)
         undo = self._undo
-        if {k: (v.shape, v.dtype) for k, v in undo.items()} != {k: (v.shape, v.dtype) for k, v in state.items()}:
+        if undo.keys() != state.keys() or any(undo[k].shape != v.shape or undo[k].dtype != v.dtype
+                                               for k, v in state.items()):
             undo = self._undo = {name: np.empty_like(arr) for name, arr in state.items()}
         for name, arr in state.items():
             np.copyto(undo[name], arr)

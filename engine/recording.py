@@ -306,6 +306,7 @@ class Capture:
         order = trainer._order
         if order is not self._order or trainer is not self._trainer:
             self._trainer, self._order, self._shuffle = trainer, order, _shuffle_tuple(trainer._rng.bit_generator.state)
+        trainer._flush_meter()  # the batches the meter has not been handed yet are part of the epoch's sums
         m = trainer._meter
         state = Progress(trainer.step_count, trainer.epoch, trainer.optimizer.t, trainer._best, trainer._stale,
                          self._shuffle, order, trainer._cursor, (m.n, m.loss_sum, m.correct, m.t_sum, m.t_sq, m.res_sq))

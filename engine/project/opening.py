@@ -32,8 +32,11 @@ def opening_selection(network: Network, ui: dict[str, Any]) -> Opening:
 
 
 def _each(raw: dict[str, Any], key: str, width: int, build: Any) -> list[Any]:
+    entries = raw.get(key, [])
+    if not isinstance(entries, list):
+        raise ProjectError(f"expected a list, not {entries!r}", field=f"ui.{KEY}.{key}")
     found = []
-    for k, entry in enumerate(raw.get(key, [])):
+    for k, entry in enumerate(entries):
         where = f"ui.{KEY}.{key}[{k}]"
         values = [entry] if width == 1 else entry
         if not (isinstance(values, list) and len(values) == width

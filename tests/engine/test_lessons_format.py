@@ -144,6 +144,7 @@ def test_a_projects_opening_selection_is_checked_when_it_loads(tmp_path):
                              ({"weights": [[3, 0]]}, "ui.selection.weights[0]"),
                              ({"neurons": [[2, 9]]}, "ui.selection.neurons[0]"),
                              ({"layers": [99]}, "ui.selection.layers[0]"),
+                             ({"weights": None}, "ui.selection.weights"),  # found by the project fuzz test
                              ({"edges": []}, "ui.selection")):
         project.ui["selection"] = selection
         save_project(project, path)

@@ -1,0 +1,165 @@
+"""The training step's bookkeeping is kept cheap (deferred, batched, written out by hand): it must still record
+exactly what a step-by-step computation gives, and a diverging step must still say what and where."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import DivergenceError, History, Network, Trainer, TrainSettings
+from engine.datasets import generate
+from engine.history import Ring
+
+
+def _trainer(dtype, history: History) -> Trainer:
+    net = Network(seed=0, dtype=dtype)
+    i, h = net.add_layer(2, "input"), net.add_layer(6, activation="tanh")
+    o = net.add_layer(1, "output", activation="sigmoid")
+    net.connect(i.id, h.id)
+    net.connect(h.id, o.id)
+    data = generate("circles", n_samples=100, seed=3)
+    return Trainer(net, data.X, data.y, TrainSettings(loss="bce", optimizer="adam", batch_size=16, epochs=100),
+                   history=history)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pending_bytes", [0, 3 * 200, 1 << 20])
+def test_deferred_gradient_norms_and_losses_are_bit_identical_to_per_step_ones(monkeypatch, dtype, pending_bytes):
+    """`History.record_step` reduces the squared gradients of many steps at once; whatever the block's size, a read
+    in the middle of a block, a new plan (a resized layer) or the ring wrapping, every row must be the one the
+    per-step formula gives."""
+    import engine.history
+
+    monkeypatch.setattr(engine.history, "PENDING_BYTES", pending_bytes)  # 0: one step a block; 600: three (float64)
+    history = History(capacity=40)
+    t = _trainer(dtype, history)
+    expected_losses, expected_norms = [], []
+    for k in range(70):
+        if k == 23:
+            t.network.resize_layer(t.network.layers_of_kind("hidden")[0].id, 9)  # same arrays, new sizes
+        if k in (11, 30):
+            history.grad_norms()  # a read mid-block
+        result = t.step()
+        c = t.compiled
+        row = np.empty(1 + len(c.keys))
+        row[0] = result.step
+        np.add.reduceat(c.grad * c.grad, c.starts, out=row[1:])  # what each step computed before the deferral
+        expected_norms.append(row)
+        expected_losses.append((result.step, result.loss))
+    keys, norms = history.grad_norms()
+    assert keys == t.compiled.keys
+    reference = np.array(expected_norms[-40:])
+    np.sqrt(reference[:, 1:], out=reference[:, 1:])
+    np.testing.assert_array_equal(norms, reference)
+    np.testing.assert_array_equal(history.losses.data(), np.array(expected_losses[-40:]))
+    assert len(history._squares) <= history.capacity  # no more steps wait than the ring would keep
+
+
+def test_steps_recorded_but_not_yet_reduced_survive_truncate_and_vanish_with_clear():
+    history = History(capacity=100)
+    t = _trainer(np.float64, history)
+    for _ in range(10):
+        t.step()
+    history.truncate(6)
+    assert history.losses.data()[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+    assert history.grad_norms()[1][:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+    t.step()
+    history.clear()
+    assert len(history.losses.data()) == 0 and len(history.grad_norms()[1]) == 0
+
+
+@pytest.mark.parametrize("blocks", [[1] * 12, [3, 5, 2, 9], [25], [4, 0, 11, 30]])
+def test_a_ring_extended_by_blocks_holds_what_appending_row_by_row_holds(blocks):
+    rows = np.arange(2 * sum(blocks), dtype=float).reshape(-1, 2)
+    one, many = Ring(7, 2), Ring(7, 2)
+    for row in rows:
+        one.append(row)
+    start = 0
+    for n in blocks:
+        many.extend(rows[start : start + n])
+        start += n
+    assert many.count == one.count
+    np.testing.assert_array_equal(many.data(), one.data())
+
+
+def test_a_diverging_step_says_where_whatever_numpys_error_state_outside_it():
+    """The step ignores overflow itself (`engine.quiet`): a caller's `np.errstate(all="raise")` must not turn the
+    trainer's own report into a bare FloatingPointError, and the caller's state must be back afterwards."""
+    net = Network(seed=0)
+    i, h = net.add_layer(1, "input"), net.add_layer(8, name="hidden", activation="relu")
+    o = net.add_layer(1, "output", activation="identity")
+    net.connect(i.id, h.id)
+    net.connect(h.id, o.id)
+    x = np.linspace(-3, 3, 64)[:, None]
+    t = Trainer(net, x, 100 * x, TrainSettings(loss="mse", optimizer="sgd", optimizer_params={"lr": 1e6},
+                                               batch_size=16))
+    with np.errstate(all="raise"):
+        outside = np.geterr()
+        with pytest.raises(DivergenceError, match=r"diverged at step \d+: .* became (inf|-inf|nan)\. The step was"):
+            for _ in range(50):
+                t.step()
+        assert np.geterr() == outside
+    assert np.isfinite(t.compiled.value).all()
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_a_step_restored_mid_epoch_from_the_timeline_ends_its_epoch_with_the_uninterrupted_runs_figures(loss):
+    """The epoch meter takes batches in groups (`Trainer._count`); a timeline frame taken mid-epoch must hold the
+    batches not yet handed over, or a run continued from it ends the epoch with the figures of its last few batches
+    only (it did: train loss 0.6955 against 0.7066)."""
+    from engine.recording import Recorder, restore_frame
+
+    def fresh() -> Trainer:
+        t = _trainer(np.float64, History())
+        t.settings.loss = loss
+        return Trainer(t.network, t.x, t.t[:, 0], t.settings)
+
+    run = fresh()
+    run.recorder = Recorder(dense=10**6)
+    run.recorder.begin(run)
+    for _ in range(7 + 3):  # 100 samples in batches of 16: 7 steps an epoch, step 10 is in the second
+        run.step()
+    frame = next(f for f in run.recorder._frames if f.step == 10)
+    continued = fresh()
+    restore_frame(continued, frame)
+    while not (expected := run.step()).epoch_done:
+        assert not continued.step().epoch_done
+    assert continued.step().epoch_metrics == expected.epoch_metrics
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 1), (256, 10), (5, 3, 16, 4), (1, 1)])
+def test_the_losses_mean_without_numpys_wrapper_is_np_mean_bit_for_bit(dtype, shape):
+    from engine.losses import _batch_mean
+
+    rng = np.random.default_rng(7)
+    for scale in (1e-30, 1e-3, 1.0, 1e3, 1e30):
+        x = (rng.normal(size=shape) * scale).astype(dtype)
+        expected = np.asarray(np.mean(x, axis=(-2, -1)))
+        got = _batch_mean(x)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relus_backward_through_its_mask_gives_the_bits_of_its_derivative(dtype):
+    """`Compiled.backward` multiplies a ReLU layer's dL/dh by the mask a > 0 in place instead of by f'(a) as an
+    array: the gradients must be those of dL/dh · f'(a), bit for bit, negative zeros included."""
+    from engine import compiled, layered
+    from engine.activations import get_activation
+    from engine.losses import encode_targets, get_loss
+
+    net = layered((3, 7, 5, 2), "relu", "softmax", dtype=dtype)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(16, 3)).astype(dtype)
+    x[:4] = 0.0  # rows whose pre-activations sit at 0, where f' is 0
+    loss = get_loss("cross_entropy")
+    t = encode_targets(loss, rng.integers(0, 2, 16), 2, dtype)
+    c = compiled(net)
+    trace = c.backward(c.forward(x), t, loss)
+    relu = get_activation("relu")
+    for plan in c.plans[:-1]:  # the hidden layers: recompute δ from the next layer's δ the general way
+        p = plan.pos
+        [up] = [trace.da[q.pos] @ w.T for q in c.plans for src, w, _ in q.incoming if src == p]
+        expected = up * relu.derivative(trace.a[p], trace.h[p])
+        assert trace.da[p].dtype == expected.dtype and trace.da[p].tobytes() == expected.tobytes()
