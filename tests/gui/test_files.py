@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import destroy
-from PySide6.QtCore import QCoreApplication, QPointF, QSettings
+from PySide6.QtCore import QCoreApplication, QPointF, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 from threadpoolctl import threadpool_limits
 
@@ -312,29 +312,39 @@ def test_a_recent_files_setting_that_is_not_a_list_of_paths_is_ignored(window, s
     assert window.files.recent_files() == ["/a.bps"]
 
 
-class HeldRead:
-    """`read_project` on the worker thread, held until the test lets it go: the window meanwhile keeps turning."""
+class Held:
+    """A file job (`read_project` or `save_project`) on the worker thread, held until the test lets it go; `during`
+    runs in the GUI thread meanwhile, from a timer: the event loop turns while the file is read or written."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, name: str, during):
         import threading
 
         from gui import files
 
-        self.go, self.threads, self.loads = threading.Event(), [], []
-        real, load = files.read_project, DataSpec.load
+        self.go, self.threads, self.loads, self.seen = threading.Event(), [], [], []
+        real, load = getattr(files, name), DataSpec.load
 
-        def held(path):
+        def held(*args):
             self.threads.append(threading.current_thread())
             self.go.wait(10.0)
-            return real(path)
+            return real(*args)
 
         def counted(spec, *args, **kwargs):
             self.loads.append(threading.current_thread())
             return load(spec, *args, **kwargs)
 
-        monkeypatch.setattr(files, "read_project", held)
+        def look() -> None:
+            if not self.threads:  # the job has not started yet
+                QTimer.singleShot(20, look)
+                return
+            self.seen.append(during())
+            self.go.set()
+
+        monkeypatch.setattr(files, name, held)
         monkeypatch.setattr(files, "READ_AT_ONCE", 0)  # every file counts as large
+        monkeypatch.setattr(files, "WRITE_AT_ONCE", 0)
         monkeypatch.setattr(DataSpec, "load", counted)
+        QTimer.singleShot(50, look)
 
 
 def test_a_large_file_is_read_off_the_gui_thread_behind_a_progress_dialog(qtbot, window, tmp_path, monkeypatch):
@@ -344,37 +354,36 @@ def test_a_large_file_is_read_off_the_gui_thread_behind_a_progress_dialog(qtbot,
     project.network.layers[next(iter(project.network.layers))].name = "far"  # something to recognise it by
     path = tmp_path / f"large{SUFFIX}"
     save_project(project, path)
-    held = HeldRead(monkeypatch)
     before = window.project
+
+    def during():
+        progress = window.files.progress
+        return (progress is not None and progress.isVisible() and "large" in progress.labelText(),
+                window.project is before)  # nothing replaced until the file is read
+
+    held = Held(monkeypatch, "read_project", during)
     assert window.files.open_path(path)
-    qtbot.waitUntil(lambda: bool(held.threads), timeout=5000)
-    assert held.threads[0] is not threading.main_thread()
-    progress = window.files.progress
-    assert progress is not None and progress.isVisible() and "large" in progress.labelText()
-    ticks: list[int] = []
-    qtbot.waitUntil(lambda: ticks.append(1) or len(ticks) > 5, timeout=5000)  # the event loop turns meanwhile
-    assert window.project is before  # nothing replaced until the file is read
-    held.go.set()
-    qtbot.waitUntil(lambda: not window.files.reader.busy, timeout=10_000)
+    assert held.seen == [(True, True)] and held.threads[0] is not threading.main_thread()
     assert window.project.path == path and "far" in {layer.name for layer in window.network.layers.values()}
-    assert window.files.progress is None and not progress.isVisible()
+    assert window.files.progress is None
     assert window.files.recent_files() == [str(path.resolve())]
     assert held.loads and all(t is not threading.main_thread() for t in held.loads)  # the data read there too
 
 
 def test_cancelling_a_large_open_keeps_the_project_and_drops_what_was_read(qtbot, window, tmp_path, monkeypatch):
-    path = tmp_path / f"large{SUFFIX}"
-    save_project(new_project(), path)
-    held = HeldRead(monkeypatch)
-    before = window.project
-    assert window.files.open_path(path)
-    qtbot.waitUntil(lambda: bool(held.threads), timeout=5000)
     from PySide6.QtWidgets import QPushButton
 
-    cancel, = window.files.progress.findChildren(QPushButton)
-    cancel.click()  # as the user does (QProgressDialog.cancel() alone says nothing)
-    held.go.set()
-    qtbot.wait(200)
+    path = tmp_path / f"large{SUFFIX}"
+    save_project(new_project(), path)
+    before = window.project
+
+    def during():
+        cancel, = window.files.progress.findChildren(QPushButton)
+        cancel.click()  # as the user does (QProgressDialog.cancel() alone says nothing)
+
+    Held(monkeypatch, "read_project", during)
+    assert not window.files.open_path(path)
+    qtbot.wait(200)  # the read finishes after the cancel: its result is dropped
     assert window.project is before and window.files.recent_files() == []
     assert not window.files.reader.busy and window.files.progress is None
 
@@ -383,11 +392,29 @@ def test_a_large_file_that_cannot_be_read_is_explained_and_the_project_kept(qtbo
                                                                             monkeypatch):
     path = tmp_path / f"broken{SUFFIX}"
     path.write_text("{not json")
-    HeldRead(monkeypatch).go.set()
+    Held(monkeypatch, "read_project", lambda: None)
     dialogs.answer("critical", Button.Ok)
     before = window.project
-    assert window.files.open_path(path)
-    qtbot.waitUntil(lambda: bool(dialogs.asked), timeout=10_000)
+    assert not window.files.open_path(path)
     (title, text), = dialogs.asked
     assert title == "Cannot open the project" and "not valid JSON" in text
     assert window.project is before and window.files.progress is None
+
+
+def test_a_large_project_is_written_off_the_gui_thread_and_reads_back(qtbot, window, tmp_path, monkeypatch,
+                                                                      fingerprint):
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    path = tmp_path / f"saved{SUFFIX}"
+
+    def during():
+        progress = window.files.progress
+        return progress is not None and progress.isVisible() and not progress.findChildren(QPushButton)
+
+    held = Held(monkeypatch, "save_project", during)
+    assert window.files.save_to(path)
+    assert held.seen == [True] and held.threads[0] is not threading.main_thread()  # no Cancel: a write completes
+    assert fingerprint(load_project(path).network) == fingerprint(window.network)
+    assert window.project.path == path and not window.is_modified() and window.files.progress is None
