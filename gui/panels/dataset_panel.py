@@ -252,7 +252,7 @@ class DatasetPanel(QWidget):
     def _data_loaded(self, data: LoadedData) -> None:
         if self.current_spec() != self.document.project.data:  # changed elsewhere: painted, or an undo
             self._project_replaced(self.document.project)
-        self._show_preview(data.train, data.val)
+        self._show_preview(data)
 
     def _run_state_changed(self, state: RunState) -> None:
         self.setEnabled(state is not RunState.RUNNING)
@@ -342,13 +342,15 @@ class DatasetPanel(QWidget):
         self.csv_path.setText(self._csv[0] or "no file chosen")
 
     # ------------------------------------------------------------ preview
-    def _show_preview(self, train: Dataset, val: Dataset) -> None:
-        self.summary.setText(describe(train, val))
+    def _show_preview(self, loaded: LoadedData) -> None:
+        """The data over the plane the decision boundary is drawn on: the raw x1, x2 under input features."""
+        train, val, plane = loaded.train, loaded.val, loaded.plane
+        self.summary.setText(describe(train, val, featured=plane is not None and plane.lift is not None))
         plot = self.preview.getPlotItem()
         plot.clear()
-        for data, points in ((train, training_points), (val, validation_points)):
+        for k, (data, points) in enumerate(((train, training_points), (val, validation_points))):
             if data.n_samples:
-                x, y, colors = scatter_coordinates(data)
+                x, y, colors = scatter_coordinates(data, None if plane is None else (plane.train, plane.val)[k])
                 plot.addItem(points(x=x, y=y, brush=[pg.mkBrush(c) for c in colors]))
         plot.addItem(self.picked)
         self._show_picked(self.document.sample_selection)
@@ -360,24 +362,31 @@ class DatasetPanel(QWidget):
             self.picked.clear()
             return
         train, val = self.document.session.data()
-        x, y, _ = scatter_coordinates(train if selection.split == "train" else val)
+        plane = self.document.session.plane
+        training = selection.split == "train"
+        x, y, _ = scatter_coordinates(train if training else val,
+                                      None if plane is None else plane.train if training else plane.val)
         index = np.array(selection.indices, dtype=np.int64)
         self.picked.setData(x[index], y[index])
 
 
-def describe(train: Dataset, val: Dataset) -> str:
+def describe(train: Dataset, val: Dataset, featured: bool = False) -> str:
     total = train.n_samples + val.n_samples
     kind = (f"classification, {train.n_classes} classes" if train.task == "classification"
             else f"regression, {train.y.shape[1]} target(s)")
-    shown = "" if train.n_features <= 2 else f"; the preview shows the first two of {train.n_features} inputs"
+    shown = ("; the preview shows the raw x1, x2" if featured
+             else "" if train.n_features <= 2 else f"; the preview shows the first two of {train.n_features} inputs")
     return (f"{total} samples ({train.n_samples} training, {val.n_samples} validation as diamonds), "
             f"{train.n_features} input(s), {kind}{shown}")
 
 
-def scatter_coordinates(data: Dataset) -> tuple[np.ndarray, np.ndarray, list[QColor]]:
-    """x, y and colours (by class, as the decision boundary colours them): the first two inputs, or the input
-    against the target when there is one input."""
-    if data.n_features >= 2:
+def scatter_coordinates(data: Dataset, plane: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[QColor]]:
+    """x, y and colours (by class, as the decision boundary colours them): the rows' points on the boundary's
+    `plane` when there is one (engine.studio.plane), else the first two inputs, or the input against the target
+    when there is one input."""
+    if plane is not None:
+        x, y = plane[:, 0], plane[:, 1]
+    elif data.n_features >= 2:
         x, y = data.X[:, 0], data.X[:, 1]
     else:
         x, y = data.X[:, 0], data.y[:, 0] if data.task == "regression" else data.y.astype(float)

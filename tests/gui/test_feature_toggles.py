@@ -182,3 +182,21 @@ def test_the_new_row_of_weights_is_drawn_from_the_networks_seed(project_windows)
     window.network.seed = 99
     toggle(window, "sin x2")
     assert not np.array_equal(first_weights(window)[2], rows[0])
+
+
+def test_the_data_preview_stays_on_the_raw_x1_x2_with_features_on_and_x1_off(circles):
+    """The preview plots the plane the boundary is drawn on: the raw x1, x2, not the network's first two columns
+    (which, with x1 turned off, would be x2 against x1²)."""
+    window = circles
+    panel = window.training.dataset_panel
+    toggle(window, "x1²")
+    toggle(window, "x1")
+    assert window.project.data.features == ("x2", "x1²")
+    spec = window.project.data
+    raw_train, raw_val = split(spec.dataset(window.project.base_dir), spec.val_fraction, spec.split_seed)
+    items = [item for item in panel.preview.getPlotItem().items if item is not panel.picked
+             and hasattr(item, "getData") and hasattr(item, "opts") and "symbol" in item.opts]
+    shown = {item.opts["symbol"]: np.c_[item.getData()] for item in items}
+    np.testing.assert_array_equal(shown["o"], raw_train.X)
+    np.testing.assert_array_equal(shown["d"], raw_val.X)
+    assert "the preview shows the raw x1, x2" in panel.summary.text()
