@@ -87,9 +87,12 @@ NO_PENALTY = Penalty()
 
 def effective(network: Network, ref: ParamRef, default: Penalty) -> Penalty:
     """The penalty one parameter is under: its connection's own, else the network's; a bias is never penalised."""
-    if not isinstance(ref, WeightRef):
-        return NO_PENALTY
-    own = network.connection(ref.conn).penalty
+    return connection_penalty(network, ref.conn, default) if isinstance(ref, WeightRef) else NO_PENALTY
+
+
+def connection_penalty(network: Network, connection_id: int, default: Penalty) -> Penalty:
+    """The penalty a connection's weights are under: its own (`Connection.penalty`), else the network's."""
+    own = network.connection(connection_id).penalty
     return default if own is None else own
 
 
@@ -109,33 +112,31 @@ class Regularizer:
 
     def add_gradient(self, c: Compiled, default: Penalty) -> float | None:
         """Add d(penalty)/dw to `c.grad` and return the penalty at the current weights; None when none is set."""
-        if c is not self._plan or default is not self._default:
-            self._prepare(c, default)
-        if not self._parts:
+        parts = self._parts_of(c, default)
+        if not parts:
             return None
-        total = 0.0
-        for penalty, part in self._parts:
-            w = c.value[part]
-            total += penalty.value(w)
-            penalty.add_gradient(w, c.grad[part])
-        return total
+        for penalty, part in parts:
+            penalty.add_gradient(c.value[part], c.grad[part])
+        return self.value_at(c, default, c.value)
 
     def value_at(self, c: Compiled, default: Penalty, flat: np.ndarray) -> float:
-        """The penalty of the weights `flat`, a buffer laid out as `c.value`: the loss surface's points away from
-        the current weights."""
-        if c is not self._plan or default is not self._default:
-            self._prepare(c, default)
-        return sum((penalty.value(flat[part]) for penalty, part in self._parts), 0.0)
+        """The penalty of the weights `flat`, a buffer laid out as `c.value` (the current weights, or the loss
+        surface's points away from them)."""
+        return sum((penalty.value(flat[part]) for penalty, part in self._parts_of(c, default)), 0.0)
 
-    def _prepare(self, c: Compiled, default: Penalty) -> None:
-        self._plan, self._default = c, default
+    def _parts_of(self, c: Compiled, default: Penalty) -> list[tuple[Penalty, slice]]:
+        if c is not self._plan or default is not self._default:
+            self._plan, self._default, self._parts = c, default, self._parts_for(c, default)
+        return self._parts
+
+    @staticmethod
+    def _parts_for(c: Compiled, default: Penalty) -> list[tuple[Penalty, slice]]:
         parts: list[tuple[Penalty, slice]] = []
         for key in c.keys:
             kind, ident = key
             if kind != "W":
                 continue
-            own = c.network.connection(ident).penalty
-            penalty = default if own is None else own
+            penalty = connection_penalty(c.network, ident, default)
             if not penalty.active:
                 continue
             part = c.slices[key]
@@ -143,4 +144,4 @@ class Regularizer:
                 parts[-1] = (penalty, slice(parts[-1][1].start, part.stop))
             else:
                 parts.append((penalty, part))
-        self._parts = parts
+        return parts
