@@ -165,10 +165,17 @@ class PaintTool(QObject):
             self._painted()
 
     # ------------------------------------------------------------ the painting as it is now
-    def _painting(self) -> tuple[str, Points, list[str]]:
+    def _painting(self) -> tuple[str, Points, list[str]] | None:
         """(task, points, class names) the next edit starts from: the painted points, none after Clear, or the
-        current data's samples (painting on a generator's points converts them). Raises the engine's error when
-        the data cannot be painted."""
+        current data's samples (painting on a generator's points converts them); None, the reason said in the
+        status line, when the data cannot be painted."""
+        try:
+            return self._read_painting()
+        except BackpropError as exc:
+            self.document.post(str(exc), error=True)
+            return None
+
+    def _read_painting(self) -> tuple[str, Points, list[str]]:
         spec = self._pending or self.document.project.data
         if spec.kind == "painted":
             task, params = spec.name, spec.params
@@ -215,12 +222,8 @@ class PaintTool(QObject):
         if self.document.project.data.kind == "painted":
             self.document.post("The data set is a painting already.")
             return
-        try:
-            task, points, classes = self._painting()
-        except BackpropError as exc:
-            self.document.post(str(exc), error=True)
-            return
-        self._commit("Start painting from the current data", task, points, classes)
+        if (painting := self._painting()) is not None:
+            self._commit("Start painting from the current data", *painting)
 
     def start_empty(self) -> None:
         """The next stroke makes a painting of its own points; the data shown stays (hidden) until then."""
@@ -293,11 +296,9 @@ class PaintTool(QObject):
     def _finish(self) -> None:
         stroke = np.array(self._stroke)
         self._end_stroke()
-        try:
-            task, points, classes = self._painting()
-        except BackpropError as exc:
-            self.document.post(str(exc), error=True)
+        if (painting := self._painting()) is None:
             return
+        task, points, classes = painting
         raw = self._raw(stroke)
         value = self.chosen_class if task == "classification" else self.value.value()
         points += [point_row(a, b, value, task) for a, b in raw.tolist()]
@@ -315,13 +316,9 @@ class PaintTool(QObject):
 
     def remove_at(self, pos: QPointF) -> None:
         """Remove the point nearest the viewport pixel `pos`, if one is within `REACH` pixels."""
-        try:
-            task, points, classes = self._painting()
-        except BackpropError as exc:
-            self.document.post(str(exc), error=True)
+        if (painting := self._painting()) is None or not painting[1]:
             return
-        if not points:
-            return
+        task, points, classes = painting
         xy = np.array(points, float)[:, :2]
         view = xy if self._scaler is None else self._scaler.transform(xy)
         x, y = self._at(pos)
