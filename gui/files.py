@@ -137,16 +137,7 @@ class ProjectFiles(QObject):
         if not (asked or self.maybe_save()):
             return False
         path = Path(path)
-        size = _size(path)
-        if size <= READ_AT_ONCE:
-            loaded = self._read(path, "Cannot open the project")
-        else:
-            try:
-                loaded = self._behind_progress(f"Opening {path.name} ({size / 2**20:.0f} MB)…",
-                                               lambda: read_project(path), cancel=True)
-            except BackpropError as exc:
-                self._cannot_open(path, "Cannot open the project", exc)
-                return False
+        loaded = self._read(path, "Cannot open the project")
         if loaded is None:
             return False
         project, data = loaded
@@ -206,14 +197,17 @@ class ProjectFiles(QObject):
             self.window.set_project(project, title=f"{name} (example)", loaded=data)
 
     def _read(self, path: Path, title: str) -> Loaded | None:
+        """`read_project`, on the worker behind a cancellable dialog for a large file; None when it failed (the
+        reason shown under `title`) or was cancelled."""
+        size = _size(path)
         try:
-            return read_project(path)
+            if size <= READ_AT_ONCE:
+                return read_project(path)
+            return self._behind_progress(f"Opening {path.name} ({size / 2**20:.0f} MB)…", lambda: read_project(path),
+                                         cancel=True)
         except BackpropError as exc:
-            self._cannot_open(path, title, exc)
+            QMessageBox.critical(self.window, title, f"{path}\n\n{exc}")
             return None
-
-    def _cannot_open(self, path: Path, title: str, exc: BackpropError) -> None:
-        QMessageBox.critical(self.window, title, f"{path}\n\n{exc}")
 
     # ------------------------------------------------------------------ saving
     @_unless_training
