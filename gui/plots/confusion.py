@@ -14,6 +14,7 @@ column without mapping mouse positions to an image.
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -39,11 +40,11 @@ NO_CLASSES = "A confusion matrix needs a classification: this network's loss is 
 NO_VALIDATION = "No data are held out for validation (the Data tab's validation fraction is 0)."
 
 
+SHARES = pg.ColorMap([0.0, 1.0], [QColor("white"), QColor(TRAIN)])  # a cell's share of its row: none → all
+
+
 def cell_color(share: float) -> QColor:
-    """White for none of the row, the training colour for all of it."""
-    full = QColor(TRAIN)
-    mix = [round(255 + (c - 255) * share) for c in (full.red(), full.green(), full.blue())]
-    return QColor(*mix)
+    return SHARES.map(share, mode=SHARES.QCOLOR)
 
 
 class ConfusionView(QWidget):
