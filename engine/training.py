@@ -22,7 +22,7 @@ from .graph.validate import validate
 from .history import History
 from .losses import encode_targets, get_loss
 from .metrics import EpochMeter, metric_name
-from .optim import Optimizer, make_optimizer
+from .optim import OPTIMIZERS, Optimizer, make_optimizer
 from .quiet import quiet
 from .refs import ParamRef
 from .regularization import NO_PENALTY, Penalty, Regularizer
@@ -67,6 +67,11 @@ class TrainSettings:
     blowup_factor: float | None = 1e3
     pause_on_blowup: bool = False  # and then end `run()`, as a stop condition does
     penalty: Penalty = NO_PENALTY  # L1/L2 on every weight whose connection sets none of its own (engine.regularization)
+
+    @property
+    def hyper(self) -> dict[str, float | bool]:
+        """The optimiser's settings as it will run with them: its PyTorch defaults under the ones set here."""
+        return {**OPTIMIZERS[self.optimizer].defaults, **self.optimizer_params}
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 1 µs, 2 % of a small net's step

@@ -23,7 +23,6 @@ from ..errors import BackpropError, TrainingError
 from ..graph.events import LayerMoved, NetworkEvent
 from ..graph.model import Network
 from ..observe import Signal
-from ..optim import OPTIMIZERS
 from ..project import DataSpec, Project
 from ..recording import DEFAULT_BUDGET, Peek, Recorder
 from ..refs import ParamRef
@@ -271,7 +270,7 @@ class Document:
         values: dict[str, Any] = {}
         for name in names:
             if name == "lr":
-                values[name] = float({**OPTIMIZERS[settings.optimizer].defaults, **settings.optimizer_params}["lr"])
+                values[name] = float(settings.hyper["lr"])
             else:
                 value = getattr(settings, name)
                 values[name] = dict(value) if isinstance(value, dict) else value

@@ -233,7 +233,7 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------ edits
     def _hyper_values(self) -> dict:
-        return {**OPTIMIZERS[self.settings.optimizer].defaults, **self.settings.optimizer_params}
+        return self.settings.hyper
 
     def _form_values(self) -> dict:
         """The optimiser's settings but the learning rate, which has its own box above the form."""
