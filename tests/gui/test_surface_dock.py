@@ -37,6 +37,13 @@ def settled(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not window.surface.pending, timeout=WAIT)
 
 
+def show_surface(qtbot, window, canvas, refs) -> None:
+    """Select `refs` on the canvas, Explore → Loss Surface, and wait for the picture."""
+    select(canvas, *refs)
+    menu_action(window, "Loss Surface").trigger()
+    settled(qtbot, window)
+
+
 def value(network, ref) -> float:
     if isinstance(ref, BiasRef):
         return float(network.layer(ref.layer).bias.value[ref.j])
@@ -92,9 +99,7 @@ def test_the_path_of_two_watched_weights_is_drawn_and_a_finished_run_redraws(qtb
 
 def test_the_path_of_two_unwatched_weights_comes_from_the_timeline_s_recorded_steps(qtbot, window, canvas):
     refs = two_weights(window)
-    select(canvas, *refs)
-    menu_action(window, "Loss Surface").trigger()
-    settled(qtbot, window)
+    show_surface(qtbot, window, canvas, refs)
     panel = window.surface.panel
     short_budget(window, 3)
     train_until_idle(qtbot, window)
@@ -154,9 +159,7 @@ def test_a_neurons_bias_counts_and_three_parameters_are_refused(qtbot, window, c
 
 def test_while_training_runs_the_dock_waits_and_computes_at_the_pause(qtbot, window, canvas):
     refs = two_weights(window)
-    select(canvas, *refs)
-    menu_action(window, "Loss Surface").trigger()
-    settled(qtbot, window)
+    show_surface(qtbot, window, canvas, refs)
     panel = window.surface.panel
     short_budget(window, 100_000)
     press(window, Qt.Key.Key_F5)
@@ -250,9 +253,7 @@ def test_under_a_penalty_the_dock_shows_the_objective_training_minimises(qtbot, 
     from engine.regularization import Penalty
 
     refs = two_weights(window)
-    select(canvas, *refs)
-    menu_action(window, "Loss Surface").trigger()
-    settled(qtbot, window)
+    show_surface(qtbot, window, canvas, refs)
     data_only = engine_surface(window, refs)
     window.training.panel.penalty.edited.emit(Penalty("l2", 0.5))  # as the panel's editor does
     assert window.project.settings.penalty == Penalty("l2", 0.5)
