@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import gui  # noqa: F401  (first: it sets how NumPy allocates, read once when NumPy loads, as in the app)
+
+# isort: split
 import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -21,3 +23,12 @@ def test_starting_the_app_limits_blas_to_every_core_but_one(qapp):
     with threadpool_limits(limits=blas_threads() + 1, user_api="blas"):  # restores this test's start on exit
         assert create_app([]) is qapp
         assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {blas_threads()}
+
+
+@pytest.mark.parametrize(("env", "huge"), [({}, False), ({"NUMPY_MADVISE_HUGEPAGE": "1"}, True)])
+def test_the_app_turns_numpys_huge_pages_off_unless_the_user_set_them(env, huge):
+    """Read by NumPy once, when it loads: the package must set it before anything imports NumPy (gui/__init__.py)."""
+    probe = "import gui, numpy; from numpy._core import multiarray as m; print(m._get_madvise_hugepage())"
+    environ = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"} | env
+    out = subprocess.run([sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(huge)
