@@ -40,7 +40,7 @@ from engine import BackpropError
 from engine.datasets import BUNDLED, GENERATOR_PARAMS, Dataset, describe_csv
 from engine.project import DataSpec, Project
 from engine.studio import Document, LoadedData, RunState, SampleSelection
-from gui.colors import INK, TRAIN, class_colors, error_color, training_points, validation_points
+from gui.colors import INK, TRAIN, class_colors, error_color, point_brushes, training_points, validation_points
 from gui.commands import ModelCommand
 from gui.follow import follow
 
@@ -351,7 +351,7 @@ class DatasetPanel(QWidget):
         for k, (data, points) in enumerate(((train, training_points), (val, validation_points))):
             if data.n_samples:
                 x, y, colors = scatter_coordinates(data, None if plane is None else (plane.train, plane.val)[k])
-                plot.addItem(points(x=x, y=y, brush=[pg.mkBrush(c) for c in colors]))
+                plot.addItem(points(x=x, y=y, brush=point_brushes(colors)))
         plot.addItem(self.picked)
         self._show_picked(self.document.sample_selection)
 

@@ -28,7 +28,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.metrics import predicted_class
-from gui.colors import INK, class_colors, signed_colormap, training_points, validation_points
+from gui.colors import INK, class_colors, point_brushes, signed_colormap, training_points, validation_points
 
 from .style import plot_widget, side_by_side
 
@@ -187,12 +187,12 @@ class BoundaryView(QWidget):
             target = self._targets(y)
             lo, hi = float(target.min()), float(target.max())
             self._y_levels = (lo, hi if hi > lo else lo + 1.0)
-        self.points.setData(x[:, 0], x[:, 1], brush=[pg.mkBrush(c) for c in self._colors(y)])
+        self.points.setData(x[:, 0], x[:, 1], brush=point_brushes(self._colors(y)))
         if val is None or len(val[0]) == 0:
             self.test_points.clear()
         else:
             vx, vy = val
-            self.test_points.setData(vx[:, 0], vx[:, 1], brush=[pg.mkBrush(c) for c in self._colors(vy)])
+            self.test_points.setData(vx[:, 0], vx[:, 1], brush=point_brushes(self._colors(vy)))
 
     @staticmethod
     def _targets(y: np.ndarray) -> np.ndarray:
