@@ -51,6 +51,7 @@ class TrainingController(QObject):
         follow(self, events.project_replaced, self._project_replaced)
         follow(self, events.settings_changed, self._settings_changed)
         follow(self, events.watched_changed, self._watched_changed)
+        follow(self, events.snapshot_published, self._snapshot_published)
 
     @property
     def busy(self) -> bool:
@@ -87,6 +88,13 @@ class TrainingController(QObject):
     def _watched_changed(self, refs: tuple[ParamRef, ...]) -> None:
         self._request(Requests(watched=refs))
         self.schedule_refresh()
+
+    def _snapshot_published(self, snapshot: Snapshot) -> None:
+        """A snapshot published while idle shows everything changed before it: a refresh scheduled by then has
+        nothing left to show (opening a project schedules one for its watch list, then publishes; on a 1M-weight
+        network the second refresh cost 65–84 ms)."""
+        if not self.busy:
+            self._refresh_timer.stop()
 
     def _request(self, requests: Requests) -> None:
         """Hand a change to the running loop, or apply it now while idle."""
