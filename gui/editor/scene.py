@@ -84,6 +84,8 @@ class EditorScene(QGraphicsScene):
         self._dirty_layers: set[int] = set()
         self._dirty: set[str] = set()
         self._input_names: tuple[str, ...] = ()  # the loaded data's input columns, for the input layer's neurons
+        self._selected_neurons: set[tuple[int, int]] = set()  # as the layers last drew them
+        self.selectionChanged.connect(self._repaint_selected_neurons)
         self.selectionChanged.connect(self.selection_changed)
         self.selection_changed.connect(self._publish_selection)
         self.set_network(document.network)
@@ -113,7 +115,18 @@ class EditorScene(QGraphicsScene):
             for lid, j in selection.neurons:
                 self._items[lid].neurons[j].setSelected(True)
             self._weights = np.unique(_keys(list(selection.weights)), axis=0)
+        self._repaint_selected_neurons()
         self._remark()
+
+    def _repaint_selected_neurons(self) -> None:
+        """Repaint the layers whose neurons were selected or deselected: a layer draws its neurons' circles. Done
+        here, not in each neuron's `itemChange`: Qt calls that for every change of every neuron, and through Python
+        it made the 2,084 neurons of a 1M-weight network take 52 ms to create instead of 15."""
+        neurons = {(item.layer_id, item.index) for item in self.selectedItems() if isinstance(item, NeuronItem)}
+        for lid in {lid for lid, _ in neurons ^ self._selected_neurons}:
+            if (item := self._items.get(lid)) is not None:
+                item.update()
+        self._selected_neurons = neurons
 
     def _publish_selection(self) -> None:
         """The document owns the selection; the canvas is where it is made."""
@@ -319,6 +332,7 @@ class EditorScene(QGraphicsScene):
         with _blocked(self):
             self.clearSelection()
             self._weights = NO_KEYS
+        self._repaint_selected_neurons()
         self._remark()
         self.selection_changed.emit()
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from engine import BiasRef, CycleError, WeightRef
+from engine.studio import Selection
 
 
 def test_the_app_opens_on_a_ready_network(window, canvas):
@@ -276,3 +277,23 @@ class _Wheel:
 
     def angleDelta(self):
         return QPointF(0, self._delta)
+
+
+def test_a_selected_neuron_is_drawn_as_selected_and_back_when_deselected(window, canvas):
+    """The layer draws its neurons: selecting one (by click, or from the document) must repaint it."""
+    h2 = canvas.layer("h2")
+    centre = canvas.to_view(canvas.neuron(h2, 3))
+
+    def pixel() -> int:
+        canvas.view.viewport().repaint()
+        return canvas.view.viewport().grab().toImage().pixel(centre.x(), centre.y())
+
+    plain = pixel()
+    canvas.click(canvas.neuron(h2, 3))
+    assert canvas.scene.selection()[1] == [(h2, 3)]
+    selected = pixel()
+    assert selected != plain
+    canvas.scene.clear_selection()
+    assert pixel() == plain
+    window.document.select(Selection(neurons=((h2, 3),)))
+    assert pixel() == selected

@@ -1,8 +1,8 @@
 """One neuron of a layer: what the mouse selects, hovers and draws weights from.
 
 It paints nothing itself (`ItemHasNoContents`): its layer draws all its circles in one call, which measured
-8–14 ms cheaper per frame at a few hundred neurons than one paint per neuron. It only tells the layer to
-repaint when its state changes.
+8–14 ms cheaper per frame at a few hundred neurons than one paint per neuron. It tells the layer to repaint
+when it is hovered or highlighted; the scene does when neurons are selected (`EditorScene._repaint_selected_neurons`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ class NeuronItem(QGraphicsItem):
         self.radius = 10.0
         self.highlighted = False
         self.hovered = False
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsSelectable | flags.ItemHasNoContents)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
 
@@ -55,11 +55,6 @@ class NeuronItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Never called (no contents): the layer paints its neurons."""
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged and self.parentItem() is not None:
-            self.parentItem().update()
-        return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event) -> None:
         self.hovered = True
