@@ -148,10 +148,15 @@ def test_a_refused_step_leaves_weights_and_optimizer_state_bit_identical(optimiz
     ("rmsprop", {"lr": 0.01}), ("rmsprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("adam", {"lr": 0.01}), ("adamw", {"lr": 0.01}),
 ])
-def test_one_non_finite_gradient_is_refused_by_every_optimiser_and_named(monkeypatch, optimizer, params, where, bad):
-    """The finiteness check sums the squares of w, Δw and the moments, not of dL/dw: one non-finite gradient number
-    must still reach Δw (or a moment) under every optimiser, for a trained, a frozen and a cut weight, and the
-    refusal must name the gradient."""
+@pytest.mark.parametrize("chunk", [8192, 16])
+def test_one_non_finite_gradient_is_refused_by_every_optimiser_and_named(monkeypatch, optimizer, params, where, bad,
+                                                                          chunk):
+    """Past one dot product's worth of numbers (`DOT_CHUNK`) the finiteness check sums the squares of w, Δw and the
+    moments, not of dL/dw: one non-finite gradient number must still reach Δw (or a moment) under every optimiser,
+    for a trained, a frozen and a cut weight, and the refusal must name the gradient."""
+    import engine.training
+
+    monkeypatch.setattr(engine.training, "DOT_CHUNK", chunk)  # 16: this net's 75 numbers take the w, Δw route
     t = trainer(optimizer=optimizer, optimizer_params=params)
     for _ in range(2):
         t.step()
