@@ -183,6 +183,21 @@ def test_one_non_finite_gradient_is_refused_by_every_optimiser_and_named(monkeyp
     np.testing.assert_array_equal(t.compiled.value, before)
 
 
+def test_a_step_refused_after_momentum_is_switched_off_leaves_the_weights_as_they_were():
+    """SGD keeps a moment only with momentum: switched off mid-run, the step has none to remember, and a refused
+    step must not try to put back the momentum buffer of the steps before."""
+    t = trainer(optimizer="sgd", optimizer_params={"lr": 0.1, "momentum": 0.9})
+    for _ in range(3):
+        t.step()
+    t.optimizer.hyper["momentum"] = 0.0
+    t.step()
+    before = _optimizer_state(t)
+    _poison_next_batch(t)
+    with pytest.raises(DivergenceError):
+        t.step()
+    assert _optimizer_state(t) == before and not t.compiled.state
+
+
 def test_an_overflowing_adam_moment_is_refused_and_the_project_still_saves(tmp_path):
     """A gradient of 1e160 is finite, but its square in Adam's second moment is not, while the update (m / √v) is
     a finite 0: the step used to be accepted, leaving an infinite moment that no project file can hold."""
