@@ -96,6 +96,13 @@ class History:
         self._starts = np.zeros(0, np.int64)  # where each short array begins in a row of `_squares`
         self._short_cols = self._long_cols = np.zeros(0, np.int64)  # their columns in `_norm_ring`
 
+    def __getstate__(self) -> dict[str, object]:
+        """A copy (the timeline's checkpoints deep-copy the history) lays its views of the gradient out again on its
+        first step: copied, `_runs` and `_dots` would be frozen copies of the gradient, not views of it."""
+        state = self.__dict__.copy()
+        state.update(_plan=None, _runs=[], _dots=[])
+        return state
+
     @property
     def losses(self) -> Ring:
         """(step, batch loss) rows."""

@@ -92,6 +92,28 @@ def test_long_arrays_norms_by_dot_product_are_exact_to_the_rounding_of_their_sum
         assert np.all(np.abs(squared[long] - exact[long]) <= bound), (squared[long], exact[long])
 
 
+def test_a_deep_copy_of_the_history_records_the_live_gradients_norms(monkeypatch):
+    """The timeline's checkpoints deep-copy the history and train on with the copy: the copy must square and dot
+    the gradient the plan holds now, not the copies of it the history had when it was copied."""
+    import copy
+
+    import engine.history
+
+    monkeypatch.setattr(engine.history, "DOT_NUMBERS", 7)  # W 12 dotted, the rest squared
+    t = _trainer(np.float64, History(capacity=50))
+    for _ in range(5):
+        t.step()
+    t.history = copy.deepcopy(t.history)  # with steps still pending
+    expected = []
+    for _ in range(5):
+        t.step()
+        c = t.compiled
+        expected.append([math.fsum(float(v) ** 2 for v in c.grad[a:b]) for a, b in itertools.pairwise(c.offsets)])
+    norms = t.history.grad_norms()[1]
+    assert norms[:, 0].tolist() == list(range(1, 11))
+    np.testing.assert_allclose(norms[5:, 1:] ** 2, expected, rtol=1e-13)
+
+
 def test_steps_recorded_but_not_yet_reduced_survive_truncate_and_vanish_with_clear():
     history = History(capacity=100)
     t = _trainer(np.float64, history)
