@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 EPOCH_COLUMNS = ("epoch", "step", "train_loss", "train_metric", "val_loss", "val_metric")
 PENDING_BYTES = 1 << 18  # squared gradients of steps whose norms are reduced together (see `History.record_step`)
+DOT_NUMBERS = 1024  # a parameter array at least this long has its squared norm taken by a dot product (`_new_plan`)
 
 
 class Ring:
@@ -83,13 +84,24 @@ class History:
         self._watch_ring = Ring(capacity, 1)
         self._norm_keys: list[ParamKey] = []
         self._norm_ring = Ring(capacity, 1)
-        # steps recorded but not yet in `_losses` and `_norm_ring` (see `record_step`): (step, loss) and the squares
-        # of their gradients, a row each, under the plan `_plan` (weak: a copy of the history must not copy the
-        # network) whose parameter arrays begin at `_starts`
+        # steps recorded but not yet in `_losses` and `_norm_ring` (see `record_step`): (step, loss), a row each of
+        # the squares of the short parameter arrays' gradients and of the long ones' squared norms, under the plan
+        # `_plan` (weak: a copy of the history must not copy the network), laid out by `_new_plan`
         self._pending: list[tuple[int, float]] = []
         self._squares = np.zeros((1, 0))
+        self._dotted = np.zeros((1, 0))
         self._plan: weakref.ref[Compiled] | None = None
-        self._starts = np.zeros(0, np.int64)
+        self._runs: list[tuple[np.ndarray, int, int]] = []  # (gradient part, its columns in `_squares`)
+        self._dots: list[np.ndarray] = []  # the long arrays' gradients
+        self._starts = np.zeros(0, np.int64)  # where each short array begins in a row of `_squares`
+        self._short_cols = self._long_cols = np.zeros(0, np.int64)  # their columns in `_norm_ring`
+
+    def __getstate__(self) -> dict[str, object]:
+        """A copy (the timeline's checkpoints deep-copy the history) lays its views of the gradient out again on its
+        first step: copied, `_runs` and `_dots` would be frozen copies of the gradient, not views of it."""
+        state = self.__dict__.copy()
+        state.update(_plan=None, _runs=[], _dots=[])
+        return state
 
     @property
     def losses(self) -> Ring:
@@ -141,10 +153,11 @@ class History:
         """`watch_index`: `compiled.watch_index(self.watched)`, kept by the caller (building it costs more than
         the rest of this).
 
-        The loss and the gradient's squares wait in `_pending` and `_squares`, and the norms of up to
-        `PENDING_BYTES` of squares are reduced in one `np.add.reduceat` when it fills or when anything reads the
-        series (`_flush`): one reduction per step was a tenth of a small net's step. The same numbers, bit for bit
-        (the same reduction of the same squares, row by row). A large net's gradient fills it at once."""
+        The loss and the gradient's squared norms wait in `_pending`, `_squares` and `_dotted`, and reach the
+        rings when `PENDING_BYTES` of them are waiting or when anything reads the series (`_flush`). A short
+        parameter array's gradient is squared into `_squares`, and the squares of many steps are summed in one
+        `np.add.reduceat` (one reduction per step was a tenth of a small net's step); a long one's squared norm is
+        one dot product at once (`_new_plan` says why)."""
         if self._plan is None or self._plan() is not compiled:
             self._new_plan(compiled)
         if self.watched:
@@ -152,11 +165,16 @@ class History:
             row[0] = step
             row[1:] = compiled.buffers[watch_index]
         pending = self._pending
+        k = len(pending)
         squares = self._squares
-        g = compiled.grad
-        np.multiply(g, g, out=squares[len(pending)])
+        for part, a, b in self._runs:  # most often one
+            np.multiply(part, part, out=squares[k, a:b])
+        if self._dots:
+            dotted = self._dotted[k]
+            for j, part in enumerate(self._dots):
+                dotted[j] = part.dot(part)
         pending.append((step, loss))
-        if len(pending) == len(squares):
+        if k + 1 == len(squares):
             self._flush()
         if step % self.snapshot_every == 0:
             self.snapshots.append(
@@ -165,17 +183,41 @@ class History:
 
     def _new_plan(self, compiled: Compiled) -> None:
         """Reduce what was recorded under the last plan, then lay the norms out for this one: a new ring when its
-        parameter arrays differ, rows of squares as many as fit `PENDING_BYTES` (at least one)."""
+        parameter arrays differ, and which arrays are squared into `_squares` and which dotted.
+
+        Squaring a gradient writes it again and `reduceat` reads that once more, one number after another; a dot
+        product reads it once (2-64-64-1, whose 4,096-weight matrix is dotted: the history 10–15 % of a step →
+        8–10 %), but each call costs as much as squaring a thousand numbers, so arrays shorter than `DOT_NUMBERS`
+        keep the block: a small net squares all its arrays in one call and reduces hundreds of steps at once.
+        A dot product sums in another order than `reduceat`: the same norms to within the rounding of the sum
+        (docs/engine.md)."""
         self._flush()
         if compiled.keys != self._norm_keys:
             self._norm_keys = list(compiled.keys)
             self._norm_ring = Ring(self.capacity, 1 + len(self._norm_keys))
         g = compiled.grad
-        if self._squares.shape[1:] != g.shape or self._squares.dtype != g.dtype:
+        sizes = np.diff(compiled.offsets)
+        long = sizes >= DOT_NUMBERS
+        self._dots = [g[compiled.offsets[j] : compiled.offsets[j + 1]] for j in np.flatnonzero(long)]
+        self._short_cols, self._long_cols = np.flatnonzero(~long), np.flatnonzero(long)
+        self._starts = np.concatenate([[0], np.cumsum(sizes[~long])])[:-1].astype(np.int64)
+        spans: list[list[int]] = []  # [start, stop] in the gradient of each run of consecutive short arrays
+        for j in self._short_cols:
+            a, b = int(compiled.offsets[j]), int(compiled.offsets[j + 1])
+            if spans and spans[-1][1] == a:
+                spans[-1][1] = b
+            else:
+                spans.append([a, b])
+        self._runs, width = [], 0
+        for a, b in spans:
+            self._runs.append((g[a:b], width, width + b - a))
+            width += b - a
+        rows = max(1, min(self.capacity, PENDING_BYTES // max(64, g.itemsize * width + 8 * len(self._dots))))
+        if self._squares.shape != (rows, width) or self._squares.dtype != g.dtype:
             # kept: a 1M-weight net would allocate 8 MB a step; no more rows than the ring keeps
-            rows = max(1, min(self.capacity, PENDING_BYTES // max(64, g.nbytes)))
-            self._squares = np.empty((rows, *g.shape), g.dtype)
-        self._plan, self._starts = weakref.ref(compiled), compiled.starts
+            self._squares = np.empty((rows, width), g.dtype)
+        self._dotted = np.empty((rows, len(self._dots)))
+        self._plan = weakref.ref(compiled)
 
     def _flush(self) -> None:
         """Move the pending steps' losses and gradient norms into their rings."""
@@ -183,11 +225,15 @@ class History:
         if not pending:
             return
         steps = np.array(pending, np.float64)
+        n = len(steps)
         self._losses.extend(steps)
-        norms = np.empty((len(steps), 1 + len(self._norm_keys)))
+        norms = np.empty((n, 1 + len(self._norm_keys)))
         norms[:, 0] = steps[:, 0]
-        if self._squares.shape[1]:
-            np.add.reduceat(self._squares[: len(steps)], self._starts, axis=1, out=norms[:, 1:])
+        if len(self._starts):
+            short = np.empty((n, len(self._starts)))
+            np.add.reduceat(self._squares[:n], self._starts, axis=1, out=short)
+            norms[:, 1 + self._short_cols] = short
+        norms[:, 1 + self._long_cols] = self._dotted[:n]
         self._norm_ring.extend(norms)
         pending.clear()
 

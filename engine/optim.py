@@ -72,13 +72,15 @@ class Optimizer:
         self.t = self._undo_t
 
     def _remember(self, state: dict[str, np.ndarray]) -> None:
-        # buffers kept from step to step: a copy into them costs no allocation (big nets' moments are megabytes)
+        # buffers kept from step to step: a copy into them costs no allocation (big nets' moments are megabytes);
+        # nothing to compare with no moments before or now (plain SGD: the comparison was a third of `compute`)
         undo = self._undo
-        if undo.keys() != state.keys() or any(undo[k].shape != v.shape or undo[k].dtype != v.dtype
-                                               for k, v in state.items()):
-            undo = self._undo = {name: np.empty_like(arr) for name, arr in state.items()}
-        for name, arr in state.items():
-            np.copyto(undo[name], arr)
+        if state or undo:
+            if undo.keys() != state.keys() or any(undo[k].shape != v.shape or undo[k].dtype != v.dtype
+                                                   for k, v in state.items()):
+                undo = self._undo = {name: np.empty_like(arr) for name, arr in state.items()}
+            for name, arr in state.items():
+                np.copyto(undo[name], arr)
         self._undo_t = self.t
 
     def apply(self, c: Compiled) -> None:

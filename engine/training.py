@@ -44,10 +44,10 @@ def _finite_squares(flat: np.ndarray) -> bool:
     busy, the wait for it made this check 0.7 ms of a 2-64-64-1 step's 0.9 ms (its buffers hold 13,251 numbers).
     """
     if flat.size <= DOT_CHUNK:
-        return math.isfinite(flat @ flat)
+        return math.isfinite(flat.dot(flat))  # the method: half the call of `@` (0.4 against 0.7 µs)
     for k in range(0, flat.size, DOT_CHUNK):
         part = flat[k : k + DOT_CHUNK]
-        if not math.isfinite(part @ part):
+        if not math.isfinite(part.dot(part)):
             return False
     return True
 
@@ -342,8 +342,21 @@ class Trainer:
     @staticmethod
     def _all_finite(c: Compiled, loss: float) -> bool:
         """Whether the step may be applied, in a few vector operations: a finite sum of squares of the weights,
-        gradients, updates and moments means every one of them is finite and w + Δw cannot overflow."""
-        if not (math.isfinite(loss) and _finite_squares(c.buffers)):
+        updates and moments means every one of them is finite and w + Δw cannot overflow.
+
+        The gradients need no sum of their own: every optimiser's update (before the trainable mask, which
+        `apply` multiplies in later) is a non-finite number wherever the gradient, or a moment made from it, is
+        one — −lr·g, m / (√v + ε) with m or v infinite or NaN, momentum with dampening 1 as 0·∞ = NaN — and a
+        cut weight's gradient is multiplied by its mask 0, which makes NaN of ∞ too. Leaving them out is a third
+        of the check (2-64-64-1: 2.2 µs a step); where all three fit one dot product, one call over the whole
+        block costs less than two."""
+        if not math.isfinite(loss):
+            return False
+        buffers = c.buffers
+        if buffers.size <= DOT_CHUNK:
+            if not _finite_squares(buffers):
+                return False
+        elif not (_finite_squares(c.value) and _finite_squares(c.delta)):
             return False
         state = c.state  # none for plain SGD: no generator to start
         return not state or all(_finite_squares(s) for s in state.values())

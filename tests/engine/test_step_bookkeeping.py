@@ -3,6 +3,9 @@ exactly what a step-by-step computation gives, and a diverging step must still s
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pytest
 
@@ -53,6 +56,62 @@ def test_deferred_gradient_norms_and_losses_are_bit_identical_to_per_step_ones(m
     np.testing.assert_array_equal(norms, reference)
     np.testing.assert_array_equal(history.losses.data(), np.array(expected_losses[-40:]))
     assert len(history._squares) <= history.capacity  # no more steps wait than the ring would keep
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_arrays_norms_by_dot_product_are_exact_to_the_rounding_of_their_sum(monkeypatch, dtype):
+    """A parameter array of `DOT_NUMBERS` or more has its squared norm taken by a dot product, in another order than
+    the short arrays' `reduceat`: its norm must be the exact one to within n·ε (the bound of a sum of n squares) and
+    the short arrays' stay bit for bit what the per-step formula gives, across new plans and mid-block reads."""
+    import engine.history
+
+    monkeypatch.setattr(engine.history, "DOT_NUMBERS", 7)  # the 2-6-1 net: W 12 and W 6 of 6 + 1 biases, a mix
+    monkeypatch.setattr(engine.history, "PENDING_BYTES", 3 * 200)
+    history = History(capacity=40)
+    t = _trainer(dtype, history)
+    expected = []
+    for k in range(60):
+        if k == 23:
+            t.network.resize_layer(t.network.layers_of_kind("hidden")[0].id, 9)  # W 18, W 9, b 9 long; b 1 short
+        if k in (11, 30):
+            history.grad_norms()
+        t.step()
+        c = t.compiled
+        sizes = np.diff(c.offsets)
+        exact = [math.fsum(float(v) ** 2 for v in c.grad[a:b]) for a, b in itertools.pairwise(c.offsets)]
+        reduced = np.empty(len(sizes))
+        np.add.reduceat(c.grad * c.grad, c.starts, out=reduced)
+        expected.append((sizes, np.array(exact), reduced))
+    norms = history.grad_norms()[1]
+    assert len(history._dots) == 3 and len(history._runs) == 1
+    for (sizes, exact, reduced), row in zip(expected[-40:], norms, strict=True):
+        squared = row[1:] ** 2  # read back as norms; squared again here
+        long = sizes >= 7
+        np.testing.assert_array_equal(row[1:][~long], np.sqrt(reduced[~long]))
+        bound = sizes[long] * np.finfo(dtype).eps * exact[long] + 4 * np.finfo(np.float64).eps * exact[long]
+        assert np.all(np.abs(squared[long] - exact[long]) <= bound), (squared[long], exact[long])
+
+
+def test_a_deep_copy_of_the_history_records_the_live_gradients_norms(monkeypatch):
+    """The timeline's checkpoints deep-copy the history and train on with the copy: the copy must square and dot
+    the gradient the plan holds now, not the copies of it the history had when it was copied."""
+    import copy
+
+    import engine.history
+
+    monkeypatch.setattr(engine.history, "DOT_NUMBERS", 7)  # W 12 dotted, the rest squared
+    t = _trainer(np.float64, History(capacity=50))
+    for _ in range(5):
+        t.step()
+    t.history = copy.deepcopy(t.history)  # with steps still pending
+    expected = []
+    for _ in range(5):
+        t.step()
+        c = t.compiled
+        expected.append([math.fsum(float(v) ** 2 for v in c.grad[a:b]) for a, b in itertools.pairwise(c.offsets)])
+    norms = t.history.grad_norms()[1]
+    assert norms[:, 0].tolist() == list(range(1, 11))
+    np.testing.assert_allclose(norms[5:, 1:] ** 2, expected, rtol=1e-13)
 
 
 def test_steps_recorded_but_not_yet_reduced_survive_truncate_and_vanish_with_clear():

@@ -140,6 +140,64 @@ def test_a_refused_step_leaves_weights_and_optimizer_state_bit_identical(optimiz
     assert _optimizer_state(t) == _optimizer_state(clean)
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("where", ["trained", "frozen", "cut"])
+@pytest.mark.parametrize("optimizer, params", [
+    ("sgd", {"lr": 0.1}), ("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 1.0}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("rmsprop", {"lr": 0.01}), ("rmsprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    ("adam", {"lr": 0.01}), ("adamw", {"lr": 0.01}),
+])
+@pytest.mark.parametrize("chunk", [8192, 16])
+def test_one_non_finite_gradient_is_refused_by_every_optimiser_and_named(monkeypatch, optimizer, params, where, bad,
+                                                                          chunk):
+    """Past one dot product's worth of numbers (`DOT_CHUNK`) the finiteness check sums the squares of w, Δw and the
+    moments, not of dL/dw: one non-finite gradient number must still reach Δw (or a moment) under every optimiser,
+    for a trained, a frozen and a cut weight, and the refusal must name the gradient."""
+    import engine.training
+
+    monkeypatch.setattr(engine.training, "DOT_CHUNK", chunk)  # 16: this net's 75 numbers take the w, Δw route
+    t = trainer(optimizer=optimizer, optimizer_params=params)
+    for _ in range(2):
+        t.step()
+    conn = next(iter(t.network.connections.values()))
+    ref = WeightRef(conn.id, 1, 2)
+    if where == "frozen":
+        t.network.set_frozen(ref, True)
+    if where == "cut":
+        t.network.set_present(conn.id, 1, 2, False)
+    c = t.compiled
+    k = c.flat_index(ref)
+    backward = c.backward
+
+    def poisoned(*args):
+        trace = backward(*args)
+        c.grad[k] = np.nan if where == "cut" else bad  # a cut weight's ±∞ is multiplied by its mask 0: NaN
+        return trace
+
+    monkeypatch.setattr(c, "backward", poisoned)
+    before = t.compiled.value.copy()
+    became = "nan" if where == "cut" else bad
+    with pytest.raises(DivergenceError, match=rf"the gradient of the weight .* became {became}"):
+        t.step()
+    np.testing.assert_array_equal(t.compiled.value, before)
+
+
+def test_a_step_refused_after_momentum_is_switched_off_leaves_the_weights_as_they_were():
+    """SGD keeps a moment only with momentum: switched off mid-run, the step has none to remember, and a refused
+    step must not try to put back the momentum buffer of the steps before."""
+    t = trainer(optimizer="sgd", optimizer_params={"lr": 0.1, "momentum": 0.9})
+    for _ in range(3):
+        t.step()
+    t.optimizer.hyper["momentum"] = 0.0
+    t.step()
+    before = _optimizer_state(t)
+    _poison_next_batch(t)
+    with pytest.raises(DivergenceError):
+        t.step()
+    assert _optimizer_state(t) == before and not t.compiled.state
+
+
 def test_an_overflowing_adam_moment_is_refused_and_the_project_still_saves(tmp_path):
     """A gradient of 1e160 is finite, but its square in Adam's second moment is not, while the update (m / √v) is
     a finite 0: the step used to be accepted, leaving an infinite moment that no project file can hold."""
