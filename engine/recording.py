@@ -231,6 +231,22 @@ class Recorder:
         if not known:
             self.record(trainer)
 
+    def retake(self, trainer: Trainer) -> None:
+        """Take the trainer's current step again if it is recorded: a value edited while idle (a typed weight, an
+        import, a cut) is part of the state training goes on from, and that step's frame must show it. A frame
+        of another layout is left be (a structure edit: the timeline ends when a step is recorded under it)."""
+        with self._lock:
+            k = bisect.bisect_left(self._steps, trainer.step_count)
+            if k == len(self._steps) or self._steps[k] != trainer.step_count:
+                return
+            layout = self._frames[k].layout
+        frame = self._capture.take(trainer)
+        if frame.layout != layout:
+            return
+        with self._lock:
+            self._frames[k] = frame
+            self._recount()
+
     # ------------------------------------------------------------ editing the timeline (GUI thread, idle)
     def clear(self) -> None:
         with self._lock:

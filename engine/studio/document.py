@@ -20,7 +20,7 @@ from typing import Any
 
 from ..datasets import Dataset
 from ..errors import BackpropError, TrainingError
-from ..graph.events import LayerMoved, NetworkEvent
+from ..graph.events import ConnectionChanged, LayerMoved, NetworkEvent, ValuesChanged
 from ..graph.model import Network
 from ..observe import Signal
 from ..project import DataSpec, Project
@@ -317,9 +317,14 @@ class Document:
             self.events.watched_changed.emit(refs)
 
     def _network_edited(self, event: NetworkEvent) -> None:
-        """An edit may have cut or removed a watched weight: stop watching it."""
+        """An edit may have cut or removed a watched weight: stop watching it; one of values or cuts changes the
+        state training goes on from, which the timeline may hold (its step 0 is taken when the trainer is built)."""
         if isinstance(event, LayerMoved):
             return
+        if isinstance(event, (ValuesChanged, ConnectionChanged)) and self.idle and self._viewing is None:
+            trainer = self.session.trainer_or_none
+            if trainer is not None:
+                self.recorder.retake(trainer)
         kept = tuple(ref for ref in self._watched if _exists(self._project.network, ref))
         if kept != self._watched:
             self._watched = kept

@@ -172,3 +172,34 @@ def test_a_new_project_starts_a_new_timeline_and_shows_its_runs():
     doc.events.runs_changed.connect(seen.append)
     doc.replace(project(), "Other")
     assert seen == [None, ()] and doc.viewing is None and doc.recorder.steps() == [0]
+
+
+@pytest.mark.parametrize("edit", ["typed weight", "cut weight"])
+@pytest.mark.parametrize("trained", [0, 4])
+def test_an_edit_while_idle_is_in_the_frame_training_goes_on_from(edit, trained):
+    """The frame of the step training goes on from (step 0 is taken when the trainer is built) follows an edit
+    made before training goes on: viewing that step later showed the weight as it was before the edit."""
+    doc = Document(project())
+    doc.refresh()
+    train(doc, trained)
+    c = next(iter(doc.network.connections.values()))
+    if edit == "typed weight":
+        value = c.weight.value.copy()
+        value[0, 1] = 0.777
+        doc.network.assign({("W", c.id): (value, None, None)})
+    else:
+        doc.network.set_present(c.id, 0, 1, False)
+    edited = buffers(doc)
+    train(doc, 3)
+    doc.view_step(trained)
+    assert np.array_equal(buffers(doc), edited)
+    assert c.weight.value[0, 1] == (0.777 if edit == "typed weight" else 0.0)
+
+
+def test_a_structure_edit_leaves_the_recorded_frames_until_a_step_is_recorded_under_it():
+    doc = Document(project())
+    train(doc, 3)
+    steps = doc.recorder.steps()
+    hidden = next(lay for lay in doc.network.layers.values() if lay.kind == "hidden")
+    doc.network.resize_layer(hidden.id, hidden.size + 1)
+    assert doc.recorder.steps() == steps
