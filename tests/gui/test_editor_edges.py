@@ -71,6 +71,28 @@ def test_edges_of_dense_and_sparse_connections_and_their_rows():
     assert len(EdgeArrays.empty()) == 0
 
 
+def test_every_edge_gathers_its_own_weights_value_whichever_way_its_connection_is_stored():
+    """Dense, sparse with every weight drawn (both in row-major order: read without indexing) and sparse with some."""
+    net = Network()
+    a, b, c, d = net.add_layer(3, "input"), net.add_layer(4), net.add_layer(2), net.add_layer(2, "output")
+    dense = net.connect(a.id, b.id)
+    net.set_present(dense.id, 2, 1, False)
+    for i in range(4):
+        for j in range(2):
+            full = net.add_weight(b.id, i, c.id, j)
+    partial = net.add_weight(c.id, 1, d.id, 0)
+    net.add_weight(c.id, 0, d.id, 1)
+    anchors = {lay.id: (np.zeros((lay.size, 2)), np.ones((lay.size, 2))) for lay in (a, b, c, d)}
+    edges = build_edges(net, anchors)
+    rng = np.random.default_rng(5)
+    arrays = {conn.id: rng.normal(size=conn.weight.shape) for conn in (dense, full, partial)}
+    values, known = edges.gather(arrays)
+    assert known.all() and len(edges) == 12 + 8 + 2
+    for k in range(len(edges)):
+        ref = edges.ref(k)
+        assert values[k] == arrays[ref.conn][ref.i, ref.j]
+
+
 def test_colour_scales_with_nothing_to_show_and_with_a_single_value():
     slices = {1: slice(0, 3)}
     unit, lo, hi = colour_units(np.zeros(3), np.ones(3, bool), slices, "magnitude", "global")
