@@ -13,6 +13,7 @@ lines cross the visible rect is kept until the view or the lines move: training 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from itertools import pairwise
 
@@ -68,16 +69,17 @@ class EdgeLayer(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for option.exposedRect
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks on weights are picked by the view
         self.edges = EdgeArrays.empty()
-        self.bins = np.zeros(0, np.int64)
-        self.mode = "signed"
+        self._bins = np.zeros(0, np.int64)
+        self._mode = "signed"
         self.lod_active = False  # whether the last paint left edges out
         self.drawn = 0  # edges the last paint drew
-        self.widths: np.ndarray | None = None
+        self._widths: np.ndarray | None = None
         self._keys = np.zeros(0, np.int64)  # draw keys, in draw order
         self._order = np.zeros(0, np.int64)  # edge rows in draw order
         self._crossing: tuple[tuple[float, float, float, float], np.ndarray] | None = None  # (rect, rows crossing it)
         self._marked: dict[str, np.ndarray] = {}
         self._rect = QRectF()
+        self._colour: Callable[[], None] | None = None  # the owner's colouring, while the colours are stale
 
     # ---------------------------------------------------------------- data in
     def set_edges(self, edges: EdgeArrays) -> None:
@@ -86,9 +88,37 @@ class EdgeLayer(QGraphicsItem):
         self._marked = {}
         self._update_rect()
 
+    def colours_stale(self, colour: Callable[[], None]) -> None:
+        """The colours no longer match the edges or their values: `colour` (which calls `set_bins`) runs at the next
+        paint or `ensure_colours`, once however many changes came first. Opening a network coloured its 860k edges
+        by the weights and then, in the same turn, by the first snapshot's gradients: 48 ms each."""
+        self._colour = colour
+        self.update()
+
+    def ensure_colours(self) -> None:
+        if (colour := self._colour) is not None:
+            self._colour = None
+            colour()
+
+    @property
+    def bins(self) -> np.ndarray:
+        """Colour bin per edge (-1 for a cut weight), up to date: reading them works stale colours out first."""
+        self.ensure_colours()
+        return self._bins
+
+    @property
+    def widths(self) -> np.ndarray | None:
+        self.ensure_colours()
+        return self._widths
+
+    @property
+    def mode(self) -> str:
+        self.ensure_colours()
+        return self._mode
+
     def set_bins(self, bins: np.ndarray, widths: np.ndarray | None, mode: str) -> None:
         """Colour bin per edge (-1 for cut weights) and optional width level; re-sorts the draw order."""
-        self.bins, self.widths, self.mode = bins, widths, mode
+        self._bins, self._widths, self._mode = bins, widths, mode
         n_widths = WIDTH_LEVELS if widths is not None else 1
         shown = np.clip(bins, 0, N_BINS - 1)
         keys = 1 + (strength(shown, mode) * N_BINS + shown) * n_widths + (widths if widths is not None else 0)
@@ -141,6 +171,7 @@ class EdgeLayer(QGraphicsItem):
 
     @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        self.ensure_colours()
         order, keys = self._order, self._keys
         self.lod_active = False
         if len(keys) > LOD_LIMIT:
@@ -152,8 +183,8 @@ class EdgeLayer(QGraphicsItem):
             order, keys = order[visible], keys[visible]
         self.drawn = len(keys)
         small = len(keys) <= AA_LIMIT
-        n_widths = WIDTH_LEVELS if self.widths is not None else 1
-        pens = _pens(self.mode, n_widths, 1.4 if small else 1.0)
+        n_widths = WIDTH_LEVELS if self._widths is not None else 1
+        pens = _pens(self._mode, n_widths, 1.4 if small else 1.0)
         edges = self.edges
         if len(edges.route_lines):  # skip connections: their bands, then their arches, under the straight weights
             self._paint_bands(painter)
@@ -173,7 +204,7 @@ class EdgeLayer(QGraphicsItem):
 
     def _paint_blocks(self, painter: QPainter, lines: np.ndarray, keys: np.ndarray, pens: tuple[QPen, ...]) -> None:
         """`lines` in draw order, `keys` their pens: one `drawLines` per run of one pen."""
-        n_widths = WIDTH_LEVELS if self.widths is not None else 1
+        n_widths = WIDTH_LEVELS if self._widths is not None else 1
         cut_pen = _pen(CUT_COLOR, 1.0, Qt.PenStyle.DashLine)
         bounds = [0, *(np.flatnonzero(np.diff(keys)) + 1), len(keys)] if len(keys) else []  # one block per pen
         for start, stop in pairwise(bounds):

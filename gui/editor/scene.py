@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -70,6 +70,9 @@ class EditorScene(QGraphicsScene):
         self.undo_stack = undo_stack
         self.edge_layer = EdgeLayer()
         self.addItem(self.edge_layer)
+        # stale colours are worked out at the next paint, or at the latest in the next turn (the colour bar follows)
+        self._colour_timer = QTimer(self, singleShot=True, interval=0)
+        self._colour_timer.timeout.connect(self.edge_layer.ensure_colours)
         self.network: Network  # set by set_network below, and again for each new project
         self._events = Follower(self, self._on_event)
         self._items: dict[int, LayerItem] = {}
@@ -394,6 +397,10 @@ class EditorScene(QGraphicsScene):
         self.highlight_weights([])
 
     def _recolour(self) -> None:
+        self.edge_layer.colours_stale(self._colour_edges)
+        self._colour_timer.start()
+
+    def _colour_edges(self) -> None:
         edges = self.edge_layer.edges
         weights = {cid: c.weight.value for cid, c in self.network.connections.items()}
         values, known = edges.gather(weights if self._values is None else self._values)

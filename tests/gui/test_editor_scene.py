@@ -157,6 +157,27 @@ def test_a_cut_weight_stays_drawn_as_cut_and_can_be_selected(scene, small_net):
     assert scene.selected_weight_refs() == [ref]
 
 
+def test_changes_in_one_turn_colour_the_edges_once_with_the_last_values(qtbot, scene, small_net):
+    """Opening a network colours it by the weights and then, in the same turn, by the first snapshot: only the
+    last is worked out (48 ms each on 860k edges), at the next paint or turn, or when the colours are read."""
+    c1, c2 = small_net.connections.values()
+    scales: list[tuple] = []
+    scene.color_scale_changed.connect(lambda *args: scales.append(args))
+    qtbot.wait(10)
+    scales.clear()
+    scene.set_edge_values({c1.id: np.full((2, 3), 0.5), c2.id: np.full((3, 1), 0.5)}, mode="signed")
+    scene.set_edge_values({c1.id: np.full((2, 3), 1e-3), c2.id: np.full((3, 1), 1e-1)}, mode="magnitude")
+    assert scales == []
+    qtbot.waitUntil(lambda: len(scales) == 1)
+    qtbot.wait(10)
+    assert scales == [(pytest.approx(1e-3), pytest.approx(1e-1), "magnitude")]
+    scene.set_edge_values({c1.id: np.full((2, 3), 0.25), c2.id: np.full((3, 1), -0.25)}, mode="signed")
+    assert scene.edge_layer.mode == "signed" and scene.edge_bins()[scene.edge_row(WeightRef(c2.id, 0, 0))] == 0
+    assert len(scales) == 2  # read at once: worked out at once, and not again in the next turn
+    qtbot.wait(10)
+    assert len(scales) == 2
+
+
 def test_width_by_values_gives_the_largest_values_the_widest_lines(scene, small_net):
     c1, _ = small_net.connections.values()
     scene.set_width_by({c1.id: np.array([[0.01, 0.5, 1.0], [0.0, 0.3, 0.9]])})

@@ -238,7 +238,7 @@ def test_the_edge_colours_follow_the_gradients(qtbot, docks):
     np.testing.assert_array_equal(scene.edge_bins(), expected_bins(window, grads))
     flat = np.concatenate([g.ravel() for g in grads.values()])
     lo, hi = np.abs(flat).min(), np.abs(flat).max()
-    assert ui.edges.colorbar.range == pytest.approx((np.log10(lo), np.log10(hi)))
+    qtbot.waitUntil(lambda: ui.edges.colorbar.range == pytest.approx((np.log10(lo), np.log10(hi))), timeout=WAIT)
     ui.edges.normalisation.setCurrentIndex(ui.edges.normalisation.findData("connection"))
     np.testing.assert_array_equal(scene.edge_bins(), expected_bins(window, grads, "connection"))
     ui.edges.quantity.setCurrentIndex(ui.edges.quantity.findData("weight"))
