@@ -197,9 +197,13 @@ def test_an_edit_while_idle_is_in_the_frame_training_goes_on_from(edit, trained)
 
 
 def test_a_structure_edit_leaves_the_recorded_frames_until_a_step_is_recorded_under_it():
+    """Only edits of values retake the frame training goes on from, and not after a structure edit: the timeline
+    never holds frames of two layouts."""
     doc = Document(project())
     train(doc, 3)
-    steps = doc.recorder.steps()
+    steps, layout = doc.recorder.steps(), doc.recorder.frame(3).layout
     hidden = next(lay for lay in doc.network.layers.values() if lay.kind == "hidden")
     doc.network.resize_layer(hidden.id, hidden.size + 1)
+    doc.network.set_dtype(np.float32)  # a value edit after the structure edit, before training
     assert doc.recorder.steps() == steps
+    assert all(doc.recorder.frame(step).layout == layout for step in steps)
