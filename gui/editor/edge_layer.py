@@ -68,7 +68,7 @@ class EdgeLayer(QGraphicsItem):
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for option.exposedRect
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks on weights are picked by the view
-        self.edges = EdgeArrays.empty()
+        self._edges = EdgeArrays.empty()
         self._bins = np.zeros(0, np.int64)
         self._mode = "signed"
         self.lod_active = False  # whether the last paint left edges out
@@ -77,16 +77,44 @@ class EdgeLayer(QGraphicsItem):
         self._keys = np.zeros(0, np.int64)  # draw keys, in draw order
         self._order = np.zeros(0, np.int64)  # edge rows in draw order
         self._crossing: tuple[tuple[float, float, float, float], np.ndarray] | None = None  # (rect, rows crossing it)
+        self._bundles: list[QPolygonF] | None = None  # the LOD bands, until the lines move
         self._marked: dict[str, np.ndarray] = {}
         self._rect = QRectF()
+        self._build: Callable[[], None] | None = None  # the owner's edge building, while the edges are stale
         self._colour: Callable[[], None] | None = None  # the owner's colouring, while the colours are stale
 
     # ---------------------------------------------------------------- data in
     def set_edges(self, edges: EdgeArrays) -> None:
         """New structure; `set_bins` must follow before the next paint."""
-        self.edges = edges
+        self._edges = edges
         self._marked = {}
         self._update_rect()
+
+    def edges_stale(self, build: Callable[[], None]) -> None:
+        """The edges no longer match the network: `build` (which calls `set_edges`) runs at `ensure_edges` or when
+        `edges` is read, once however many changes came first. Until then none is drawn, so the paint that follows
+        the change does not build them in the same stall: opening a 1M-weight network built its 860k edges (47 ms)
+        in the turn that also built the document's state and the layers (150 ms), and the window froze for both."""
+        self._build = build
+        self._edges = EdgeArrays.empty()
+        self._marked = {}
+        self._update_rect()
+
+    @property
+    def edges_pending(self) -> bool:
+        """Whether the edges are stale: built from the layers' positions when they are next needed."""
+        return self._build is not None
+
+    def ensure_edges(self) -> None:
+        if (build := self._build) is not None:
+            self._build = None
+            build()
+
+    @property
+    def edges(self) -> EdgeArrays:
+        """The edges as the network has them: reading them builds stale ones first."""
+        self.ensure_edges()
+        return self._edges
 
     def colours_stale(self, colour: Callable[[], None]) -> None:
         """The colours no longer match the edges or their values: `colour` (which calls `set_bins`) runs at the next
@@ -96,6 +124,7 @@ class EdgeLayer(QGraphicsItem):
         self.update()
 
     def ensure_colours(self) -> None:
+        self.ensure_edges()
         if (colour := self._colour) is not None:
             self._colour = None
             colour()
@@ -130,7 +159,7 @@ class EdgeLayer(QGraphicsItem):
     def shift(self, rows: slice, end: int, dx: float, dy: float) -> None:
         """Move one end (0 = source, 1 = target) of a block of edges; only those rows are touched."""
         self.edges.lines[rows, slice(2 * end, 2 * end + 2)] += (dx, dy)
-        self._crossing = None
+        self._crossing = self._bundles = None
 
     def finish_shift(self) -> None:
         self._update_rect()
@@ -151,16 +180,16 @@ class EdgeLayer(QGraphicsItem):
         return self._marked.get(name, np.zeros(0, np.int64))
 
     def _update_rect(self) -> None:
-        self._crossing = None
+        self._crossing = self._bundles = None
         self.prepareGeometryChange()
-        lines = self.edges.lines
+        lines = self._edges.lines  # not `edges`: this runs while they are marked stale too
         if len(lines) == 0:
             self._rect = QRectF()
             return
         xs, ys = lines[:, 0::2], lines[:, 1::2]
         left, top = float(xs.min()), float(ys.min())
         rect = QRectF(left, top, float(xs.max()) - left, float(ys.max()) - top)
-        for x1, y1, x2, y2 in self.edges.bands:
+        for x1, y1, x2, y2 in self._edges.bands:
             rect = rect.united(QRectF(x1, y1, x2 - x1, y2 - y1))
         self._rect = rect.adjusted(-4, -4, 4, 4)
         self.update()
@@ -171,6 +200,11 @@ class EdgeLayer(QGraphicsItem):
 
     @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self.edges_pending or (self._colour is not None and len(self._bins) != len(self._edges)):
+            # Not in this turn: the owner builds the edges (`edges_stale`) and gives new edges their first colours
+            # (`colours_stale`) in turns of their own, each followed by a repaint. Drawing new edges meant colouring
+            # them in the same turn: 40-57 ms of building and 70-105 ms of this paint made one stall of 115-170 ms.
+            return
         self.ensure_colours()
         order, keys = self._order, self._keys
         self.lod_active = False
@@ -228,13 +262,19 @@ class EdgeLayer(QGraphicsItem):
         return self._crossing[1]
 
     def _paint_bundles(self, painter: QPainter) -> None:
-        """A band per connection from its source column to its target column, so omitted edges leave a trace."""
+        """A band per connection from its source column to its target column, so omitted edges leave a trace.
+        The bands are kept until the lines move: finding them reads every line (13-23 ms a paint on 860k edges,
+        and training repaints while nothing moves)."""
+        if self._bundles is None:
+            self._bundles = []
+            for sl in self.edges.slices.values():
+                part = self.edges.lines[sl]
+                if len(part):
+                    x1, x2 = float(part[0, 0]), float(part[0, 2])
+                    y1, y2 = part[:, 1], part[:, 3]
+                    self._bundles.append(QPolygonF([QPointF(x1, float(y1.min())), QPointF(x2, float(y2.min())),
+                                                    QPointF(x2, float(y2.max())), QPointF(x1, float(y1.max()))]))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(BUNDLE_COLOR))
-        for sl in self.edges.slices.values():
-            part = self.edges.lines[sl]
-            if len(part):
-                x1, x2 = float(part[0, 0]), float(part[0, 2])
-                y1, y2 = part[:, 1], part[:, 3]
-                painter.drawPolygon(QPolygonF([QPointF(x1, float(y1.min())), QPointF(x2, float(y2.min())),
-                                               QPointF(x2, float(y2.max())), QPointF(x1, float(y1.max()))]))
+        for bundle in self._bundles:
+            painter.drawPolygon(bundle)

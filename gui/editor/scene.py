@@ -70,7 +70,10 @@ class EditorScene(QGraphicsScene):
         self.undo_stack = undo_stack
         self.edge_layer = EdgeLayer()
         self.addItem(self.edge_layer)
-        # stale colours are worked out at the next paint, or at the latest in the next turn (the colour bar follows)
+        # stale edges are built in the next turn, stale colours at the next paint or at the latest in the turn after
+        # (the colour bar follows); each in a turn of its own, so neither adds to the turn of the change
+        self._edges_timer = QTimer(self, singleShot=True, interval=0)
+        self._edges_timer.timeout.connect(self.edge_layer.ensure_edges)
         self._colour_timer = QTimer(self, singleShot=True, interval=0)
         self._colour_timer.timeout.connect(self.edge_layer.ensure_colours)
         self.network: Network  # set by set_network below, and again for each new project
@@ -186,8 +189,8 @@ class EditorScene(QGraphicsScene):
         item = self._items[layer_id]
         old = item.pos()
         item.setPos(*self.network.layer(layer_id).position)
-        if "edges" in self._dirty:
-            return
+        if "edges" in self._dirty or self.edge_layer.edges_pending:
+            return  # they will be built where the layers are now
         d = item.pos() - old
         for c in self.network.connections.values():
             if layer_id in (c.source, c.target):
@@ -223,15 +226,24 @@ class EditorScene(QGraphicsScene):
                 neuron.setSelected(False)
             self._items[lid].sync()
         if "edges" in self._dirty:
-            anchors = {lid: item.anchors() for lid, item in self._items.items()}
-            self.edge_layer.set_edges(build_edges(self.network, anchors))
-            self._route()
             self._mark_merges()
-        if self._dirty:
+            self.edge_layer.edges_stale(self._build_edges)
+            if len(self._weights):
+                self.edge_layer.ensure_edges()  # the selection (the document's too) loses removed weights now
+            else:
+                self._edges_timer.start()
+        elif self._dirty:
             self._recolour()
             self._remark()
         self._dirty_layers.clear()
         self._dirty.clear()
+
+    def _build_edges(self) -> None:
+        anchors = {lid: item.anchors() for lid, item in self._items.items()}
+        self.edge_layer.set_edges(build_edges(self.network, anchors))
+        self._route()
+        self._recolour()
+        self._remark()
 
     # ================================================================== edits
     def push(self, command: commands.ModelCommand) -> str | None:
@@ -346,6 +358,12 @@ class EditorScene(QGraphicsScene):
 
     def _remark(self) -> None:
         """Re-find selected and highlighted weights after the edges were rebuilt; drop those that are gone."""
+        biases = {(ref.layer, ref.j) for ref in self._highlighted if isinstance(ref, BiasRef)}
+        for item in self._items.values():
+            for neuron in item.neurons:
+                neuron.set_highlighted((neuron.layer_id, neuron.index) in biases)
+        if self.edge_layer.edges_pending and not len(self._weights):
+            return  # the edges are marked when they are built (`_build_edges`), no selected weight can be gone
         edges = self.edge_layer.edges
         rows = edges.rows(self._weights)
         gone = bool((rows < 0).any())
@@ -353,10 +371,6 @@ class EditorScene(QGraphicsScene):
         self.edge_layer.set_marked("selected", rows[rows >= 0])
         rows = edges.rows(_keys([ref for ref in self._highlighted if isinstance(ref, WeightRef)]))
         self.edge_layer.set_marked("highlighted", rows[rows >= 0])
-        biases = {(ref.layer, ref.j) for ref in self._highlighted if isinstance(ref, BiasRef)}
-        for item in self._items.values():
-            for neuron in item.neurons:
-                neuron.set_highlighted((neuron.layer_id, neuron.index) in biases)
         if gone:
             self.selection_changed.emit()
 

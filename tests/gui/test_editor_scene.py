@@ -178,6 +178,33 @@ def test_changes_in_one_turn_colour_the_edges_once_with_the_last_values(qtbot, s
     assert len(scales) == 2
 
 
+def test_a_new_structure_is_drawn_from_the_next_turn_and_read_at_once(qtbot, scene, small_net, monkeypatch):
+    """The turn that opens a 1M-weight network already builds the document's state and 2,084 neurons; its 860k
+    edges (47 ms) are built in the next turn, and a paint in between draws none rather than building them."""
+    import gui.editor.scene as scene_module
+
+    built: list[int] = []
+    build = scene_module.build_edges
+    monkeypatch.setattr(scene_module, "build_edges", lambda net, anchors: built.append(1) or build(net, anchors))
+    net = layered((3, 4, 2))
+    scene.set_network(net)
+    assert built == [] and scene.edge_layer.edges_pending
+    image = QImage(200, 200, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    scene.render(painter, QRectF(image.rect()), scene.itemsBoundingRect())
+    painter.end()
+    assert built == [] and scene.edge_layer.drawn == 0
+    qtbot.waitUntil(lambda: not scene.edge_layer.edges_pending)
+    assert built == [1] and len(scene.edge_layer.edges) == net.n_weights == 3 * 4 + 4 * 2
+    assert_projection(scene, net)
+    extra = net.add_layer(3, "hidden", position=(500.0, 300.0))
+    net.connect(net.input_layer.id, extra.id)
+    assert len(scene.edge_layer.edges) == net.n_weights  # read in the turn of the change: built then
+    assert built == [1, 1]
+    qtbot.wait(10)
+    assert built == [1, 1]
+
+
 def test_width_by_values_gives_the_largest_values_the_widest_lines(scene, small_net):
     c1, _ = small_net.connections.values()
     scene.set_width_by({c1.id: np.array([[0.01, 0.5, 1.0], [0.0, 0.3, 0.9]])})
@@ -246,6 +273,7 @@ def test_weights_and_tooltips_are_found_under_the_cursor(scene, small_net):
 def render(scene: EditorScene, source: QRectF, size=(800, 600)) -> QImage:
     image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(0xFFFFFFFF)
+    scene.edge_layer.ensure_colours()  # what a window's canvas does in the turns after a change: build, colour
     painter = QPainter(image)
     try:
         scene.render(painter, QRectF(image.rect()), source)
@@ -265,6 +293,21 @@ def test_a_mnist_sized_net_draws_its_strongest_edges_when_zoomed_out_and_all_whe
     assert not scene.edge_layer.lod_active
     assert scene.edge_layer.drawn == 128 * 10
 
+
+def test_a_zoomed_out_view_draws_each_connections_band_where_its_edges_are_after_a_layer_moves(qtbot):
+    """The bands behind the strongest edges are kept between paints: after a move the picture must be the one a
+    fresh canvas of the moved network draws."""
+    net = layered((784, 128, 10), spacing=600.0)
+    scene = scene_of(net)
+    out = net.output_layer
+    x, y = out.position
+    view = QRectF(-200, -3000, 1600, 6000)
+    before = render(scene, view)
+    assert scene.edge_layer.lod_active
+    net.move_layer(out.id, (x, y + 2000))
+    after = render(scene, view)
+    assert after != before
+    assert after == render(scene_of(net), view)
 
 def test_a_zoomed_in_view_draws_the_edges_that_cross_it_after_a_layer_moves_and_none_when_none_do(qtbot):
     """The layer keeps which edges cross the visible rect between paints; moving a layer must renew it. A view
