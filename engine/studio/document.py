@@ -28,11 +28,19 @@ from ..recording import DEFAULT_BUDGET, Peek, Recorder
 from ..refs import ParamRef
 from ..runs import MAX_RUNS, Run
 from ..training import Trainer, TrainSettings
+from .readouts import Readouts
 from .samples import SampleSelection
 from .session import Session
-from .snapshot import Snapshot, take_snapshot
+from .snapshot import Snapshot, readouts_of, take_snapshot
 from .state import LoadedData, RunState, Selection, Status
 from .timeline import Checkpoint, RunStart, continue_trainer, finish_run, take_checkpoint
+
+READ_OUT_AT_ONCE = 10**8  # multiply-adds of the read-outs' forward pass an idle refresh does at once (~4 ms)
+
+
+def _readouts_are_cheap(trainer: Trainer) -> bool:
+    rows = len(trainer.x) + (0 if trainer.x_val is None else len(trainer.x_val))
+    return rows * trainer.network.n_weights <= READ_OUT_AT_ONCE
 
 
 class DocumentEvents:
@@ -69,6 +77,7 @@ class Document:
         self._sample_selection = SampleSelection()
         self._run_state = RunState.STOPPED
         self._snapshot: Snapshot | None = None
+        self._readouts_due = False  # the snapshot was taken while idle: `readouts` works them out when asked
         self._status = Status()
         self._modified = False
         self._data_shown = 0
@@ -111,6 +120,7 @@ class Document:
         self._run = self._parent = None
         self._selection = Selection()
         self._snapshot = None
+        self._readouts_due = False
         self._data_shown = 0
         self.elapsed = 0.0
         self._status = Status()
@@ -177,10 +187,25 @@ class Document:
         """The latest state of the trained weights that a view may show (None before the first refresh)."""
         return self._snapshot
 
-    def publish(self, snapshot: Snapshot) -> None:
+    def publish(self, snapshot: Snapshot, *, readouts_due: bool = False) -> None:
+        """`readouts_due`: the snapshot was taken while idle, without its read-outs (see `readouts`)."""
         self._snapshot = snapshot
+        self._readouts_due = readouts_due and snapshot.readouts is None
         self.elapsed = snapshot.elapsed if snapshot.final else self.elapsed
         self.events.snapshot_published.emit(snapshot)
+
+    def readouts(self) -> Readouts | None:
+        """The latest snapshot's read-outs (confusion matrices, or scores and a fit). The worker takes them with a
+        snapshot, and so does an idle refresh when they are cheap; costlier ones (`READ_OUT_AT_ONCE`) are worked out
+        at the first asking and kept with the snapshot: on a 1M-weight network their forward pass over the data
+        takes 35 ms, which the window then spends in a turn of its own instead of in the turn that opens the
+        project or follows an edit. None while there are none: the network cannot run, the snapshot was published
+        without them, or the network has been edited since it was taken (the next snapshot brings them)."""
+        snapshot = self._snapshot
+        if snapshot is not None and self._readouts_due and self.idle:
+            self._readouts_due = False
+            self._snapshot = snapshot = replaced(snapshot, readouts=readouts_of(self.trainer()))
+        return None if snapshot is None else snapshot.readouts
 
     def trainer(self) -> Trainer:
         """The trainer for the network, data and settings as they are now (built if needed; idle only). While a
@@ -212,7 +237,9 @@ class Document:
         elif self._status.blocking:
             self.post("Ready to train: press F5.")
         grid = None if found else self.session.grid()
-        self.publish(take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=not found))
+        at_once = not found and _readouts_are_cheap(trainer)
+        self.publish(take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=at_once),
+                     readouts_due=not found and not at_once)
 
     # ------------------------------------------------------------------ status line
     @property
@@ -321,6 +348,7 @@ class Document:
         state training goes on from, which the timeline may hold (its step 0 is taken when the trainer is built)."""
         if isinstance(event, LayerMoved):
             return
+        self._readouts_due = False  # they would describe the edited network, not the snapshot's
         if isinstance(event, (ValuesChanged, ConnectionChanged)) and self.idle and self._viewing is None:
             trainer = self.session.trainer_or_none
             if trainer is not None:
@@ -411,8 +439,10 @@ class Document:
             grid, can_run = self.session.grid(read_only=True), not self.session.problems(read_only=True)
         except BackpropError:
             grid, can_run = None, False
-        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=can_run)
-        self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True))
+        at_once = can_run and _readouts_are_cheap(trainer)
+        snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=at_once)
+        self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True),
+                     readouts_due=can_run and not at_once)
 
     def _refuse_in_past(self) -> None:
         if self._viewing is not None:

@@ -160,5 +160,9 @@ def take_snapshot(trainer: Trainer, grid: BoundaryGrid | None = None, *, watched
         final=final,
         steps_per_second=rate,
         elapsed=elapsed,
-        readouts=read_out(trainer, one_thread_rows(trainer.compiled, len(trainer.x))) if readouts else None,
+        readouts=readouts_of(trainer) if readouts else None,
     )
+
+
+def readouts_of(trainer: Trainer) -> Readouts:
+    return read_out(trainer, one_thread_rows(trainer.compiled, len(trainer.x)))

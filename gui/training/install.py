@@ -7,12 +7,13 @@ shown yet.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from engine import BackpropError
 from engine.project import Project
-from engine.studio import Document, LoadedData, SampleSelection, Snapshot
+from engine.studio import Document, LoadedData, Readouts, SampleSelection, Snapshot
 from gui.commands.document import DocumentCommand, SettingsCommand, push_document, settings_changes
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
@@ -66,6 +67,9 @@ class TrainingFeature:
         self._scene = scene
         self._turn = 0
         self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary", "fit", "confusion"
+        # an idle snapshot's read-outs are worked out in the turn after it is shown (Document.readouts)
+        self._readouts_timer = QTimer(self.panel, singleShot=True, interval=0)
+        self._readouts_timer.timeout.connect(self._show_idle_readouts)
         self._wire()
         # time travel: the timeline under the loss plot, the runs; the overlay follows the document after the views
         self.timeline = Timeline(document, self._push)
@@ -157,8 +161,13 @@ class TrainingFeature:
         if snap.boundary is not None:
             self._fresh["boundary"] = snap.boundary
         if snap.readouts is not None:
-            self.scores.show_readouts(snap.readouts)  # one line of text: shown with every snapshot that has it
-            self._fresh["fit"] = self._fresh["confusion"] = snap.readouts
+            self._take_readouts(snap.readouts)
+        elif snap.final:  # worked out in the next turn (`Document.readouts`); until then none is shown
+            for reader in (self.scores, self.fit, self.confusion):
+                reader.clear()
+            self._fresh.pop("fit", None)
+            self._fresh.pop("confusion", None)
+            self._readouts_timer.start()
         if snap.final or self.controller.pace is not None:
             self._show_gradients(snap, every_tab=snap.final)
             chosen = [v for v in self._views if v != "gradients"]
@@ -168,6 +177,16 @@ class TrainingFeature:
         for view in chosen:
             getattr(self, f"_show_{view}")(snap)
         self._request_parts()
+
+    def _take_readouts(self, readouts: Readouts) -> None:
+        self.scores.show_readouts(readouts)  # one line of text: shown with every snapshot that has it
+        self._fresh["fit"] = self._fresh["confusion"] = readouts
+
+    def _show_idle_readouts(self) -> None:
+        if (snap := self.document.snapshot) is not None and (readouts := self.document.readouts()) is not None:
+            self._take_readouts(readouts)
+            self._show_boundary(snap)
+            self._show_confusion(snap)
 
     def _upcoming(self) -> str:
         """The view group whose turn is next: the visible ones in rotation (all of them if none is visible)."""

@@ -18,6 +18,7 @@ from test_training_ui import step_epochs
 from engine import compiled
 from engine.metrics import predicted_class
 from engine.studio import RunState, SampleSelection
+from engine.studio import document as document_module
 from gui.panels.dataset_panel import scatter_coordinates
 
 
@@ -149,6 +150,23 @@ def test_clicking_a_cell_rings_exactly_its_samples_in_the_data_preview(qtbot, pr
     QTest.keyClick(table, Qt.Key.Key_Return)
     assert window.document.sample_selection.indices == view.confusion.samples(0, 0)
 
+
+
+def test_costly_readouts_are_cleared_with_the_snapshot_and_shown_in_the_next_turn(qtbot, project_windows, monkeypatch):
+    """Over `READ_OUT_AT_ONCE` an idle refresh leaves the read-outs to the next turn; until then the views show
+    none, rather than a matrix of the old data whose cells would select samples that are gone."""
+    monkeypatch.setattr(document_module, "READ_OUT_AT_ONCE", 0)
+    window = project_windows(make_project())
+    ui = window.training
+    show_dock(qtbot, window, "confusion")
+    step_epochs(qtbot, ui, 1)
+    assert ui.confusion.confusion is not None
+    ui.dataset_panel.param_boxes["n_samples"].setValue(40)  # new data: the refresh publishes without read-outs
+    assert window.document.snapshot.readouts is None
+    assert ui.confusion.confusion is None and ui.confusion.table.rowCount() == 0
+    qtbot.waitUntil(lambda: ui.confusion.confusion is not None, timeout=WAIT)
+    np.testing.assert_array_equal(table_counts(ui.confusion), counts(window, "train"))
+    assert table_counts(ui.confusion).sum() == window.document.session.data()[0].n_samples
 
 # ---------------------------------------------------------------------------------------------- the timeline
 @pytest.mark.parametrize("kind", ["confusion", "fit"])
