@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -40,6 +40,7 @@ from engine.studio import Document, LoadedData, RunState, Selection
 from gui import commands
 from gui.colors import to_bins
 from gui.follow import Follower, follow
+from gui.later import later
 
 from .edge_layer import EdgeLayer
 from .edges import NORMALISATIONS, build_edges, colour_units, inside, width_levels
@@ -70,12 +71,6 @@ class EditorScene(QGraphicsScene):
         self.undo_stack = undo_stack
         self.edge_layer = EdgeLayer()
         self.addItem(self.edge_layer)
-        # stale edges are built in the next turn, stale colours at the next paint or at the latest in the turn after
-        # (the colour bar follows); each in a turn of its own, so neither adds to the turn of the change
-        self._edges_timer = QTimer(self, singleShot=True, interval=0)
-        self._edges_timer.timeout.connect(self.edge_layer.ensure_edges)
-        self._colour_timer = QTimer(self, singleShot=True, interval=0)
-        self._colour_timer.timeout.connect(self.edge_layer.ensure_colours)
         self.network: Network  # set by set_network below, and again for each new project
         self._events = Follower(self, self._on_event)
         self._items: dict[int, LayerItem] = {}
@@ -231,7 +226,7 @@ class EditorScene(QGraphicsScene):
             if len(self._weights):
                 self.edge_layer.ensure_edges()  # the selection (the document's too) loses removed weights now
             else:
-                self._edges_timer.start()
+                later(self, self.edge_layer.ensure_edges)
         elif self._dirty:
             self._recolour()
             self._remark()
@@ -411,8 +406,8 @@ class EditorScene(QGraphicsScene):
         self.highlight_weights([])
 
     def _recolour(self) -> None:
-        self.edge_layer.colours_stale(self._colour_edges)
-        self._colour_timer.start()
+        self.edge_layer.colours_stale(self._colour_edges)  # worked out at the next paint, or in a turn of their own
+        later(self, self.edge_layer.ensure_colours)  # at the latest (the colour bar follows)
 
     def _colour_edges(self) -> None:
         edges = self.edge_layer.edges

@@ -7,7 +7,6 @@ shown yet.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
@@ -18,6 +17,7 @@ from gui.commands.document import DocumentCommand, SettingsCommand, push_documen
 from gui.docks import Area, DockSpec
 from gui.editor import EditorScene
 from gui.follow import follow
+from gui.later import later
 from gui.panels.dataset_panel import DatasetPanel
 from gui.panels.runs_panel import RunsPanel
 from gui.panels.training_panel import RunStatus, TrainingPanel
@@ -67,9 +67,6 @@ class TrainingFeature:
         self._scene = scene
         self._turn = 0
         self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary", "fit", "confusion"
-        # an idle snapshot's read-outs are worked out in the turn after it is shown (Document.readouts)
-        self._readouts_timer = QTimer(self.panel, singleShot=True, interval=0)
-        self._readouts_timer.timeout.connect(self._show_idle_readouts)
         self._wire()
         # time travel: the timeline under the loss plot, the runs; the overlay follows the document after the views
         self.timeline = Timeline(document, self._push)
@@ -167,7 +164,7 @@ class TrainingFeature:
                 reader.clear()
             self._fresh.pop("fit", None)
             self._fresh.pop("confusion", None)
-            self._readouts_timer.start()
+            later(self.panel, self._show_idle_readouts)
         if snap.final or self.controller.pace is not None:
             self._show_gradients(snap, every_tab=snap.final)
             chosen = [v for v in self._views if v != "gradients"]
