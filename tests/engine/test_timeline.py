@@ -8,7 +8,7 @@ import pytest
 from training_runs import buffers, project, train
 
 from engine import TrainingError, compiled
-from engine.recording import DEFAULT_DENSE, dense_for, keeps
+from engine.recording import DEFAULT_DENSE, Capture, dense_for, keeps
 from engine.studio import Document, RunState
 
 
@@ -207,3 +207,20 @@ def test_a_structure_edit_leaves_the_recorded_frames_until_a_step_is_recorded_un
     doc.network.set_dtype(np.float32)  # a value edit after the structure edit, before training
     assert doc.recorder.steps() == steps
     assert all(doc.recorder.frame(step).layout == layout for step in steps)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("steps", [0, 1, 6])
+def test_a_first_frame_that_leaves_its_zeros_untouched_holds_the_same_numbers(optimizer, steps):
+    """A timeline's first frame, taken in the GUI thread when a project opens, copies only its sections that are
+    not all zeros; the numbers must be those a full copy holds, non-finite ones included."""
+    doc = Document(project(optimizer))
+    train(doc, steps)
+    trainer = doc.session.trainer()
+    c = trainer.compiled
+    if steps == 6:
+        c.buffers[len(c.buffers) // 3] = np.nan  # a gradient that went non-finite is copied, not left as 0
+    full, lazy = Capture().take(trainer), Capture().take(trainer, zeros_untouched=True)
+    assert full.moment_names == lazy.moment_names
+    np.testing.assert_array_equal(lazy.data, full.data)
+    assert lazy.data.dtype == full.data.dtype and (steps > 0 or not full.data[len(full.data) // 3:].any())
