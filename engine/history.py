@@ -91,7 +91,7 @@ class History:
         self._squares = np.zeros((1, 0))
         self._dotted = np.zeros((1, 0))
         self._plan: weakref.ref[Compiled] | None = None
-        self._runs: list[tuple[np.ndarray, int, int]] = []  # (gradient part, its columns in `_squares`)
+        self._runs: list[tuple[np.ndarray, list[np.ndarray]]] = []  # (gradient part, its part of each block row)
         self._dots: list[np.ndarray] = []  # the long arrays' gradients
         self._starts = np.zeros(0, np.int64)  # where each short array begins in a row of `_squares`
         self._short_cols = self._long_cols = np.zeros(0, np.int64)  # their columns in `_norm_ring`
@@ -167,8 +167,8 @@ class History:
         pending = self._pending
         k = len(pending)
         squares = self._squares
-        for part, a, b in self._runs:  # most often one
-            np.multiply(part, part, out=squares[k, a:b])
+        for part, rows in self._runs:  # most often one
+            np.multiply(part, part, out=rows[k])
         if self._dots:
             dotted = self._dotted[k]
             for j, part in enumerate(self._dots):
@@ -208,14 +208,16 @@ class History:
                 spans[-1][1] = b
             else:
                 spans.append([a, b])
-        self._runs, width = [], 0
-        for a, b in spans:
-            self._runs.append((g[a:b], width, width + b - a))
-            width += b - a
+        width = sum(b - a for a, b in spans)
         rows = max(1, min(self.capacity, PENDING_BYTES // max(64, g.itemsize * width + 8 * len(self._dots))))
         if self._squares.shape != (rows, width) or self._squares.dtype != g.dtype:
             # kept: a 1M-weight net would allocate 8 MB a step; no more rows than the ring keeps
             self._squares = np.empty((rows, width), g.dtype)
+        # each run's part of every row as a view made here, not indexed out of the block every step (0.17 µs)
+        self._runs, col = [], 0
+        for a, b in spans:
+            self._runs.append((g[a:b], list(self._squares[:, col : col + b - a])))
+            col += b - a
         self._dotted = np.empty((rows, len(self._dots)))
         self._plan = weakref.ref(compiled)
 

@@ -15,6 +15,8 @@ import numpy as np
 from .compile import Compiled
 from .errors import TrainingError
 
+SUBNORMAL_SWEEP = 64  # optimiser steps between two sweeps of subnormal moments to zero (see `Optimizer.compute`)
+
 
 class Optimizer:
     name = ""
@@ -63,6 +65,8 @@ class Optimizer:
         self._remember(state)
         self.t += 1
         self._compute(c, self._decayed_grad(c), state)
+        if state and self.t % SUBNORMAL_SWEEP == 0:
+            _zero_subnormals(state)
 
     def undo(self, c: Compiled) -> None:
         """Put the moments and the step count back as they were before the last `compute`, bit for bit."""
@@ -94,6 +98,22 @@ class Optimizer:
 
     def _compute(self, c: Compiled, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
+
+
+def _zero_subnormals(state: dict[str, np.ndarray]) -> None:
+    """Set the moments smaller than the smallest normal float to zero, as a CPU flushing subnormals would.
+
+    A dead ReLU unit's weights get a gradient of exactly 0, so their moments only decay (m by β₁ = 0.9 a step) and
+    end a few units in the last place above zero, where `m * 0.9` rounds back to m: subnormal for good. Operations
+    with subnormal numbers are tens of times slower on this CPU: with 452 such moments (2-64-64-1) Adam's compute
+    and apply took 84 µs instead of 32 and the finiteness check 46 instead of 5, and the Trainer ran at 0.6 of its
+    speed. PyTorch keeps the same subnormals but touches them in two fused passes (`lerp_`, `addcdiv_`): its step
+    slowed by a few percent. Zeroing them moves a moment, and the update made from it, by less than the smallest
+    normal float (2.2e-308, float32 1.2e-38): far inside any tolerance against PyTorch, and the weights stay the
+    same bit for bit unless one is itself that close to zero. Every `SUBNORMAL_SWEEP` steps, not every step: its
+    passes over the moments would cost a healthy step more than the subnormals cost between two sweeps."""
+    for arr in state.values():
+        np.copyto(arr, 0, where=np.abs(arr) < np.finfo(arr.dtype).tiny)
 
 
 class SGD(Optimizer):

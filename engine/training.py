@@ -117,7 +117,7 @@ class Trainer:
         self._stale = 0
         self._watch_key: tuple[Compiled | None, list[ParamRef] | None] = (None, None)
         self._watch_index = np.zeros(0, np.int64)
-        self._last_idx: np.ndarray | None = None
+        self._last: tuple[np.ndarray, int, int] | None = None  # the last step's batch: order, start, size (`_last_idx`)
         self._block_source: tuple[np.ndarray | None, ...] = (None,) * 3  # `_batch`'s block: of which order, x, t
         self._block_start = 0
         self._block_x = self._block_t = np.zeros((0, 0))
@@ -154,7 +154,7 @@ class Trainer:
         """One mini-batch: forward, loss, backward, update; at the end of an epoch, the epoch's metrics."""
         c = self.compiled
         bs = self.settings.batch_size
-        self._last_idx = self._order[self._cursor : self._cursor + bs]
+        self._last = (self._order, self._cursor, bs)
         x, t = self._batch(bs)
         trace = c.forward(x)
         loss = c.loss(trace, t, self.loss)
@@ -203,6 +203,18 @@ class Trainer:
     def _flush_meter(self) -> None:
         self._meter.add_batches(self._uncounted)
         self._uncounted = []
+
+    @property
+    def _last_idx(self) -> np.ndarray | None:
+        """Indices of the last step's batch (None before the first step), sliced from its order when read: a step
+        keeps only the order, start and size, a slice of the order every step cost more than every read of it.
+        The order is the one the step drew its batch from, even when the step ended the epoch and shuffled anew."""
+        last = self._last
+        return None if last is None else last[0][last[1] : last[1] + last[2]]
+
+    @_last_idx.setter
+    def _last_idx(self, idx: np.ndarray | None) -> None:  # the timeline restores a frame's batch
+        self._last = None if idx is None else (idx, 0, len(idx))
 
     def last_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, encoded targets) of the batch the last step used — the gradients the network holds are this batch's,
@@ -354,7 +366,7 @@ class Trainer:
             return False
         buffers = c.buffers
         if buffers.size <= DOT_CHUNK:
-            if not _finite_squares(buffers):
+            if not math.isfinite(buffers.dot(buffers)):  # `_finite_squares` of one chunk, without its call
                 return False
         elif not (_finite_squares(c.value) and _finite_squares(c.delta)):
             return False

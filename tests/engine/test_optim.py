@@ -182,3 +182,46 @@ def test_adam_on_many_weights_is_bit_identical_to_its_formula_with_temporaries(n
             delta -= (lr * wd) * w
         w += delta
         assert c.value.tobytes() == w.tobytes(), t
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moments_of_weights_whose_gradient_stays_zero_are_swept_to_zero_and_nothing_else_changes(monkeypatch, name,
+                                                                                                 dtype):
+    """A dead ReLU unit's weights get a gradient of exactly 0 for good: their moments decay into the subnormal floats
+    and stay there (m · 0.9 rounds back to m a few units in the last place above zero), where every operation on
+    them is many times slower. `Optimizer.compute` sweeps them to zero every `SUBNORMAL_SWEEP` steps. Nothing else
+    may change: the other weights' moments bit for bit, every weight's value bit for bit, and the dead weights'
+    last update by less than the smallest normal float."""
+    import engine.optim
+    from engine import layered
+
+    hyper = {"lr": 0.01} if name == "adam" else {"lr": 0.01, "momentum": 0.9}
+    steps = 7_300 if dtype == np.float64 else 1_100  # from ~1 to stuck at 0.9ⁿ: 7,090 and 980 steps
+    tiny = np.finfo(dtype).tiny
+
+    def train(sweep: int):
+        monkeypatch.setattr(engine.optim, "SUBNORMAL_SWEEP", sweep)
+        c = compiled(layered((3, 4, 2), dtype=dtype))
+        opt = make_optimizer(name, **hyper)
+        rng = np.random.default_rng(2)
+        dead = np.arange(c.grad.size) % 3 == 0
+        for t in range(steps):
+            c.grad[...] = rng.normal(size=c.grad.shape)
+            if t >= 5:
+                c.grad[dead] = 0.0
+            opt.compute(c)
+            opt.apply(c)
+        return c, dead
+
+    kept, dead = train(10**9)
+    swept, _ = train(64)
+    first = "exp_avg" if name == "adam" else "momentum_buffer"
+    stuck = kept.state[first][dead]
+    assert np.all((stuck != 0) & (np.abs(stuck) < tiny))  # without sweeps: subnormal for good
+    assert np.all(swept.state[first][dead] == 0)
+    for moment, arr in swept.state.items():
+        assert arr[~dead].tobytes() == kept.state[moment][~dead].tobytes(), moment
+    assert swept.value.tobytes() == kept.value.tobytes()
+    assert swept.delta[~dead].tobytes() == kept.delta[~dead].tobytes()
+    assert np.all(np.abs(swept.delta[dead] - kept.delta[dead]) < tiny)

@@ -222,3 +222,32 @@ def test_relus_backward_through_its_mask_gives_the_bits_of_its_derivative(dtype)
         [up] = [trace.da[q.pos] @ w.T for q in c.plans for src, w, _ in q.incoming if src == p]
         expected = up * relu.derivative(trace.a[p], trace.h[p])
         assert trace.da[p].dtype == expected.dtype and trace.da[p].tobytes() == expected.tobytes()
+
+
+def test_the_last_steps_batch_read_later_is_that_steps_after_a_new_epoch_a_new_batch_size_and_a_restore():
+    """A step keeps only where its batch lies in the shuffled order (`Trainer._last_idx` slices it when read). Read
+    after the step that ended an epoch (and drew a new order), after the batch size changed and after later steps
+    of other sizes, the indices and `last_batch` must be those of the rows that step trained on; a timeline frame
+    restores the indices it holds."""
+    t = _trainer(np.float64, History())
+    seen, epochs = [], 0
+    for k in range(60):  # 100 samples in batches of 16, then of 5 to 8: an epoch ends every 15 steps or so
+        bs = t.settings.batch_size
+        expected = t._order[t._cursor : t._cursor + bs].copy()
+        order = t._order
+        result = t.step()
+        t.set_batch_size(5 + k % 4)  # the next step's size, not this one's
+        seen.append((t._last_idx, t.last_batch()))
+        np.testing.assert_array_equal(t._last_idx, expected)
+        np.testing.assert_array_equal(t.last_batch()[0], t.x[expected])
+        np.testing.assert_array_equal(t.last_batch()[1], t.t[expected])
+        if result.epoch_done:
+            assert t._order is not order  # the step drew the next epoch's order: the indices are the old one's
+            epochs += 1
+    assert epochs >= 3
+    for idx, (x, target) in seen:  # read then: unchanged by the steps since
+        np.testing.assert_array_equal(x, t.x[idx])
+        np.testing.assert_array_equal(target, t.t[idx])
+    t._last_idx = np.array([3, 1, 4])
+    np.testing.assert_array_equal(t._last_idx, [3, 1, 4])
+    np.testing.assert_array_equal(t.last_batch()[0], t.x[[3, 1, 4]])
