@@ -35,6 +35,7 @@ BAR_ROLE = Qt.ItemDataRole.UserRole + 1  # contribution / max |contribution|, si
 REFS_ROLE = Qt.ItemDataRole.UserRole + 2  # what hovering the row highlights
 ALL_PATHS = "all"  # REFS_ROLE of the "all paths" row: the union of every path, computed when asked for
 PAD = 3  # around a rich-text cell's text
+MAX_DOCUMENTS = 512  # laid-out rows kept (`_RichDelegate.documents`): a few widths of a 10⁶-path weight's rows
 
 
 def path_refs(e: Explanation, path: Path) -> list[ParamRef]:
@@ -64,14 +65,22 @@ class _RichDelegate(QStyledItemDelegate):
     def __init__(self, tree: QTreeWidget):
         super().__init__(tree)
         self.tree = tree
+        # laid-out documents by (text, width, font): Qt asks each row's size several times and then paints it, and
+        # laying out a row's rich text anew each time made showing a 10⁶-path weight's 50 rows a long turn
+        self.documents: dict[tuple[str, int, str], QTextDocument] = {}
 
     def _document(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex,
                   width: int) -> QTextDocument:
-        doc = QTextDocument()
-        doc.setDocumentMargin(PAD)
-        doc.setDefaultFont(option.font)
-        doc.setHtml(index.data() or "")
-        doc.setTextWidth(max(width, 1))
+        html, width = index.data() or "", max(width, 1)
+        key = (html, width, option.font.key())
+        if (doc := self.documents.get(key)) is None:
+            if len(self.documents) >= MAX_DOCUMENTS:  # a dock dragged narrower and wider lays them out anew
+                self.documents.clear()
+            doc = self.documents[key] = QTextDocument()
+            doc.setDocumentMargin(PAD)
+            doc.setDefaultFont(option.font)
+            doc.setHtml(html)
+            doc.setTextWidth(width)
         return doc
 
     @guarded_paint
@@ -111,7 +120,8 @@ class PathList(QTreeWidget):
         self.setMouseTracking(True)  # itemEntered while merely hovering
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setItemDelegateForColumn(0, _BarDelegate(self))
-        self.setItemDelegateForColumn(1, _RichDelegate(self))
+        self._rich = _RichDelegate(self)
+        self.setItemDelegateForColumn(1, self._rich)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
         self.setColumnWidth(0, 84)
@@ -122,6 +132,7 @@ class PathList(QTreeWidget):
 
     def show_paths(self, e: Explanation) -> None:
         self.clear()
+        self._rich.documents.clear()  # only the rows shown are kept
         pf = e.paths
         biggest = max((abs(p.contribution) for p in pf.paths), default=0.0) or 1.0
         items = []

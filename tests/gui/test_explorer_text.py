@@ -68,6 +68,23 @@ def test_a_narrow_dock_wraps_each_paths_whole_chain_of_factors(qtbot, window):
         assert paths.visualItemRect(item).bottom() <= paths.viewport().height()  # both rows in view, no scrolling
 
 
+
+def test_each_rows_rich_text_is_laid_out_once_for_its_width_however_often_qt_asks(qtbot, window):
+    """Qt asks a row's size several times and then paints it; a 10⁶-path weight's 50 rows laid out anew each time
+    made the turn that shows the explanation long. One document per row and width, kept until the next paths."""
+    ui, ref = two_paths(qtbot, window)
+    wait_for(qtbot, ui, ref, sample=0)
+    paths = ui.panel.paths
+    qtbot.waitUntil(lambda: ui.dock.width() == NARROW, timeout=WAIT)
+    paths.grab()  # sizes and paints every row
+    kept = dict(paths._rich.documents)
+    rows = {paths.topLevelItem(k).text(1) for k in range(paths.topLevelItemCount())}
+    assert {html for html, width, _ in kept if width == paths.columnWidth(1)} == rows
+    paths.fit()
+    paths.grab()
+    assert paths._rich.documents.keys() == kept.keys()
+    assert all(paths._rich.documents[key] is doc for key, doc in kept.items())
+
 def test_the_scalar_chain_reads_like_the_notes_in_a_narrow_dock(qtbot, window):
     ui = open_explorer(qtbot, window, open_example("Scalar chain (notes)"))
     ui.dock.setFloating(True)
