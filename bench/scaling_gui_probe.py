@@ -4,11 +4,12 @@
 
 A 5 ms timer ticks in the GUI thread from start to end; a stall is a gap between two ticks. The phases: the window
 replaces a small project with the big one (as File ▸ Open and the examples do once they have read the project and
-its data off the GUI thread: reading the file is `scaling_bench.py`'s load column), trains for a while (every live view on, the edges recoloured by each snapshot),
-pauses, and the explorer explains a weight of the last connection, then a first-layer weight (10⁶ paths with the
-default sizes); then both again with the Loss surface dock closed (its grid, computed off the GUI thread like the
-explanation, follows every selection while it is on screen); then saves the project and opens the file again as
-File ▸ Open does. Prints the longest gap, the p99 and the number of gaps over 100 ms, per phase.
+its data off the GUI thread: reading the file is `scaling_bench.py`'s load column), trains for a while (every live
+view on, the edges recoloured by each snapshot), pauses, and the explorer explains a weight of the last connection,
+then a first-layer weight (10⁶ paths with the default sizes); then both again with the Loss surface dock closed (its
+grid, computed off the GUI thread like the explanation, follows every selection while it is on screen); then saves
+the project and opens the file again as File ▸ Open does. Prints the longest gap, the p99 and the number of gaps
+over 100 ms, per phase.
 """
 
 from __future__ import annotations
