@@ -188,3 +188,30 @@ def test_a_palette_change_recolours_what_is_shown(qtbot, window):
         assert panel.paths.topLevelItem(0).foreground(0).color().name() == INK_ON_DARK.positive
     finally:
         app.setPalette(before)
+
+
+def test_a_rich_label_remembers_its_height_per_width_only_until_its_text_or_font_changes(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from gui.explorer.panel import RichLabel
+
+    def fresh(text: str, font=None) -> QLabel:
+        label = QLabel(text, wordWrap=True)
+        if font is not None:
+            label.setFont(font)
+        return label
+
+    rows = "".join(f"<tr><td>row {k}</td><td>{'wide words ' * 4}</td></tr>" for k in range(12))
+    table = f"<table>{rows}</table>"
+    label = RichLabel(table)
+    qtbot.addWidget(label)
+    for width in (120, 300, 120):
+        assert label.heightForWidth(width) == fresh(table).heightForWidth(width)
+    label.setText("short")
+    assert label.heightForWidth(120) == fresh("short").heightForWidth(120) < fresh(table).heightForWidth(120)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    label.setText(table)
+    before = label.heightForWidth(300)
+    label.setFont(font)
+    assert label.heightForWidth(300) == fresh(table, font).heightForWidth(300) > before
