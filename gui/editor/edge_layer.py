@@ -69,6 +69,7 @@ class EdgeLayer(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for option.exposedRect
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks on weights are picked by the view
         self._edges = EdgeArrays.empty()
+        self._uncoloured = False  # new edges not coloured yet (`set_edges` until `set_bins`)
         self._bins = np.zeros(0, np.int64)
         self._mode = "signed"
         self.lod_active = False  # whether the last paint left edges out
@@ -87,6 +88,7 @@ class EdgeLayer(QGraphicsItem):
     def set_edges(self, edges: EdgeArrays) -> None:
         """New structure; `set_bins` must follow before the next paint."""
         self._edges = edges
+        self._uncoloured = True  # until `set_bins`
         self._marked = {}
         self._update_rect()
 
@@ -148,6 +150,7 @@ class EdgeLayer(QGraphicsItem):
     def set_bins(self, bins: np.ndarray, widths: np.ndarray | None, mode: str) -> None:
         """Colour bin per edge (-1 for cut weights) and optional width level; re-sorts the draw order."""
         self._bins, self._widths, self._mode = bins, widths, mode
+        self._uncoloured = False
         n_widths = WIDTH_LEVELS if widths is not None else 1
         shown = np.clip(bins, 0, N_BINS - 1)
         keys = 1 + (strength(shown, mode) * N_BINS + shown) * n_widths + (widths if widths is not None else 0)
@@ -200,10 +203,11 @@ class EdgeLayer(QGraphicsItem):
 
     @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.edges_pending or (self._colour is not None and len(self._bins) != len(self._edges)):
+        if self.edges_pending or (self._colour is not None and self._uncoloured):
             # Not in this turn: the owner builds the edges (`edges_stale`) and gives new edges their first colours
             # (`colours_stale`) in turns of their own, each followed by a repaint. Drawing new edges meant colouring
             # them in the same turn: 40-57 ms of building and 70-105 ms of this paint made one stall of 115-170 ms.
+            self.drawn = 0
             return
         self.ensure_colours()
         order, keys = self._order, self._keys
