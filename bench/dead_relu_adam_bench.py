@@ -18,11 +18,8 @@ import os
 import time
 
 import numpy as np
-from engine_bench import build, data, engine_trainer, loss_name
+from engine_bench import build, data, engine_step, engine_trainer
 from threadpoolctl import threadpool_limits
-
-from engine import compiled, make_optimizer
-from engine.losses import encode_targets, get_loss
 
 
 def subnormal(a: np.ndarray) -> int:
@@ -31,26 +28,8 @@ def subnormal(a: np.ndarray) -> int:
 
 
 def engine_adam(sizes, batch, dtype):
-    """The bare step with Adam, and its first moment."""
-    net = build(sizes, dtype)
-    x, y = data(sizes, batch)
-    loss = get_loss(loss_name(sizes))
-    t = encode_targets(loss, y, sizes[-1], dtype)
-    x = x.astype(dtype)
-    c = compiled(net)
-    opt = make_optimizer("adam")
-    k = [0]
-
-    def step():
-        s = (k[0] % 16) * batch
-        k[0] += 1
-        xb, tb = x[s : s + batch], t[s : s + batch]
-        trace = c.forward(xb)
-        c.loss(trace, tb, loss)
-        c.backward(trace, tb, loss)
-        opt.compute(c)
-        opt.apply(c)
-
+    """The bare engine step with Adam at its defaults, and a reader of its first moments."""
+    step, c = engine_step(sizes, batch, dtype, "adam")
     return step, lambda: c.state["exp_avg"] if c.state else np.zeros(0, dtype)
 
 

@@ -135,13 +135,18 @@ def matmuls_only(sizes, batch, dtype):
 
 def engine_bare(sizes, batch, dtype):
     """Forward, backward and SGD update only: the floor the trainer's extras are measured against."""
+    return engine_step(sizes, batch, dtype)[0]
+
+
+def engine_step(sizes, batch, dtype, optimizer="sgd"):
+    """The bare step with `optimizer` (SGD at lr 0.01, or another at its defaults), and its compiled plan."""
     net = build(sizes, dtype)
     x, y = data(sizes, batch)
     loss = get_loss(loss_name(sizes))
     t = encode_targets(loss, y, sizes[-1], dtype)
     x = x.astype(dtype)
     c = compiled(net)
-    opt = make_optimizer("sgd", lr=0.01)
+    opt = make_optimizer(optimizer, lr=0.01) if optimizer == "sgd" else make_optimizer(optimizer)
     k = [0]
 
     def step():
@@ -154,7 +159,7 @@ def engine_bare(sizes, batch, dtype):
         opt.compute(c)
         opt.apply(c)
 
-    return step
+    return step, c
 
 
 def engine_trainer(sizes, batch, dtype, sparse=False, watched=0, history=True, optimizer="sgd", recording=None):
