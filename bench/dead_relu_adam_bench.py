@@ -18,7 +18,7 @@ import os
 import time
 
 import numpy as np
-from engine_bench import build, data, engine_step, engine_trainer
+from engine_bench import build, engine_step, engine_trainer, torch_stepper
 from threadpoolctl import threadpool_limits
 
 
@@ -49,18 +49,7 @@ def torch_adam(sizes, batch, dtype):
         layers += [lin, torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     opt = torch.optim.Adam(model.parameters())
-    lossfn = torch.nn.CrossEntropyLoss() if sizes[-1] > 1 else torch.nn.BCEWithLogitsLoss()
-    x, y = data(sizes, batch)
-    xt = torch.tensor(x, dtype=tdtype)
-    yt = torch.tensor(y) if sizes[-1] > 1 else torch.tensor(y[:, None], dtype=tdtype)
-    k = [0]
-
-    def step():
-        s = (k[0] % 16) * batch
-        k[0] += 1
-        opt.zero_grad()
-        lossfn(model(xt[s : s + batch]), yt[s : s + batch]).backward()
-        opt.step()
+    step = torch_stepper(model, opt, sizes, batch, tdtype)
 
     def moments():
         states = [opt.state[p]["exp_avg"].numpy().ravel() for p in model.parameters() if p in opt.state]

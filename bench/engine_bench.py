@@ -195,7 +195,13 @@ def torch_step(sizes, batch, dtype):
     for a, b in itertools.pairwise(sizes):
         mods += [torch.nn.Linear(a, b, dtype=tdtype), torch.nn.ReLU()]
     model = torch.nn.Sequential(*mods[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    return torch_stepper(model, torch.optim.SGD(model.parameters(), lr=0.01), sizes, batch, tdtype)
+
+
+def torch_stepper(model, opt, sizes, batch, tdtype):
+    """One PyTorch eager step of `model` with `opt` on the bench's batches (16 of them, in turn)."""
+    import torch
+
     lossfn = torch.nn.CrossEntropyLoss() if sizes[-1] > 1 else torch.nn.BCEWithLogitsLoss()
     x, y = data(sizes, batch)
     xt = torch.tensor(x, dtype=tdtype)
