@@ -24,6 +24,7 @@ from .explorer import ExplorerFeature
 from .files import ProjectFiles
 from .follow import follow
 from .icons import icon
+from .later import later
 from .lessons import LessonsFeature
 from .panels.inspector import Inspector
 from .preferences import PreferencesDialog, apply_saved
@@ -37,6 +38,11 @@ from .workspaces import Workspaces
 APP_NAME = "Backprop Studio"
 STATUS_MS = 8000
 Area = Qt.DockWidgetArea
+
+
+# weights past which an opened project's first snapshot (its trainer, the timeline's first frame, the copies of
+# its weights: 40 ms on a 1M-weight network) is taken in a turn after the one that shows it (50 ms there)
+REFRESH_APART = 100_000
 
 
 class MainWindow(QMainWindow):
@@ -299,7 +305,10 @@ class MainWindow(QMainWindow):
         self.training.shutdown()
         self._arrange_if_overlapping(project.network)
         self.undo_stack.clear()
-        self.document.replace(project, title, loaded)
+        apart = project.network.n_weights > REFRESH_APART
+        self.document.replace(project, title, loaded, refresh=not apart)
+        if apart:
+            later(self, self.document.refresh)
         opening = Selection(*opening_selection(project.network, project.ui))
         if opening.count:  # the project opens with something explained (the notes' two-path example)
             self.document.select(opening)

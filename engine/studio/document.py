@@ -102,10 +102,11 @@ class Document:
         return self._title or "Untitled"
 
     def replace(self, project: Project, title: str | None = None,
-                loaded: tuple[Dataset, Dataset] | None = None) -> None:
+                loaded: tuple[Dataset, Dataset] | None = None, *, refresh: bool = True) -> None:
         """Show another project. The caller makes sure no run is in progress (a run must be shut down first).
         `loaded`: the project's (training, validation) data, read already (a large file is read off the GUI
-        thread, its data with it); else the data is read here."""
+        thread, its data with it); else the data is read here. `refresh=False`: the caller calls `refresh` later
+        (until then there is no snapshot, as before a document's first refresh)."""
         if self._run_state is RunState.RUNNING:
             raise TrainingError("stop training before replacing the project")
         self.view_live()
@@ -133,7 +134,8 @@ class Document:
         self.events.modified_changed.emit(False)
         self.events.watched_changed.emit(self._watched)
         self.events.runs_changed.emit(self.runs)
-        self.refresh()
+        if refresh:
+            self.refresh()
 
     # ------------------------------------------------------------------ selection
     @property

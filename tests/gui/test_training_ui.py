@@ -385,6 +385,33 @@ def test_a_new_project_replaces_the_old_one_everywhere(qtbot, docks):
     assert other.history.losses.count == 1
 
 
+
+def test_a_large_project_is_shown_first_and_its_first_snapshot_follows_in_a_turn_of_its_own(qtbot, docks,
+                                                                                             monkeypatch):
+    """Over `REFRESH_APART` weights the turn that shows an opened project leaves the first snapshot (its trainer,
+    the timeline's first frame, the copies of the weights: 40 ms of a 1M-weight network's 90 ms turn) to the next;
+    until then the views show the new project with no snapshot, nothing of the old one."""
+    import gui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "REFRESH_APART", 0)
+    window, ui = docks()
+    with emitted(qtbot, ui.document.events.run_state_changed, lambda s: s == PAUSED):
+        ui.panel.run_actions["step"].trigger()
+    assert len(ui.loss.batch_curve.getData()[0]) == 1
+    seen: list = []
+    ui.document.events.snapshot_published.connect(seen.append)
+    other = make_project("xor", hidden=(5,), lr=0.2)
+    window.set_project(other)
+    assert ui.document.project is other and ui.document.snapshot is None and seen == []
+    steps, _ = ui.loss.batch_curve.getData()
+    assert steps is None or len(steps) == 0  # nothing of the old project's run
+    qtbot.waitUntil(lambda: ui.document.snapshot is not None, timeout=WAIT)
+    ui.document.events.snapshot_published.disconnect(seen.append)
+    assert len(seen) == 1 and seen[0].step == 0 and len(seen[0].grads) == len(other.network.connections)
+    with emitted(qtbot, ui.document.events.run_state_changed, lambda s: s == PAUSED):
+        ui.panel.run_actions["step"].trigger()
+    assert other.history.losses.count == 1
+
 def test_opening_a_project_publishes_its_snapshot_once(qtbot, docks):
     """Opening schedules a refresh for the new watch list, then publishes: that snapshot shows it already, and a
     second refresh would redo the forward pass (65–84 ms on a 1M-weight network)."""
