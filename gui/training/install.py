@@ -65,7 +65,8 @@ class TrainingFeature:
         self.gradients.addTab(self.histogram, "Histogram")
         self._canvas = canvas
         self._scene = scene
-        self._turn = 0
+        self._turn = 0  # the rotation of every view, one a live snapshot
+        self._costly_turn = 0  # the rotation of the views with costly parts, one a snapshot that carries them
         self._fresh: dict = {}  # the latest costly parts not shown yet: "watched", "boundary", "fit", "confusion"
         self._wire()
         # time travel: the timeline under the loss plot, the runs; the overlay follows the document after the views
@@ -168,6 +169,10 @@ class TrainingFeature:
         if snap.final or self.controller.pace is not None:
             self._show_gradients(snap, every_tab=snap.final)
             chosen = [v for v in self._views if v != "gradients"]
+        elif (costly := self._costly_view()) is not None and any(
+                part is not None for part in (snap.boundary, snap.readouts, snap.watched)):
+            chosen = [costly]  # the view these parts were asked for
+            self._costly_turn += 1
         else:
             chosen = [self._upcoming()]
             self._turn += 1
@@ -185,27 +190,44 @@ class TrainingFeature:
             self._show_boundary(snap)
             self._show_confusion(snap)
 
+    def _shown_views(self) -> list[str]:
+        """The visible view groups (all of them if none is visible)."""
+        return [v for v, widget in self._views.items() if widget.isVisible()] or list(self._views)
+
     def _upcoming(self) -> str:
-        """The view group whose turn is next: the visible ones in rotation (all of them if none is visible)."""
-        shown = [v for v, widget in self._views.items() if widget.isVisible()] or list(self._views)
+        """The view group whose turn is next: the visible ones in rotation."""
+        shown = self._shown_views()
         return shown[self._turn % len(shown)]
 
-    def _request_parts(self) -> None:
-        """Ask for the costly parts only the view whose turn is next will show: measured on 2-16-16-1, taking
-        both for every snapshot cost the worker 6 ms each, mostly for views that were not going to show them."""
-        if self.controller.pace is not None:
-            self.controller.request_parts(frozenset(PARTS))
-            return
-        upcoming = self._upcoming()
-        parts = {"boundary"} if upcoming == "boundary" else set()
+    def _costly_parts(self, view: str) -> set[str]:
+        """The parts of a snapshot that cost the worker a forward pass or a copy, which `view` shows."""
+        # the boundary's grid exists for data with a plane to draw (Session.grid); asked for without one, it
+        # would never come, and the views after it would wait for ever
+        parts = {"boundary"} if view == "boundary" and self.document.session.plane is not None else set()
         # the read-outs (a forward pass over the data) for the confusion matrix, the fit plot, the scores line
         readers = {"confusion": True, "boundary": self.plane.currentWidget() is self.fit,
                    "loss": bool(self.scores.text())}
-        if readers.get(upcoming, False):
+        if readers.get(view, False):
             parts.add("readouts")
-        if upcoming == "gradients" and self.gradients.currentWidget() is self.weights:
+        if view == "gradients" and self.gradients.currentWidget() is self.weights:
             parts.add("watched")
-        self.controller.request_parts(frozenset(parts))
+        return parts
+
+    def _costly_view(self) -> str | None:
+        """The visible view whose costly parts the worker's next slow snapshot takes. Those views take turns of
+        their own: asked for by the rotation of every view, the parts all went to one view whenever the slow
+        snapshots fell in step with it (one in five, five views shown), and the other views' never came."""
+        costly = [view for view in self._shown_views() if self._costly_parts(view)]
+        return costly[self._costly_turn % len(costly)] if costly else None
+
+    def _request_parts(self) -> None:
+        """Ask for the costly parts of one view only: measured on 2-16-16-1, taking both for every snapshot cost
+        the worker 6 ms each, mostly for views that were not going to show them."""
+        if self.controller.pace is not None:
+            self.controller.request_parts(frozenset(PARTS))
+            return
+        view = self._costly_view()
+        self.controller.request_parts(frozenset(() if view is None else self._costly_parts(view)))
 
     def _show_loss(self, snap: Snapshot) -> None:
         self.loss.set_history(snap.losses, snap.epochs, snap.metric, snap.penalties)

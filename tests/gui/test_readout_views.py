@@ -200,20 +200,49 @@ def test_both_views_show_a_recorded_step_and_come_back_live(qtbot, project_windo
 
 def test_the_worker_takes_the_readouts_only_for_the_views_that_show_them(project_windows):
     """A regression: the fit plot (in the boundary's dock), the scores under the loss and the confusion matrix's
-    note read them; the gradients and the edges do not."""
+    note read them; the gradients (on the norms tab) and the edges do not. The views that read costly parts take
+    turns of their own, one a snapshot that carries them."""
     window = regression(project_windows)
     ui = window.training
     ui.gradients.setCurrentWidget(ui.norms)
     parts = []
     ui.controller.request_parts = parts.append
-    upcoming = []
-    for _ in range(10):
-        upcoming.append(ui._upcoming())
-        ui.show_snapshot(dataclasses.replace(window.document.snapshot, final=False))
-    assert {"loss", "boundary", "gradients", "edges"} <= set(upcoming)
-    wanted = {"boundary": {"boundary", "readouts"}, "loss": {"readouts"}, "confusion": {"readouts"}}
-    assert parts == [frozenset(wanted.get(view, set())) for view in [*upcoming[1:], ui._upcoming()]]
+    costly = []
+    for _ in range(6):
+        costly.append(ui._costly_view())
+        ui.show_snapshot(dataclasses.replace(window.document.snapshot, final=False))  # it carries read-outs
+    assert costly == ["loss", "boundary", "confusion"] * 2  # each in turn; never the gradients or the edges
+    # one input: the dock shows the fit (read-outs), and there is no decision boundary's grid to ask for
+    wanted = {"boundary": {"readouts"}, "loss": {"readouts"}, "confusion": {"readouts"}}
+    assert parts == [frozenset(wanted[view]) for view in [*costly[1:], ui._costly_view()]]
 
+
+def test_views_with_costly_parts_take_turns_whatever_the_step_of_the_slow_snapshots(qtbot, project_windows):
+    """The worker takes the costly parts (boundary, read-outs) in a slow snapshot every 0.2 s. Asked for by the
+    rotation of every view, they all went to one view whenever the slow snapshots fell in step with it (a slow one
+    every fifth snapshot, five views shown): the others' parts never came, and the confusion matrix stood still."""
+    window = project_windows(make_project())
+    ui = window.training
+    show_dock(qtbot, window, "confusion")
+    show_dock(qtbot, window, "boundary")
+    shown = [view for view, widget in ui._views.items() if widget.isVisible()]
+    assert {"boundary", "confusion"} <= set(shown)
+    requested: list[frozenset] = []
+    ui.controller.request_parts = requested.append
+    ui._request_parts()
+    idle = window.document.snapshot
+    got = {"boundary": 0, "confusion": 0}
+    boundary, confusion = ui.boundary.set_boundary, ui.confusion.show_readouts
+    ui.boundary.set_boundary = lambda *a: (got.__setitem__("boundary", got["boundary"] + 1), boundary(*a))
+    ui.confusion.show_readouts = lambda r: (got.__setitem__("confusion", got["confusion"] + 1), confusion(r))
+    for k in range(10 * len(shown)):
+        slow = k % len(shown) == len(shown) - 1  # in step with the rotation
+        asked = requested[-1]
+        ui.show_snapshot(dataclasses.replace(  # what the worker takes: the parts asked for, in slow snapshots
+            idle, final=False, boundary=idle.boundary if slow and "boundary" in asked else None,
+            readouts=idle.readouts if slow and "readouts" in asked else None,
+            watched=[] if slow and "watched" in asked else None))
+    assert got["boundary"] >= 3 and got["confusion"] >= 3
 
 @pytest.mark.parametrize("kind", ["confusion", "fit"])
 def test_the_views_follow_live_snapshots_while_training(qtbot, project_windows, kind):
