@@ -31,7 +31,7 @@ from ..training import Trainer, TrainSettings
 from .readouts import Readouts
 from .samples import SampleSelection
 from .session import Session
-from .snapshot import Snapshot, readouts_of, take_snapshot
+from .snapshot import BoundaryGrid, Snapshot, readouts_of, take_snapshot
 from .state import LoadedData, RunState, Selection, Status
 from .timeline import Checkpoint, RunStart, continue_trainer, finish_run, take_checkpoint
 
@@ -239,9 +239,7 @@ class Document:
         elif self._status.blocking:
             self.post("Ready to train: press F5.")
         grid = None if found else self.session.grid()
-        at_once = not found and _readouts_are_cheap(trainer)
-        self.publish(take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=at_once),
-                     readouts_due=not found and not at_once)
+        self._publish_idle(trainer, grid, can_run=not found)
 
     # ------------------------------------------------------------------ status line
     @property
@@ -441,10 +439,14 @@ class Document:
             grid, can_run = self.session.grid(read_only=True), not self.session.problems(read_only=True)
         except BackpropError:
             grid, can_run = None, False
+        self._publish_idle(trainer, grid, can_run, step=frame.step, epoch=frame.epoch, past=True)
+
+    def _publish_idle(self, trainer: Trainer, grid: BoundaryGrid | None, can_run: bool, **fields: Any) -> None:
+        """A snapshot taken while idle (`fields` replaced in it), with its read-outs when they are cheap; costly
+        ones are left to `readouts`, and a network that cannot run has none."""
         at_once = can_run and _readouts_are_cheap(trainer)
         snapshot = take_snapshot(trainer, grid, elapsed=self.elapsed, readouts=at_once)
-        self.publish(replaced(snapshot, step=frame.step, epoch=frame.epoch, past=True),
-                     readouts_due=can_run and not at_once)
+        self.publish(replaced(snapshot, **fields), readouts_due=can_run and not at_once)
 
     def _refuse_in_past(self) -> None:
         if self._viewing is not None:

@@ -63,6 +63,18 @@ def _visible(painter: QPainter, exposed: QRectF) -> QRectF:
     return exposed.intersected(inverse.mapRect(QRectF(0, 0, device.width(), device.height())))
 
 
+class _Later:
+    """Work left for later: the last `job` set runs once, at the first `run` after it."""
+
+    def __init__(self) -> None:
+        self.job: Callable[[], None] | None = None
+
+    def run(self) -> None:
+        if (job := self.job) is not None:
+            self.job = None
+            job()
+
+
 class EdgeLayer(QGraphicsItem):
     def __init__(self) -> None:
         super().__init__()
@@ -81,8 +93,8 @@ class EdgeLayer(QGraphicsItem):
         self._bundles: list[QPolygonF] | None = None  # the LOD bands, until the lines move
         self._marked: dict[str, np.ndarray] = {}
         self._rect = QRectF()
-        self._build: Callable[[], None] | None = None  # the owner's edge building, while the edges are stale
-        self._colour: Callable[[], None] | None = None  # the owner's colouring, while the colours are stale
+        self._build = _Later()  # the owner's edge building, while the edges are stale
+        self._colour = _Later()  # the owner's colouring, while the colours are stale
 
     # ---------------------------------------------------------------- data in
     def set_edges(self, edges: EdgeArrays) -> None:
@@ -97,20 +109,16 @@ class EdgeLayer(QGraphicsItem):
         `edges` is read, once however many changes came first. Until then none is drawn, so the paint that follows
         the change does not build them in the same stall: opening a 1M-weight network built its 860k edges (47 ms)
         in the turn that also built the document's state and the layers (150 ms), and the window froze for both."""
-        self._build = build
-        self._edges = EdgeArrays.empty()
-        self._marked = {}
-        self._update_rect()
+        self._build.job = build
+        self.set_edges(EdgeArrays.empty())
 
     @property
     def edges_pending(self) -> bool:
         """Whether the edges are stale: built from the layers' positions when they are next needed."""
-        return self._build is not None
+        return self._build.job is not None
 
     def ensure_edges(self) -> None:
-        if (build := self._build) is not None:
-            self._build = None
-            build()
+        self._build.run()
 
     @property
     def edges(self) -> EdgeArrays:
@@ -122,14 +130,12 @@ class EdgeLayer(QGraphicsItem):
         """The colours no longer match the edges or their values: `colour` (which calls `set_bins`) runs at the next
         paint or `ensure_colours`, once however many changes came first. Opening a network coloured its 860k edges
         by the weights and then, in the same turn, by the first snapshot's gradients: 48 ms each."""
-        self._colour = colour
+        self._colour.job = colour
         self.update()
 
     def ensure_colours(self) -> None:
         self.ensure_edges()
-        if (colour := self._colour) is not None:
-            self._colour = None
-            colour()
+        self._colour.run()
 
     @property
     def bins(self) -> np.ndarray:
@@ -203,7 +209,7 @@ class EdgeLayer(QGraphicsItem):
 
     @guarded_paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.edges_pending or (self._colour is not None and self._uncoloured):
+        if self.edges_pending or (self._colour.job is not None and self._uncoloured):
             # Not in this turn: the owner builds the edges (`edges_stale`) and gives new edges their first colours
             # (`colours_stale`) in turns of their own, each followed by a repaint. Drawing new edges meant colouring
             # them in the same turn: 40-57 ms of building and 70-105 ms of this paint made one stall of 115-170 ms.
