@@ -63,7 +63,7 @@ def _visible(painter: QPainter, exposed: QRectF) -> QRectF:
     return exposed.intersected(inverse.mapRect(QRectF(0, 0, device.width(), device.height())))
 
 
-class _Later:
+class _Pending:
     """Work left for later: the last `job` set runs once, at the first `run` after it."""
 
     def __init__(self) -> None:
@@ -93,8 +93,8 @@ class EdgeLayer(QGraphicsItem):
         self._bundles: list[QPolygonF] | None = None  # the LOD bands, until the lines move
         self._marked: dict[str, np.ndarray] = {}
         self._rect = QRectF()
-        self._build = _Later()  # the owner's edge building, while the edges are stale
-        self._colour = _Later()  # the owner's colouring, while the colours are stale
+        self._build = _Pending()  # the owner's edge building, while the edges are stale
+        self._colour = _Pending()  # the owner's colouring, while the colours are stale
 
     # ---------------------------------------------------------------- data in
     def set_edges(self, edges: EdgeArrays) -> None:
