@@ -381,11 +381,12 @@ class Network:
             w.grad[i, j] = 0.0
             for arr in w.state.values():
                 arr[i, j] = 0.0
-        self._changed(ConnectionChanged(connection_id))
+        self._changed(ConnectionChanged(connection_id, "mask"))
 
     def set_frozen(self, ref: ParamRef, frozen: bool) -> None:
         self.param(ref.key).frozen[ref.index] = frozen
-        self._changed(ConnectionChanged(ref.conn) if isinstance(ref, WeightRef) else LayerChanged(ref.layer))
+        self._changed(ConnectionChanged(ref.conn, "frozen") if isinstance(ref, WeightRef)
+                      else LayerChanged(ref.layer))
 
     def set_value(self, ref: ParamRef, value: float) -> None:
         """Set one weight or bias by hand (the inspector does this)."""
@@ -409,12 +410,16 @@ class Network:
             frozen = param.frozen if frozen is None else np.asarray(frozen, bool)
             if np.any(np.asarray(value)[~mask] != 0):
                 raise GraphError(f"{key[0]} {key[1]}: a cut weight must be exactly 0")
-            if not (np.array_equal(mask, param.mask) and np.array_equal(frozen, param.frozen)):
+            mask_changed = not np.array_equal(mask, param.mask)
+            if mask_changed or not np.array_equal(frozen, param.frozen):
                 param.mask[...] = mask
                 param.frozen[...] = frozen
                 for arr in (param.grad, param.delta, *param.state.values()):
                     arr[~mask] = 0.0
-                self._changed(ConnectionChanged(key[1]) if key[0] == "W" else LayerChanged(key[1]))
+                if key[0] == "W":
+                    self._changed(ConnectionChanged(key[1], "mask" if mask_changed else "frozen"))
+                else:
+                    self._changed(LayerChanged(key[1]))
             param.value[...] = value
         self.events.emit(ValuesChanged())
 
@@ -422,13 +427,13 @@ class Network:
         c = self.connection(connection_id)
         check_initializer(init)
         c.init = init
-        self.events.emit(ConnectionChanged(connection_id))
+        self.events.emit(ConnectionChanged(connection_id, "init"))
 
     def set_penalty(self, connection_id: int, penalty: Penalty | None) -> None:
         """Put a connection's weights under their own penalty, or back under the network's (None). The trainer
         lays out its penalties per compiled plan, so this counts as a structure edit."""
         self.connection(connection_id).penalty = penalty
-        self._changed(ConnectionChanged(connection_id))
+        self._changed(ConnectionChanged(connection_id, "penalty"))
 
     def reinitialize(self, seed: int | None = None) -> None:
         """Fresh weights for every connection and zero biases, deterministically from the seed (Reset weights)."""

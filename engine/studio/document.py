@@ -345,11 +345,14 @@ class Document:
 
     def _network_edited(self, event: NetworkEvent) -> None:
         """An edit may have cut or removed a watched weight: stop watching it; one of values or cuts changes the
-        state training goes on from, which the timeline may hold (its step 0 is taken when the trainer is built)."""
+        state training goes on from, which the timeline may hold (its step 0 is taken when the trainer is built).
+        Frozen flags, initialisers and penalties are not in a frame: retaking one for them would copy it for nothing."""
         if isinstance(event, LayerMoved):
             return
         self._readouts_due = False  # they would describe the edited network, not the snapshot's
-        if isinstance(event, (ValuesChanged, ConnectionChanged)) and self.idle and self._viewing is None:
+        mask_changed = isinstance(event, ConnectionChanged) and event.what == "mask"
+        numbers_changed = mask_changed or isinstance(event, ValuesChanged)
+        if numbers_changed and self.idle and self._viewing is None:
             trainer = self.session.trainer_or_none
             if trainer is not None:
                 self.recorder.retake(trainer)

@@ -275,7 +275,7 @@ def test_import_reaches_compiled_networks_and_notifies_views(tmp_path):
     target.connection(cid).weight.state["m"] = np.ones((3, 4))
     events.clear()
     import_npz(target, tmp_path / "m.npz")
-    assert ConnectionChanged(cid) in events
+    assert ConnectionChanged(cid, "mask") in events
     assert compiled(target) is not cache  # masks changed: the plan is stale
     w = target.connection(cid).weight
     assert not w.mask[0, 0] and w.value[0, 0] == 0 and w.state["m"][0, 0] == 0 and w.state["m"][1, 1] == 1
