@@ -11,7 +11,7 @@ from collections.abc import Callable
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -91,6 +92,36 @@ def _rich(text: str = "", *, links: bool = False) -> QLabel:
     label.setTextInteractionFlags(flags)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label
+
+
+class DownScroll(QScrollArea):
+    """A scroll area that scrolls only down, and so asks for its content's width as its own minimum.
+
+    A plain one asks for almost no width at all (it can always scroll), so the docks around an explanation knew
+    nothing of the width its tables need: the Learn workspace, which sizes its docks by their minimum
+    (gui/workspaces.py), cut the local form and the paths off on the right. The minimum follows the content: a
+    label given a wider table asks the dock for more room at once."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        widget.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is not None:
+            bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+            hint.setWidth(max(hint.width(), inner.minimumSizeHint().width() + bar + 2 * self.frameWidth()))
+        return hint
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's minimum may have changed: the layouts above ask again
+        return super().eventFilter(watched, event)
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -199,11 +230,11 @@ class ExplorerPanel(QWidget):
                 inner.addWidget(widget)
             column.addWidget(box)
         column.addStretch(1)
-        self.content = _scrolled(body)
+        self.content = DownScroll(body)
         self.stack.addWidget(self.content)
         self.output_text = _rich()
         self.output_text.setContentsMargins(6, 6, 6, 6)
-        self.output_page = _scrolled(self.output_text)
+        self.output_page = DownScroll(self.output_text)
         self.stack.addWidget(self.output_page)
         self.check_action = self._action("&Check Gradient", "C", "Backprop against central differences")
         self.check_action.triggered.connect(self.check_button.click)

@@ -11,11 +11,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar
 
 from engine import WeightRef
+from engine.lessons import catalogue
 from engine.studio import RunState
 from gui.main_window import MainWindow
 from gui.workspaces import WORKSPACES, content
 
 Area = Qt.DockWidgetArea
+ENTRIES = catalogue()
 KEYS = {"build": Qt.Key.Key_1, "train": Qt.Key.Key_2, "explain": Qt.Key.Key_3}
 
 
@@ -158,3 +160,39 @@ def test_asking_for_an_explanation_brings_up_the_explain_workspace(qtbot, window
     assert window.workspaces.current.name == "explain"
     assert shown(window) == window.workspaces.workspace("explain").docks
     qtbot.waitUntil(lambda: window.explorer.on_screen)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("name", ["explain", "learn"])
+def test_the_chain_rule_shows_an_explanation_unscrolled_sideways(qtbot, window, canvas, name, size):
+    """The chain rule's explanation scrolls inside its dock, so its minimum size hint says nothing of the width its
+    tables need: Learn sized the dock by it and cut the local form and the path list off on the right."""
+    window.resize(*size)
+    press(window, "build")
+    conn = next(iter(window.network.connections.values()))
+    canvas.click(canvas.weight(WeightRef(conn.id, 0, 0)))
+    canvas.key(Qt.Key.Key_E)
+    qtbot.waitUntil(lambda: window.explorer.panel.explanation is not None)
+    window.workspaces.switch(name)
+    window.workspaces.reset()
+    QApplication.processEvents()
+    assert not clipped_explanation(window), f"{name} at {size}: the explanation is cut off on the right"
+
+
+def clipped_explanation(window) -> bool:
+    area = window.explorer.panel.content
+    assert area.isVisible()
+    return area.widget().width() > area.viewport().width()
+
+
+def test_the_chain_rule_widens_for_an_explanation_a_lesson_brings_after_the_layout(qtbot, window):
+    """Learn is laid out while the chain rule is still empty; the lesson's first step then selects its weight and
+    the explanation arrives: the dock grows to show it whole instead of cutting its tables off."""
+    window.lessons.action.trigger()  # Help → Lessons: the Learn workspace
+    window.workspaces.reset()
+    QApplication.processEvents()
+    assert window.explorer.panel.explanation is None
+    window.lessons.start(next(k for k, e in enumerate(ENTRIES) if "two paths" in e.lesson.title))
+    qtbot.waitUntil(lambda: window.explorer.panel.explanation is not None)
+    assert window.workspaces.current.name == "learn"
+    qtbot.waitUntil(lambda: not clipped_explanation(window), timeout=2000)  # the layouts settle in a few passes
