@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from test_project import ROOT, assert_same_project
 from test_runs import two_runs
 
-from engine import ProjectError
+from engine import ProjectError, layered
 from engine.project import EXAMPLES, DataSpec, Project, load_project, save_project
 from engine.project import apart as project_apart
 from engine.project.apart import save_project_apart
@@ -122,3 +123,14 @@ def test_the_child_imports_the_engine_the_parent_imported_from_a_plain_checkout(
     subprocess.run([sys.executable, "-c", script], cwd=checkout, env=env, check=True)
     assert imported.read_text().splitlines() == [str(checkout / "engine" / "__init__.py")] * 2  # parent and child
     assert load_project(tmp_path / "p.bps.json").network.n_weights == load_project(EXAMPLES["XOR"]).network.n_weights
+
+
+def test_a_saving_process_that_dies_before_reading_the_project_is_a_project_error(tmp_path, monkeypatch):
+    project = load_project(EXAMPLES["XOR"])
+    project.network = layered([2, 300, 300, 1], seed=1)
+    assert len(pickle.dumps(project)) > 2**20  # more than a pipe holds: the parent's write meets a closed pipe
+    monkeypatch.setattr(project_apart, "child_command",
+                        lambda: [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+    with pytest.raises(ProjectError, match=r"the process writing it was killed \(signal 9\)"):
+        save_project_apart(project, tmp_path / "p.bps.json")
+    assert os.listdir(tmp_path) == [] and not children()
