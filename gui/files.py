@@ -8,7 +8,9 @@ Opening reads the file and the project's data ahead of showing them (`read_proje
 1M-weight one is 62 MB of JSON, 3.6 s to read and 3 s to write) is read or written on a worker thread behind a
 window-modal progress dialog (`_behind_progress`): the window keeps drawing but takes no edit meanwhile, so the
 worker may read the project the GUI thread owns, and the calls still return when the file is done, as a small
-project's do, which is read and written at once (a thread would only add a turn of the event loop).
+project's do, which is read and written at once (a thread would only add a turn of the event loop). The worker has a
+large project written by a child process (engine.project.apart): turning 10⁶ floats into text on the worker held
+the GIL the window needs to draw.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from engine.project import (
     new_project,
     save_project,
 )
+from engine.project.apart import save_project_apart
 from engine.studio import RunState
 from gui import commands
 from gui.offthread import OffThread
@@ -230,7 +233,8 @@ class ProjectFiles(QObject):
             if project.network.n_weights <= WRITE_AT_ONCE:
                 save_project(project, path)
             else:
-                self._behind_progress(f"Saving {Path(path).name}…", lambda: save_project(project, path), cancel=False)
+                self._behind_progress(f"Saving {Path(path).name}…", lambda: save_project_apart(project, path),
+                                      cancel=False)
         except (BackpropError, OSError) as exc:
             QMessageBox.critical(self.window, "Cannot save the project", f"{path}\n\n{exc}")
             return False

@@ -103,6 +103,12 @@ class Network:
         self._next_id = 1
         self._draws = 0  # counts random draws after creation, so edits are reproducible too
 
+    def __getstate__(self) -> dict[str, object]:
+        """A pickled network (a project saved by a child process, engine.project.apart) is a network of its own:
+        the views and the document following this one stay here (they hold locks and Qt objects), and the compiled
+        plan, whose buffers hold every array a second time, is rebuilt when it is wanted."""
+        return {**self.__dict__, "events": Signal(), "compiled_plan": None}
+
     # ----------------------------------------------------------------- queries
     def layer(self, layer_id: int) -> Layer:
         try:

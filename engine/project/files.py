@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ProjectError
+from .data import DataSpec
 from .document import decode_document, encode_document, json_default, with_csv_relative_to
 from .fields import Field
 from .migrate import migrate
@@ -138,6 +139,13 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     relative to the new file's directory (in the file and in `project.data` alike)."""
     path = Path(path)
     data = with_csv_relative_to(project, path.parent)
+    write_project(project, data, path)
+    saved_as(project, data, path)
+
+
+def write_project(project: Project, data: DataSpec, path: Path) -> None:
+    """Write `project`, with `data` in place of project.data, to `path` atomically; the project is left as it was
+    (`saved_as` tells it afterwards, in the process that owns it: engine.project.apart writes in another)."""
     doc = encode_document(project, data)
     _remove_stale_temporaries(path)
     try:
@@ -162,6 +170,10 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def saved_as(project: Project, data: DataSpec, path: Path) -> None:
+    """What a save of `project` to `path` (`data` its recipe as written there) changes in the project."""
     project.path = path
     project.data = data
     project.data_dir = None  # the CSV path is relative to the file now

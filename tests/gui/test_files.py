@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import destroy
-from PySide6.QtCore import QCoreApplication, QPointF, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 from threadpoolctl import threadpool_limits
 
-from engine import Network, WeightRef
+from engine import Network, ProjectError, WeightRef
 from engine.export import FORMATS, export_network
 from engine.project import EXAMPLES, SUFFIX, DataSpec, example_path, load_project, new_project, save_project
 from engine.studio import RunState
@@ -413,8 +413,55 @@ def test_a_large_project_is_written_off_the_gui_thread_and_reads_back(qtbot, win
         progress = window.files.progress
         return progress is not None and progress.isVisible() and not progress.findChildren(QPushButton)
 
-    held = Held(monkeypatch, "save_project", during)
+    held = Held(monkeypatch, "save_project_apart", during)
     assert window.files.save_to(path)
     assert held.seen == [True] and held.threads[0] is not threading.main_thread()  # no Cancel: a write completes
     assert fingerprint(load_project(path).network) == fingerprint(window.network)
     assert window.project.path == path and not window.is_modified() and window.files.progress is None
+
+
+def _save_by_shortcut(qtbot, window) -> None:
+    """Ctrl+S as the user presses it (a window shortcut: the window must be the active one)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_file_save_has_a_large_project_written_by_a_child_process(qtbot, window, canvas, dialogs, tmp_path,
+                                                                    monkeypatch, fingerprint):
+    from engine.project import files as project_files
+    from gui import files
+
+    def not_here(*args):  # a BackpropError, so the old way fails at once (an unexpected dialog), not hangs
+        raise ProjectError("written by the window's own process")
+
+    monkeypatch.setattr(files, "WRITE_AT_ONCE", 0)
+    monkeypatch.setattr(project_files, "write_project", not_here)  # the child's own is untouched
+    canvas.drop("hidden", QPointF(300.0, 500.0))
+    dialogs.file("getSaveFileName", tmp_path / "large")
+    _save_by_shortcut(qtbot, window)
+    path = tmp_path / f"large{SUFFIX}"
+    again = load_project(path)
+    assert fingerprint(again.network) == fingerprint(window.network) and again.ui == window.project.ui
+    assert window.project.path == path and not window.is_modified() and window.files.progress is None
+    assert window.files.recent_files() == [str(path.resolve())]
+
+
+def test_a_large_save_whose_process_dies_is_explained_and_the_changes_stay(qtbot, window, canvas, dialogs, tmp_path,
+                                                                            monkeypatch):
+    import sys
+
+    from engine.project import apart
+    from gui import files
+
+    monkeypatch.setattr(files, "WRITE_AT_ONCE", 0)
+    monkeypatch.setattr(apart, "child_command",
+                        lambda: [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+    canvas.drop("hidden", QPointF(300.0, 500.0))
+    dialogs.file("getSaveFileName", tmp_path / "large")
+    dialogs.answer("critical", Button.Ok)
+    _save_by_shortcut(qtbot, window)
+    (title, text), = dialogs.asked
+    assert title == "Cannot save the project" and "was killed" in text and "previous file is untouched" in text
+    assert window.is_modified() and window.project.path is None and not (tmp_path / f"large{SUFFIX}").exists()
+    assert window.files.progress is None and window.files.recent_files() == []
