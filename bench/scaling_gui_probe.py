@@ -120,7 +120,7 @@ def main() -> None:
                 shown = window.explorer.panel.explanation
                 explained.append(f"{label}{surface}: "
                                  f"{'nothing shown' if shown is None else f'{shown.paths.count:,} paths'}")
-        ticks.phase("save the big project (File ▸ Save: written on a worker)")
+        ticks.phase("save the big project (File ▸ Save: written by a child process)")
         saved = folder / "big.bps.json"
         window.files.save_to(saved)
         run.idle(0.5)
