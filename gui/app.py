@@ -24,10 +24,11 @@ def blas_threads() -> int:
 def reserve_gui_core() -> None:
     """Let BLAS use every core but one, so that the GUI thread never has to take a core from it.
 
-    Measured on the 2-core VM (docs/benchmarks.md): OpenBLAS's second thread makes the bare 784-128-10 engine 6–13 %
-    faster, but it spins on the core the GUI thread needs while a run is shown, and every millisecond the GUI thread
-    then runs stalls a product: the window trained at 0.76–0.94 of the bare engine's speed from run to run. With one
-    thread it trains at 0.90–0.96 of it (0.84–0.89 of the two-thread engine), the same in every run. Called once at
+    Measured on the 2-core VM (docs/benchmarks.md): OpenBLAS's second thread made the bare 784-128-10 engine 6–13 %
+    faster in the first runs (nothing measurable in later ones, and under load it is 10× slower), but it spins on
+    the core the GUI thread needs while a run is shown, and every millisecond the GUI thread then runs stalls a
+    product: the window trained at 0.76–0.94 of the bare engine's speed from run to run. With one thread it trains
+    at 0.90–0.96 of it, the same in every run. Called once at
     start-up, before any thread calls BLAS: changing the count while another thread is inside a BLAS call can hang
     OpenBLAS (OpenBLAS#660, scipy#20294).
     """
