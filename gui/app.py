@@ -28,9 +28,8 @@ def reserve_gui_core() -> None:
     faster in the first runs (nothing measurable in later ones, and under load it is 10× slower), but it spins on
     the core the GUI thread needs while a run is shown, and every millisecond the GUI thread then runs stalls a
     product: the window trained at 0.76–0.94 of the bare engine's speed from run to run. With one thread it trains
-    at 0.90–0.96 of it, the same in every run. Called once at
-    start-up, before any thread calls BLAS: changing the count while another thread is inside a BLAS call can hang
-    OpenBLAS (OpenBLAS#660, scipy#20294).
+    at 0.90–0.96 of it, the same in every run. Called once at start-up, before any thread calls BLAS: changing the
+    count while another thread is inside a BLAS call can hang OpenBLAS (OpenBLAS#660, scipy#20294).
     """
     threadpool_limits(limits=blas_threads(), user_api="blas")
 

@@ -104,10 +104,8 @@ class DownScroll(QScrollArea):
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__()
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
+        _fill(self, widget)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setWidget(widget)
         widget.installEventFilter(self)
 
     def minimumSizeHint(self) -> QSize:
@@ -124,8 +122,8 @@ class DownScroll(QScrollArea):
         return super().eventFilter(watched, event)
 
 
-def _scrolled(widget: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
+def _fill(scroll: QScrollArea, widget: QWidget) -> QScrollArea:
+    """`scroll` showing `widget` at its own width or more, without a frame of its own."""
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(widget)
@@ -167,7 +165,8 @@ class ExplorerPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._gradient_page(), "Gradient")
         self.step = StepThroughView()
-        self.step_page = _scrolled(self.step)  # its row of controls is wider than a narrow dock: it scrolls sideways
+        # its row of controls is wider than a narrow dock: it scrolls sideways
+        self.step_page = _fill(QScrollArea(), self.step)
         self.step_page.setFocusProxy(self.step)  # its keys work while it has the focus
         self.tabs.addTab(self.step_page, "Step-through")
         self.tabs.setTabToolTip(1, "One training step on one sample, neuron by neuron")

@@ -4,6 +4,7 @@ export and import of weights, the screenshot, and `python -m gui`."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ from threadpoolctl import threadpool_limits
 
 from engine import Network, ProjectError, WeightRef
 from engine.export import FORMATS, export_network
-from engine.project import EXAMPLES, SUFFIX, DataSpec, example_path, load_project, new_project, save_project
+from engine.project import EXAMPLES, SUFFIX, DataSpec, apart, example_path, load_project, new_project, save_project
+from engine.project import files as project_files
 from engine.studio import RunState
-from gui import commands
+from gui import commands, files
 from gui.__main__ import main
 from gui.main_window import MainWindow
 
@@ -429,9 +431,6 @@ def _save_by_shortcut(qtbot, window) -> None:
 
 def test_file_save_has_a_large_project_written_by_a_child_process(qtbot, window, canvas, dialogs, tmp_path,
                                                                     monkeypatch, fingerprint):
-    from engine.project import files as project_files
-    from gui import files
-
     def not_here(*args):  # a BackpropError, so the old way fails at once (an unexpected dialog), not hangs
         raise ProjectError("written by the window's own process")
 
@@ -449,11 +448,6 @@ def test_file_save_has_a_large_project_written_by_a_child_process(qtbot, window,
 
 def test_a_large_save_whose_process_dies_is_explained_and_the_changes_stay(qtbot, window, canvas, dialogs, tmp_path,
                                                                             monkeypatch):
-    import sys
-
-    from engine.project import apart
-    from gui import files
-
     monkeypatch.setattr(files, "WRITE_AT_ONCE", 0)
     monkeypatch.setattr(apart, "child_command",
                         lambda: [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])

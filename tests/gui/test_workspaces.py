@@ -17,7 +17,6 @@ from gui.main_window import MainWindow
 from gui.workspaces import WORKSPACES, content
 
 Area = Qt.DockWidgetArea
-ENTRIES = catalogue()
 KEYS = {"build": Qt.Key.Key_1, "train": Qt.Key.Key_2, "explain": Qt.Key.Key_3}
 
 
@@ -192,7 +191,7 @@ def test_the_chain_rule_widens_for_an_explanation_a_lesson_brings_after_the_layo
     window.workspaces.reset()
     QApplication.processEvents()
     assert window.explorer.panel.explanation is None
-    window.lessons.start(next(k for k, e in enumerate(ENTRIES) if "two paths" in e.lesson.title))
+    window.lessons.start(next(k for k, e in enumerate(catalogue()) if "two paths" in e.lesson.title))
     qtbot.waitUntil(lambda: window.explorer.panel.explanation is not None)
     assert window.workspaces.current.name == "learn"
     qtbot.waitUntil(lambda: not clipped_explanation(window), timeout=2000)  # the layouts settle in a few passes
