@@ -32,6 +32,8 @@ class OffThread(QObject):
         self._pool.setMaxThreadCount(1)
         if (app := QCoreApplication.instance()) is not None:  # no Python may run on it once the interpreter ends
             app.aboutToQuit.connect(self._pool.waitForDone)
+        pool = self._pool
+        self.destroyed.connect(lambda: _retire(pool))
         self.generation = 0
         # the current generation's job: what shows its result and what shows its BackpropError, in the GUI thread
         self._pending: tuple[int, Callable[[Any], None], Callable[[BackpropError], None]] | None = None
@@ -87,3 +89,11 @@ class OffThread(QObject):
             failed(error)
         else:
             raise error
+
+
+def _retire(pool: QThreadPool) -> None:
+    """No job outlives its owner: a window closed while an explanation ran left the job running beside the
+    collection of the window's objects, and the full suite once hung there, the GUI thread collecting garbage and
+    the job waiting for the GIL. Waiting here releases the GIL (a job takes a second at most, on a 1M-weight net)."""
+    pool.clear()
+    pool.waitForDone()
